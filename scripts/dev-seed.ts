@@ -1,0 +1,40 @@
+/**
+ * Dev-only data, so the seed docs' snippets run as written against `npm run dev`:
+ * environment 123 with the docs' secret, and user 123's wallet with id 123 (the docs
+ * hard-code `wallet_id: 123`) opened with 1000.00 as the docs' examples show.
+ * The opening balance is an ordinary ledger posting from the funding account, made
+ * once (its idempotency id makes a second run a no-op).
+ */
+import { postTransaction } from '../src/db/ledger';
+import { withTransaction, type Pool } from '../src/db/pool';
+import { ensureEnvironment } from '../src/db/queries/environments';
+
+export const DEV_ENV_ID = '123';
+export const DEV_ENV_SECRET = 'secret_t1CdN9S8yicG5eWLUOfhcWaOscVnFXns';
+export const DEV_WALLET_ID = '123';
+export const DEV_USER_ID = '123';
+const OPENING_BALANCE = 100_000n; // 1000.00 USD
+
+export async function seedDevData(pool: Pool): Promise<void> {
+  await ensureEnvironment(pool, DEV_ENV_ID, 'dev (seed docs)', DEV_ENV_SECRET);
+  await withTransaction(pool, async (client) => {
+    const created = await client.query(
+      `insert into wallets (id, env_id, user_id, currency) values ($1, $2, $3, 'USD') on conflict do nothing returning id`,
+      [DEV_WALLET_ID, DEV_ENV_ID, DEV_USER_ID],
+    );
+    if (!created.rowCount) return;
+    await postTransaction(client, {
+      idempotencyId: `dev-seed:wallet-${DEV_WALLET_ID}:opening-balance`,
+      envId: DEV_ENV_ID,
+      currency: 'USD',
+      type: 'topup',
+      amount: OPENING_BALANCE,
+      reference: 'dev seed opening balance',
+      legs: [
+        { account: 'wallet', walletId: DEV_WALLET_ID, amount: OPENING_BALANCE },
+        { account: 'funding', amount: -OPENING_BALANCE },
+      ],
+      requireActive: true,
+    });
+  });
+}

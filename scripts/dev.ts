@@ -1,0 +1,102 @@
+/**
+ * `npm run dev`: picks Postgres, applies migrations, seeds environment 123, starts
+ * the Temporal dev server (Web UI on :8233) and stripe-mock unless they are given,
+ * then the worker and the API on :3000. Ctrl-C stops everything; data stays in .data/.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { migrate } from '../src/db/migrate';
+import { createPool } from '../src/db/pool';
+import { DEV_ENV_ID, seedDevData } from './dev-seed';
+import {
+  ROOT,
+  ensureTools,
+  nodeScript,
+  pickDatabase,
+  portOpen,
+  spawnPrefixed,
+  startStripeMock,
+  startTemporal,
+  stopChild,
+  temporalAlreadyRunning,
+  waitFor,
+} from './stack';
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const children: ChildProcess[] = [];
+  const dataDir = process.env.PAYNOCCHIO_DATA_DIR ?? join(ROOT, '.data');
+  let stopDb: () => Promise<void> = async () => undefined;
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n[dev] stopping…');
+    for (const child of children.reverse()) await stopChild(child);
+    await stopDb().catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  const tools = ensureTools();
+  const db = await pickDatabase(process.env.PAYNOCCHIO_DB_NAME ?? 'paynocchio', { fresh: false, dataDir });
+  stopDb = db.stop;
+  console.log(`[dev] postgres: ${db.source} (${db.url.replace(/:[^:@/]*@/, ':***@')})`);
+  const pool = createPool(db.url, 2);
+  await migrate(pool);
+  await seedDevData(pool);
+  await pool.end();
+
+  let temporalAddress = process.env.TEMPORAL_ADDRESS ?? '';
+  let uiUrl = process.env.TEMPORAL_UI_URL ?? 'http://localhost:8233';
+  if (temporalAddress && (await temporalAlreadyRunning(temporalAddress))) {
+    console.log(`[dev] temporal: using ${temporalAddress}`);
+  } else {
+    const port = Number(process.env.TEMPORAL_PORT ?? 7233);
+    const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+    const server = await startTemporal({ temporal: tools.temporal, port, uiPort, dbFile: join(dataDir, 'temporal.sqlite') });
+    children.push(server.child!);
+    temporalAddress = server.address;
+    uiUrl = server.uiUrl!;
+    console.log(`[dev] temporal: ${temporalAddress}, Web UI ${uiUrl}`);
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_UI_URL: uiUrl,
+  };
+  if (!process.env.STRIPE_SECRET_KEY) {
+    const stripePort = Number(process.env.STRIPE_MOCK_PORT ?? 12111);
+    const mock = await startStripeMock({ stripeMock: tools.stripeMock, port: stripePort });
+    children.push(mock.child);
+    env.STRIPE_API_BASE = mock.url;
+    console.log(`[dev] stripe: stripe-mock at ${mock.url}`);
+  }
+
+  const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env);
+  const api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), env);
+  children.push(worker, api);
+  for (const [name, child] of [['worker', worker], ['api', api]] as const) {
+    child.once('exit', (code) => {
+      if (!stopping) {
+        console.error(`[dev] ${name} exited (${code}); stopping`);
+        void shutdown(1);
+      }
+    });
+  }
+  const port = Number(process.env.PORT ?? 3000);
+  await waitFor('api', () => portOpen(port), 120_000, api);
+  console.log(`[dev] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`[dev]   API        http://127.0.0.1:${port}  (environment ${DEV_ENV_ID} with the seed docs' secret)`);
+  console.log(`[dev]   Temporal   ${uiUrl}`);
+  console.log('[dev] Ctrl-C stops everything; data stays in .data/');
+}
+
+main().catch((err) => {
+  console.error('[dev] failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

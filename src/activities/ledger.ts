@@ -1,0 +1,88 @@
+/**
+ * Ledger activities: each is one SQL transaction around postTransaction, idempotent
+ * by the idempotency id the workflow passes (workflow id + step).
+ */
+import { DomainError } from '../domain/errors';
+import type { Currency } from '../domain/money';
+import type { Order, PaymentResult, TopupResult } from '../domain/types';
+import { postTransaction } from '../db/ledger';
+import { withTransaction, type Pool } from '../db/pool';
+import { completeOrder, createPendingOrder, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
+import { getWallets } from '../db/queries/wallets';
+
+export interface TopupWalletInput {
+  idempotencyId: string;
+  envId: string;
+  walletId: string;
+  amount: string;
+  currency: Currency;
+}
+
+export interface ChargeOrderInput {
+  idempotencyId: string;
+  orderId: string;
+}
+
+export function createLedgerActivities({ pool }: { pool: Pool }) {
+  return {
+    /** Credits the wallet from the environment's funding account. */
+    async topupWallet(input: TopupWalletInput): Promise<TopupResult> {
+      const amount = BigInt(input.amount);
+      const result = await withTransaction(pool, (client) =>
+        postTransaction(client, {
+          idempotencyId: input.idempotencyId,
+          envId: input.envId,
+          currency: input.currency,
+          type: 'topup',
+          amount,
+          legs: [
+            { account: 'wallet', walletId: input.walletId, amount },
+            { account: 'funding', amount: -amount },
+          ],
+          requireActive: true,
+        }),
+      );
+      return { transactionId: result.transactionId, wallet: result.wallets[0]! };
+    },
+
+    /** Records the order as pending; the same workflow gets the same order back. */
+    async createOrder(input: NewOrder): Promise<Order> {
+      return createPendingOrder(pool, input);
+    },
+
+    /**
+     * Debits the wallet to revenue and completes the order in one SQL transaction, so
+     * there is no instant where money moved and the order says otherwise.
+     */
+    async chargeOrder(input: ChargeOrderInput): Promise<PaymentResult> {
+      return withTransaction(pool, async (client) => {
+        const order = await lockOrder(client, input.orderId);
+        if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
+        if (order.status === 'failed') {
+          throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
+        }
+        const amount = BigInt(order.amount);
+        const posted = await postTransaction(client, {
+          idempotencyId: input.idempotencyId,
+          envId: order.envId,
+          currency: order.currency,
+          type: 'payment',
+          amount,
+          reference: `order:${order.id}`,
+          legs: [
+            { account: 'wallet', walletId: order.walletId, amount: -amount },
+            { account: 'revenue', amount },
+          ],
+          requireActive: true,
+        });
+        const completed = order.status === 'pending' ? await completeOrder(client, order.id, posted.transactionId) : order;
+        const [wallet] = posted.wallets.length ? posted.wallets : await getWallets(client, order.envId, [order.walletId]);
+        return { order: completed, wallet: wallet! };
+      });
+    },
+
+    async failOrder(input: { orderId: string; failureCode: string }): Promise<Order> {
+      return markOrderFailed(pool, input.orderId, input.failureCode);
+    },
+  };
+}

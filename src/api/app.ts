@@ -1,0 +1,56 @@
+/**
+ * createApp(deps) builds the Express app; main.ts listens. Tests build it with their
+ * own pool and Temporal client and drive it with supertest.
+ */
+import express, { type RequestHandler } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Pool } from '../db/pool';
+import { authenticate } from './auth';
+import { errorHandler, notFoundHandler } from './errors';
+import { parseJsonBody } from './json';
+import { healthRoutes } from './routes/health';
+import { movementRoutes } from './routes/movements';
+import { orderRoutes } from './routes/orders';
+import { walletRoutes } from './routes/wallets';
+import type { TemporalDeps } from './temporal';
+
+export interface AppDeps {
+  pool: Pool;
+  temporal: TemporalDeps & { client: Client };
+}
+
+export const BODY_LIMIT = '64kb';
+
+/** Reads any body as bytes (whatever its Content-Type) and parses it exactly; see parseJsonBody. */
+const jsonBody: RequestHandler[] = [
+  express.raw({ type: () => true, limit: BODY_LIMIT }),
+  (req, _res, next) => {
+    if (!Buffer.isBuffer(req.body)) {
+      req.body = {};
+      return next();
+    }
+    try {
+      req.body = parseJsonBody(req.body.toString('utf8'));
+      next();
+    } catch (err) {
+      next(err);
+    }
+  },
+];
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use(healthRoutes(deps.pool, deps.temporal.client));
+  app.use(jsonBody);
+  app.use('/wallet', authenticate(deps.pool));
+  app.use(walletRoutes(deps.pool));
+  app.use(movementRoutes(deps.pool, deps.temporal));
+  app.use(orderRoutes(deps.pool));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

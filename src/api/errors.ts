@@ -1,0 +1,76 @@
+/**
+ * The one place where errors become HTTP. Every error body is
+ * {"error": {"code", "message", "details"}}; a client's mistake is never a 500 and
+ * no stack trace or secret leaves the process.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { ApplicationFailure, WorkflowFailedError, isGrpcServiceError } from '@temporalio/client';
+import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors';
+import { sendJson } from './json';
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  invalid_json: 400,
+  invalid_request: 422,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  wallet_not_active: 422,
+  insufficient_funds: 422,
+  currency_mismatch: 422,
+  idempotency_key_mismatch: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  rate_limited: 429,
+  not_implemented: 501,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** Postgres: connection refused/reset, admin shutdown, cannot connect now, too many clients. */
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED. */
+const GRPC_UNAVAILABLE = new Set([14, 4]);
+
+export function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  if (err instanceof WorkflowFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
+      const details = (cause.details?.[0] as Record<string, unknown> | undefined) ?? {};
+      return new DomainError(cause.type, cause.message, details);
+    }
+  }
+  const e = err as { type?: string; code?: unknown; status?: number; message?: string };
+  // body-parser's errors carry a `type`
+  if (e?.type === 'entity.too.large') return new DomainError('payload_too_large', 'request body is larger than 64 kB');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'request.aborted') {
+    return new DomainError('invalid_json', e.message ?? 'request body could not be read');
+  }
+  if (typeof e?.code === 'string' && PG_UNAVAILABLE.has(e.code)) {
+    return new DomainError('unavailable', 'the database is unavailable, try again shortly');
+  }
+  if (isGrpcServiceError(err) && GRPC_UNAVAILABLE.has(err.code)) {
+    return new DomainError('unavailable', 'the workflow service is unavailable, try again shortly');
+  }
+  if (e?.message && /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/.test(e.message)) {
+    return new DomainError('unavailable', 'the database is unavailable, try again shortly');
+  }
+  return new DomainError('internal', 'internal error');
+}
+
+export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
+  const domain = toDomainError(err);
+  const status = HTTP_STATUS[domain.code];
+  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented') {
+    // Log the message and the route only: bodies and headers can hold secrets.
+    console.error(`[api] ${req.method} ${req.path} failed:`, err instanceof Error ? err.stack ?? err.message : err);
+  }
+  if (status === 503) res.setHeader('Retry-After', '1');
+  if (res.headersSent) return;
+  sendJson(res, status, { error: { code: domain.code, message: domain.message, details: domain.details } });
+};
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  sendJson(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${req.path}`, details: {} } });
+};

@@ -1,0 +1,34 @@
+/** Liveness (/healthz: the process answers) and readiness (/readyz: Postgres and Temporal answer). */
+import { Router } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Pool } from '../../db/pool';
+import { sendJson } from '../json';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+}
+
+async function check(fn: () => Promise<unknown>): Promise<'ok' | 'unavailable'> {
+  try {
+    await within(fn(), CHECK_TIMEOUT_MS);
+    return 'ok';
+  } catch {
+    return 'unavailable';
+  }
+}
+
+export function healthRoutes(pool: Pool, temporal: Client): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
+  router.get('/readyz', async (_req, res) => {
+    const [postgres, temporalStatus] = await Promise.all([
+      check(() => pool.query('select 1')),
+      check(() => temporal.workflowService.getSystemInfo({})),
+    ]);
+    const ready = postgres === 'ok' && temporalStatus === 'ok';
+    sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks: { postgres, temporal: temporalStatus } });
+  });
+  return router;
+}

@@ -1,0 +1,87 @@
+/**
+ * Money movements: each request runs a workflow (route → workflow → activity → SQL).
+ * The route checks what it can cheaply (tenancy, amount precision for the wallet's
+ * currency) so bad requests never start a workflow; the posting function checks it
+ * all again under the row lock.
+ */
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import { parseAmount } from '../../domain/money';
+import type { PaymentInput, PaymentResult, TopupInput, TopupResult, Wallet } from '../../domain/types';
+import type { Pool } from '../../db/pool';
+import { findWallet } from '../../db/queries/wallets';
+import { requireEnv } from '../auth';
+import { sendJson } from '../json';
+import { presentOrder, presentWallet } from '../present';
+import { amount, id, productId, userId } from '../schemas';
+import { runMovement, type TemporalDeps } from '../temporal';
+import { endpoint } from '../validate';
+
+async function ownedWallet(pool: Pool, envId: string, walletId: string, user: string): Promise<Wallet> {
+  const wallet = await findWallet(pool, envId, walletId, user);
+  if (!wallet) throw new DomainError('not_found', `wallet ${walletId} not found for user ${user}`, { wallet_id: walletId });
+  return wallet;
+}
+
+const idempotencyKey = (req: Request) => req.get('Idempotency-Key');
+
+export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
+  const router = Router();
+
+  router.post(
+    '/wallet/topup',
+    ...endpoint({ body: z.object({ env_id: id, user_id: userId, wallet_id: id, amount }) }, async ({ body }, req, res) => {
+      const envId = requireEnv(res, body.env_id);
+      const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
+      const minor = parseAmount(body.amount, wallet.currency);
+      const { result, workflowId } = await runMovement<TopupInput, TopupResult>(temporal, {
+        kind: 'topup',
+        workflowType: 'topup',
+        envId,
+        walletId: wallet.id,
+        userId: wallet.userId,
+        idempotencyKey: idempotencyKey(req),
+        args: { envId, walletId: wallet.id, amount: minor.toString(), currency: wallet.currency },
+      });
+      res.setHeader('Workflow-Id', workflowId);
+      sendJson(res, 200, { transaction_id: result.transactionId, wallet: presentWallet(result.wallet) });
+    }),
+  );
+
+  router.post(
+    '/wallet/payment',
+    ...endpoint(
+      { body: z.object({ env_id: id, user_id: userId, wallet_id: id, amount, product_id: productId }) },
+      async ({ body }, req, res) => {
+        const envId = requireEnv(res, body.env_id);
+        const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
+        const minor = parseAmount(body.amount, wallet.currency);
+        const { result, workflowId } = await runMovement<PaymentInput, PaymentResult>(temporal, {
+          kind: 'payment',
+          workflowType: 'payment',
+          envId,
+          walletId: wallet.id,
+          userId: wallet.userId,
+          idempotencyKey: idempotencyKey(req),
+          args: {
+            envId,
+            walletId: wallet.id,
+            userId: wallet.userId,
+            productId: body.product_id,
+            amount: minor.toString(),
+            currency: wallet.currency,
+          },
+        });
+        res.setHeader('Workflow-Id', workflowId);
+        sendJson(res, 200, { order: presentOrder(result.order), wallet: presentWallet(result.wallet) });
+      },
+    ),
+  );
+
+  router.post('/wallet/withdraw', (_req, _res, next) => {
+    next(new DomainError('not_implemented', 'withdrawals are not available yet'));
+  });
+
+  return router;
+}

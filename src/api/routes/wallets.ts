@@ -1,0 +1,75 @@
+/**
+ * Wallets: create, list a user's, change status. None of these moves money, so they
+ * go straight to Postgres (DESIGN: reads and non-monetary writes skip Temporal).
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import type { Currency } from '../../domain/money';
+import type { WalletStatus } from '../../domain/types';
+import { withTransaction, type Pool } from '../../db/pool';
+import { createWallet, listUserWallets, lockWallets, updateWalletStatus } from '../../db/queries/wallets';
+import { requireEnv } from '../auth';
+import { sendJson } from '../json';
+import { presentWallet } from '../present';
+import { currency, id, userId, walletStatus } from '../schemas';
+import { endpoint } from '../validate';
+
+const ALLOWED: Record<WalletStatus, WalletStatus[]> = {
+  active: ['active', 'suspended', 'closed'],
+  suspended: ['active', 'suspended', 'closed'],
+  closed: ['closed'],
+};
+
+export function walletRoutes(pool: Pool): Router {
+  const router = Router();
+
+  router.post(
+    '/wallet',
+    ...endpoint({ body: z.object({ env_id: id, user_id: userId, currency }) }, async ({ body }, _req, res) => {
+      const envId = requireEnv(res, body.env_id);
+      const { wallet } = await createWallet(pool, envId, body.user_id, body.currency as Currency);
+      sendJson(res, 200, presentWallet(wallet));
+    }),
+  );
+
+  router.get(
+    '/wallet',
+    ...endpoint({ query: z.object({ env_id: id, user_id: userId }) }, async ({ query }, _req, res) => {
+      const envId = requireEnv(res, query.env_id);
+      const wallets = await listUserWallets(pool, envId, query.user_id);
+      sendJson(res, 200, { wallets: wallets.map(presentWallet) });
+    }),
+  );
+
+  router.patch(
+    '/wallet/:wallet_id/status',
+    ...endpoint(
+      { params: z.object({ wallet_id: id }), body: z.object({ env_id: id, user_id: userId, status: walletStatus }) },
+      async ({ params, body }, _req, res) => {
+        const envId = requireEnv(res, body.env_id);
+        const wallet = await withTransaction(pool, async (client) => {
+          const [current] = await lockWallets(client, envId, [params.wallet_id]);
+          if (!current || current.userId !== body.user_id) {
+            throw new DomainError('not_found', `wallet ${params.wallet_id} not found`, { wallet_id: params.wallet_id });
+          }
+          if (!ALLOWED[current.status].includes(body.status)) {
+            throw new DomainError('conflict', `a ${current.status} wallet cannot become ${body.status}`, {
+              status: current.status,
+            });
+          }
+          if (body.status === 'closed' && (current.balance !== '0' || current.held !== '0')) {
+            throw new DomainError('conflict', 'only a wallet with zero balance and nothing held can be closed', {
+              status: current.status,
+            });
+          }
+          return current.status === body.status ? current : updateWalletStatus(client, current.id, body.status);
+        });
+        const { id: walletId, balance, currency: cur, status, held } = presentWallet(wallet);
+        sendJson(res, 200, { id: walletId, balance, held, currency: cur, status });
+      },
+    ),
+  );
+
+  return router;
+}

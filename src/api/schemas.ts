@@ -1,0 +1,50 @@
+/**
+ * Field schemas for the wire format. Ids arrive as JSON numbers or strings of digits;
+ * amounts as JSON numbers (kept as their text by lossless-json) or decimal strings.
+ */
+import { z } from 'zod';
+import { isNumericId, canonicalId } from '../domain/ids';
+import { CURRENCIES, DEFAULT_CURRENCY } from '../domain/money';
+import { WALLET_STATUSES } from '../domain/types';
+import { fieldText } from './json';
+
+const text = (schema: z.ZodString) => z.preprocess(fieldText, schema);
+
+export const id = z
+  .preprocess(fieldText, z.string({ error: 'must be an id: a positive integer or a string of digits' }))
+  .refine(isNumericId, { message: 'must be an id: a positive integer or a string of digits' })
+  .transform(canonicalId);
+
+/** The merchant's own user id (a number, a uuid, …), kept as a string. */
+export const userId = text(
+  z
+    .string({ error: 'must be a string or a number' })
+    .min(1, 'must not be empty')
+    .max(128, 'must be at most 128 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
+);
+
+/** A positive decimal in major units; exact parsing against the currency happens in parseAmount. */
+export const amount = text(
+  z
+    .string({ error: 'must be a decimal number such as 12.50' })
+    .max(40, 'is too long')
+    .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a plain positive decimal number such as 12.50 (no sign, no exponent)'),
+);
+
+export const currency = z
+  .enum(CURRENCIES as [string, ...string[]], { error: `must be one of ${CURRENCIES.join(', ')}` })
+  .default(DEFAULT_CURRENCY);
+
+export const walletStatus = z.enum(WALLET_STATUSES, { error: `must be one of ${WALLET_STATUSES.join(', ')}` });
+
+export const productId = text(z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(128, 'must be at most 128 characters'));
+
+export const pageLimit = z.coerce
+  .number({ error: 'must be an integer from 1 to 100' })
+  .int('must be an integer from 1 to 100')
+  .min(1, 'must be an integer from 1 to 100')
+  .max(100, 'must be an integer from 1 to 100')
+  .default(20);
+
+export const cursor = z.string().regex(/^[0-9]{1,19}$/, 'is not a cursor this API returned').optional();

@@ -1,0 +1,66 @@
+/**
+ * The ledger's invariants, checked by tests after every run and by operators
+ * (`ledger verify`). Each query returns the rows that break one rule; an empty list
+ * means the ledger is exact.
+ */
+import type { Pool } from '../pool';
+
+const RULES: { rule: string; sql: string }[] = [
+  {
+    rule: 'postings of each transaction sum to zero',
+    sql: `select transaction_id::text as id from ledger_postings group by transaction_id having sum(amount) <> 0`,
+  },
+  {
+    rule: 'every transaction has postings',
+    sql: `select t.id::text as id from ledger_transactions t
+          where not exists (select 1 from ledger_postings p where p.transaction_id = t.id)`,
+  },
+  {
+    rule: "each wallet's balance equals the sum of its postings",
+    sql: `select w.id::text as id from wallets w
+          left join (select wallet_id, sum(amount) as total from ledger_postings where wallet_id is not null group by wallet_id) p
+            on p.wallet_id = w.id
+          where w.balance <> coalesce(p.total, 0)`,
+  },
+  {
+    rule: "each wallet's last posting shows its balance",
+    sql: `select w.id::text as id from wallets w
+          join lateral (select balance_after from ledger_postings p where p.wallet_id = w.id order by p.id desc limit 1) last on true
+          where last.balance_after <> w.balance`,
+  },
+  {
+    rule: 'no user wallet is negative',
+    sql: `select id::text as id from wallets where balance < 0 or held < 0`,
+  },
+  {
+    rule: 'held funds equal the withdrawals-in-flight account, per environment and currency',
+    sql: `select coalesce(h.env_id, f.env_id)::text || ':' || coalesce(h.currency, f.currency) as id
+          from (select env_id, currency, sum(held) as held from wallets group by env_id, currency) h
+          full join (select env_id, currency, sum(amount) as flight from ledger_postings where account = 'in_flight' group by env_id, currency) f
+            on f.env_id = h.env_id and f.currency = h.currency
+          where coalesce(h.held, 0) <> coalesce(f.flight, 0)`,
+  },
+  {
+    rule: 'every completed order has exactly one payment posting set',
+    sql: `select o.id::text as id from orders o
+          left join ledger_transactions t on t.id = o.transaction_id and t.type = 'payment'
+          where (o.status in ('completed', 'refunded', 'partially_refunded') and t.id is null)
+             or (o.status in ('pending', 'failed') and o.transaction_id is not null)
+          union all
+          select transaction_id::text from orders where transaction_id is not null group by transaction_id having count(*) > 1`,
+  },
+];
+
+export interface Violation {
+  rule: string;
+  ids: string[];
+}
+
+export async function findLedgerViolations(pool: Pool): Promise<Violation[]> {
+  const violations: Violation[] = [];
+  for (const { rule, sql } of RULES) {
+    const { rows } = await pool.query<{ id: string }>(sql);
+    if (rows.length) violations.push({ rule, ids: rows.slice(0, 20).map((r) => r.id) });
+  }
+  return violations;
+}

@@ -1,0 +1,106 @@
+/** Order queries: payments for products, owned by the payment workflow that created them. */
+import type { Currency } from '../../domain/money';
+import type { Order, OrderStatus } from '../../domain/types';
+import type { Pool, PoolClient } from '../pool';
+
+type Queryable = Pool | PoolClient;
+
+interface OrderRow {
+  id: string;
+  env_id: string;
+  wallet_id: string;
+  user_id: string;
+  product_id: string;
+  amount: string;
+  refunded_amount: string;
+  currency: string;
+  status: OrderStatus;
+  transaction_id: string | null;
+  failure_code: string | null;
+  created_at: Date;
+}
+
+const ORDER_COLUMNS =
+  'id, env_id, wallet_id, user_id, product_id, amount, refunded_amount, currency, status, transaction_id, failure_code, created_at';
+
+function orderFromRow(row: OrderRow): Order {
+  return {
+    id: row.id,
+    envId: row.env_id,
+    walletId: row.wallet_id,
+    userId: row.user_id,
+    productId: row.product_id,
+    amount: row.amount,
+    refundedAmount: row.refunded_amount,
+    currency: row.currency as Currency,
+    status: row.status,
+    transactionId: row.transaction_id,
+    failureCode: row.failure_code,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export interface NewOrder {
+  workflowId: string;
+  envId: string;
+  walletId: string;
+  userId: string;
+  productId: string;
+  amount: string;
+  currency: Currency;
+}
+
+/** Creates the pending order of a workflow; a retried call returns the same order. */
+export async function createPendingOrder(db: Queryable, o: NewOrder): Promise<Order> {
+  const { rows } = await db.query<OrderRow>(
+    `insert into orders (workflow_id, env_id, wallet_id, user_id, product_id, amount, currency, status)
+     values ($1, $2, $3, $4, $5, $6, $7, 'pending')
+     on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
+     returning ${ORDER_COLUMNS}`,
+    [o.workflowId, o.envId, o.walletId, o.userId, o.productId, o.amount, o.currency],
+  );
+  return orderFromRow(rows[0]!);
+}
+
+export async function lockOrder(client: PoolClient, orderId: string): Promise<Order | null> {
+  const { rows } = await client.query<OrderRow>(`select ${ORDER_COLUMNS} from orders where id = $1 for update`, [orderId]);
+  return rows[0] ? orderFromRow(rows[0]) : null;
+}
+
+export async function completeOrder(client: PoolClient, orderId: string, transactionId: string): Promise<Order> {
+  const { rows } = await client.query<OrderRow>(
+    `update orders set status = 'completed', transaction_id = $2, updated_at = now()
+     where id = $1 returning ${ORDER_COLUMNS}`,
+    [orderId, transactionId],
+  );
+  return orderFromRow(rows[0]!);
+}
+
+/** Marks a pending order failed. A completed order is left as it is (returns it unchanged). */
+export async function failOrder(db: Queryable, orderId: string, failureCode: string): Promise<Order> {
+  const { rows } = await db.query<OrderRow>(
+    `update orders set status = case when status = 'pending' then 'failed' else status end,
+       failure_code = case when status = 'pending' then $2 else failure_code end,
+       updated_at = now()
+     where id = $1 returning ${ORDER_COLUMNS}`,
+    [orderId, failureCode],
+  );
+  return orderFromRow(rows[0]!);
+}
+
+/** A user's orders, newest first, keyset-paginated on id (ids only grow). */
+export async function listUserOrders(
+  db: Queryable,
+  envId: string,
+  userId: string,
+  limit: number,
+  beforeId: string | null,
+): Promise<Order[]> {
+  const { rows } = await db.query<OrderRow>(
+    `select ${ORDER_COLUMNS} from orders
+     where env_id = $1 and user_id = $2 and ($3::bigint is null or id < $3)
+     order by id desc limit $4`,
+    [envId, userId, beforeId, limit],
+  );
+  return rows.map(orderFromRow);
+}

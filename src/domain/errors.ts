@@ -1,0 +1,50 @@
+/**
+ * Typed domain errors with stable codes. Code is what clients and workflows match
+ * on; the HTTP status is decided once, at the API edge (src/api/errors.ts).
+ * Activities turn these into non-retryable ApplicationFailures whose `type` is the
+ * code, so the code survives the trip through Temporal unchanged.
+ */
+export const ERROR_CODES = [
+  'invalid_json',
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'wallet_not_active',
+  'insufficient_funds',
+  'currency_mismatch',
+  'idempotency_key_mismatch',
+  'conflict',
+  'payload_too_large',
+  'rate_limited',
+  'not_implemented',
+  'unavailable',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Refusals that a retry cannot fix: workflows must not retry activities failing with these. */
+export const BUSINESS_ERROR_CODES: ErrorCode[] = [
+  'invalid_request',
+  'not_found',
+  'wallet_not_active',
+  'insufficient_funds',
+  'currency_mismatch',
+  'conflict',
+];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

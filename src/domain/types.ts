@@ -1,0 +1,74 @@
+/**
+ * The shapes workflows and activities exchange. Every amount is a string of minor
+ * units (see money.ts), every id a string of digits. Plain JSON: these cross
+ * Temporal's payload converter.
+ */
+import type { Currency } from './money';
+
+export const WALLET_STATUSES = ['active', 'suspended', 'closed'] as const;
+export type WalletStatus = (typeof WALLET_STATUSES)[number];
+
+export const ORDER_STATUSES = ['pending', 'completed', 'failed', 'refunded', 'partially_refunded'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export interface Wallet {
+  id: string;
+  envId: string;
+  userId: string;
+  currency: Currency;
+  status: WalletStatus;
+  /** What the user can spend now, minor units. */
+  balance: string;
+  /** What withdrawals in flight reserve, minor units. */
+  held: string;
+  createdAt: string;
+}
+
+export interface Order {
+  id: string;
+  envId: string;
+  walletId: string;
+  userId: string;
+  productId: string;
+  amount: string;
+  refundedAmount: string;
+  currency: Currency;
+  status: OrderStatus;
+  transactionId: string | null;
+  failureCode: string | null;
+  createdAt: string;
+}
+
+export interface TopupInput {
+  envId: string;
+  walletId: string;
+  amount: string;
+  currency: Currency;
+}
+
+export interface TopupResult {
+  transactionId: string;
+  wallet: Wallet;
+}
+
+export interface PaymentInput {
+  envId: string;
+  walletId: string;
+  userId: string;
+  productId: string;
+  amount: string;
+  currency: Currency;
+}
+
+export interface PaymentResult {
+  order: Order;
+  wallet: Wallet;
+}
+
+/** Search attributes and memo keys set on every workflow, so operators find a wallet's workflows. */
+export const SEARCH_ATTRIBUTES = {
+  envId: 'PaynocchioEnvId',
+  walletId: 'PaynocchioWalletId',
+  userId: 'PaynocchioUserId',
+  kind: 'PaynocchioKind',
+} as const;

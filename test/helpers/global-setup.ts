@@ -1,0 +1,69 @@
+/**
+ * Starts the real parts once for the whole suite: a fresh test database on the same
+ * Postgres `npm run dev` would pick, an in-memory Temporal dev server and stripe-mock
+ * on free ports, and the worker as its own process (as in production). Test files
+ * read the addresses from the file named by PAYNOCCHIO_TEST_STACK.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { migrate } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { seedDevData } from '../../scripts/dev-seed';
+import { ROOT, ensureTools, freePort, nodeScript, pickDatabase, spawnPrefixed, startStripeMock, startTemporal, waitFor } from '../../scripts/stack';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import type { TestStack } from './stack';
+
+const verbose = process.env.PAYNOCCHIO_TEST_VERBOSE === '1';
+
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  const cacheDir = join(ROOT, '.cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const tools = ensureTools();
+  const database = process.env.PAYNOCCHIO_TEST_DB ?? 'paynocchio_test';
+  const db = await pickDatabase(database, { fresh: true, dataDir: join(ROOT, '.data/test') });
+  const pool = createPool(db.url, 2);
+  await migrate(pool);
+  await seedDevData(pool);
+  await pool.end();
+
+  const [temporalPort, stripePort] = [await freePort(), await freePort()];
+  const [temporal, stripe, bundle] = await Promise.all([
+    startTemporal({ temporal: tools.temporal, port: temporalPort, quiet: !verbose }),
+    startStripeMock({ stripeMock: tools.stripeMock, port: stripePort, quiet: !verbose }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
+  ]);
+  const bundlePath = join(cacheDir, `workflow-bundle-${process.pid}.js`);
+  writeFileSync(bundlePath, bundle.code);
+
+  const taskQueue = 'paynocchio-test';
+  const env = {
+    ...process.env,
+    NODE_ENV: 'test' as const,
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    STRIPE_API_BASE: stripe.url,
+    WORKFLOW_BUNDLE_PATH: bundlePath,
+  };
+  let workerReady = false;
+  const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, !verbose, (line) => {
+    if (line.startsWith('worker ready')) workerReady = true;
+  });
+  await waitFor('worker', async () => workerReady, 60_000, worker);
+
+  const stack: TestStack = {
+    databaseUrl: db.url,
+    temporalAddress: temporal.address,
+    temporalPath: tools.temporal,
+    stripeApiBase: stripe.url,
+    taskQueue,
+    workflowBundlePath: bundlePath,
+  };
+  const stackFile = join(cacheDir, `test-stack-${process.pid}.json`);
+  writeFileSync(stackFile, JSON.stringify(stack, null, 2));
+  process.env.PAYNOCCHIO_TEST_STACK = stackFile;
+  (globalThis as Record<string, unknown>).__paynocchioStack = { children: [worker, stripe.child, temporal.child], db, stackFile };
+  if (verbose) console.log(`\n[test] stack ready in ${Date.now() - started} ms`);
+}
