@@ -1,0 +1,140 @@
+/**
+ * Workflow logic with mocked activities, on a local Temporal dev server started by
+ * TestWorkflowEnvironment from the project's installed CLI (the SDK's own download is
+ * not reachable here).
+ */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { Activities } from '../../src/activities';
+import { withFailureMapping } from '../../src/activities/failures';
+import { DomainError } from '../../src/domain/errors';
+import type { Order, PaymentInput, TopupInput, Wallet } from '../../src/domain/types';
+import { readStack } from '../helpers/stack';
+
+let env: TestWorkflowEnvironment;
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: readStack().temporalPath }, extraArgs: ['--log-level', 'error'] },
+  });
+}, 60_000);
+afterAll(async () => env?.teardown());
+
+const wallet: Wallet = {
+  id: '100000001',
+  envId: '1000',
+  userId: 'u1',
+  currency: 'USD',
+  status: 'active',
+  balance: '900',
+  held: '0',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+const order = (status: Order['status']): Order => ({
+  id: '500000001',
+  envId: '1000',
+  walletId: wallet.id,
+  userId: 'u1',
+  productId: 'p1',
+  amount: '100',
+  refundedAmount: '0',
+  currency: 'USD',
+  status,
+  transactionId: status === 'completed' ? '77' : null,
+  failureCode: null,
+  createdAt: '2026-01-01T00:00:00.000Z',
+});
+
+type Mocks = { [K in keyof Activities]: jest.Mock };
+
+function mocks(overrides: Partial<Mocks> = {}): Mocks {
+  return {
+    topupWallet: jest.fn(async () => ({ transactionId: '1', wallet })),
+    createOrder: jest.fn(async () => order('pending')),
+    chargeOrder: jest.fn(async () => ({ order: order('completed'), wallet })),
+    failOrder: jest.fn(async () => ({ ...order('failed'), failureCode: 'insufficient_funds' })),
+    ...overrides,
+  } as Mocks;
+}
+
+async function run<T>(activities: Mocks, workflowType: string, input: unknown): Promise<{ result?: T; error?: unknown; workflowId: string }> {
+  const taskQueue = `wf-test-${randomUUID()}`;
+  const workflowId = `${workflowType}-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: { codePath: readStack().workflowBundlePath },
+    activities: withFailureMapping(activities as unknown as Activities),
+  });
+  return worker.runUntil(async () => {
+    try {
+      const result = await env.client.workflow.execute(workflowType, { taskQueue, workflowId, args: [input] });
+      return { result: result as T, workflowId };
+    } catch (error) {
+      return { error, workflowId };
+    }
+  });
+}
+
+const topupInput: TopupInput = { envId: '1000', walletId: wallet.id, amount: '100', currency: 'USD' };
+const paymentInput: PaymentInput = { ...topupInput, userId: 'u1', productId: 'p1' };
+
+test('topup posts once with an idempotency id derived from the workflow id', async () => {
+  const acts = mocks();
+  const { result, workflowId } = await run(acts, 'topup', topupInput);
+  expect(result).toEqual({ transactionId: '1', wallet });
+  expect(acts.topupWallet).toHaveBeenCalledTimes(1);
+  expect(acts.topupWallet).toHaveBeenCalledWith({ ...topupInput, idempotencyId: `${workflowId}:topup` });
+});
+
+test('a refused topup fails the workflow with the refusal code, without retrying', async () => {
+  const acts = mocks({
+    topupWallet: jest.fn(async () => {
+      throw new DomainError('wallet_not_active', 'wallet is suspended');
+    }),
+  });
+  const { error } = await run(acts, 'topup', topupInput);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('wallet_not_active');
+  expect(acts.topupWallet).toHaveBeenCalledTimes(1);
+});
+
+test('payment: order created for this workflow, charged once, completed', async () => {
+  const acts = mocks();
+  const { result, workflowId } = await run(acts, 'payment', paymentInput);
+  expect(result).toEqual({ order: order('completed'), wallet });
+  expect(acts.createOrder).toHaveBeenCalledWith({ ...paymentInput, workflowId });
+  expect(acts.chargeOrder).toHaveBeenCalledWith({ orderId: '500000001', idempotencyId: `${workflowId}:charge` });
+  expect(acts.failOrder).not.toHaveBeenCalled();
+});
+
+test('payment refused for insufficient funds: order failed with the code, workflow fails with it', async () => {
+  const acts = mocks({
+    chargeOrder: jest.fn(async () => {
+      throw new DomainError('insufficient_funds', 'not enough', { wallet_id: wallet.id });
+    }),
+  });
+  const { error } = await run(acts, 'payment', paymentInput);
+  const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
+  expect(cause.type).toBe('insufficient_funds');
+  expect(cause.details).toEqual([{ wallet_id: wallet.id }]);
+  expect(acts.chargeOrder).toHaveBeenCalledTimes(1);
+  expect(acts.failOrder).toHaveBeenCalledWith({ orderId: '500000001', failureCode: 'insufficient_funds' });
+});
+
+test('payment: an infrastructure error is retried with the same idempotency id, and charges once', async () => {
+  let calls = 0;
+  const acts = mocks({
+    chargeOrder: jest.fn(async () => {
+      calls += 1;
+      if (calls < 3) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      return { order: order('completed'), wallet };
+    }),
+  });
+  const { result, workflowId } = await run(acts, 'payment', paymentInput);
+  expect(result).toEqual({ order: order('completed'), wallet });
+  expect(acts.chargeOrder).toHaveBeenCalledTimes(3);
+  for (const call of acts.chargeOrder.mock.calls) expect(call[0].idempotencyId).toBe(`${workflowId}:charge`);
+  expect(acts.failOrder).not.toHaveBeenCalled();
+});
