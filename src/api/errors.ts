@@ -4,7 +4,7 @@
  * no stack trace or secret leaves the process.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ApplicationFailure, WorkflowFailedError, isGrpcServiceError } from '@temporalio/client';
+import { ApplicationFailure, ServiceError, WorkflowFailedError, isGrpcServiceError } from '@temporalio/client';
 import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors';
 import { sendJson } from './json';
 
@@ -50,7 +50,9 @@ export function toDomainError(err: unknown): DomainError {
   if (typeof e?.code === 'string' && PG_UNAVAILABLE.has(e.code)) {
     return new DomainError('unavailable', 'the database is unavailable, try again shortly');
   }
-  if (isGrpcServiceError(err) && GRPC_UNAVAILABLE.has(err.code)) {
+  // The client wraps gRPC errors in a ServiceError whose cause holds the status code.
+  const grpc = err instanceof ServiceError ? err.cause : err;
+  if (isGrpcServiceError(grpc) && GRPC_UNAVAILABLE.has(grpc.code)) {
     return new DomainError('unavailable', 'the workflow service is unavailable, try again shortly');
   }
   if (e?.message && /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/.test(e.message)) {
