@@ -3,6 +3,9 @@
  * `json=json.dumps({...})` sends them, ids as numbers, paths with their trailing
  * slash, against the dev seed data (environment 123, user 123's wallet 123 at 1000.00).
  */
+import { spawn, spawnSync } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import request from 'supertest';
 import { DEV_ENV_SECRET } from '../../scripts/dev-seed';
 import { expectLedgerExact, seedBody, startTestContext, type TestContext } from '../helpers/stack';
@@ -96,4 +99,29 @@ test('withdraw answers a JSON error until the withdraw issue lands', async () =>
     .send(seedBody({ env_id: 123, user_id: 123, wallet_id: 123, amount: 123.12 }));
   expect(res.status).toBe(501);
   expect(res.body.error.code).toBe('not_implemented');
+});
+
+// The docs' Python snippets themselves (test/seed/seed_docs.py), run with Python's
+// requests against this app listening on a free port.
+const python = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' });
+(python.status === 0 ? test : test.skip)('the docs’ Python snippets run as written against the live API', async () => {
+  const server = ctx.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('python3', [join(__dirname, '..', 'seed', 'seed_docs.py')], {
+        env: { ...process.env, PAYNOCCHIO_URL: `http://127.0.0.1:${port}` },
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+    expect(run.out).toMatch(/seed docs: \d+ checks passed/);
+    expect(run.code).toBe(0);
+  } finally {
+    server.close();
+  }
+  await expectLedgerExact(ctx.pool);
 });

@@ -6,19 +6,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import { quietTemporalRuntime } from '../helpers/runtime';
 import { readStack } from '../helpers/stack';
 
 const HISTORIES = join(__dirname, '..', 'histories');
 const files = readdirSync(HISTORIES).filter((f) => f.endsWith('.json')).sort();
 
-beforeAll(() => {
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // already installed in this process
-  }
-});
+beforeAll(quietTemporalRuntime);
 
 function load(file: string) {
   return historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, file), 'utf8')));

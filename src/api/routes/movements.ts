@@ -45,7 +45,8 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
         args: { envId, walletId: wallet.id, amount: minor.toString(), currency: wallet.currency },
       });
       res.setHeader('Workflow-Id', workflowId);
-      sendJson(res, 200, { transaction_id: result.transactionId, wallet: presentWallet(result.wallet) });
+      const after = presentWallet(result.wallet);
+      sendJson(res, 200, { transaction_id: result.transactionId, wallet: after, wallets: [after] });
     }),
   );
 
@@ -74,7 +75,10 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
           },
         });
         res.setHeader('Workflow-Id', workflowId);
-        sendJson(res, 200, { order: presentOrder(result.order), wallet: presentWallet(result.wallet) });
+        // `wallets` repeats the wallet because the docs' payment snippet reads
+        // response.json()["wallets"][0]["user_id"] from this answer.
+        const after = presentWallet(result.wallet);
+        sendJson(res, 200, { order: presentOrder(result.order), wallet: after, wallets: [after] });
       },
     ),
   );
