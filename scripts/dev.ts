@@ -77,7 +77,10 @@ async function main(): Promise<void> {
     console.log(`[dev] stripe: stripe-mock at ${mock.url}`);
   }
 
-  const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env);
+  let workerReady = false;
+  const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, false, (line) => {
+    if (line.startsWith('worker ready')) workerReady = true;
+  });
   const api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), env);
   children.push(worker, api);
   for (const [name, child] of [['worker', worker], ['api', api]] as const) {
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
   }
   const port = Number(process.env.PORT ?? 3000);
   await waitFor('api', () => portOpen(port), 120_000, api);
+  await waitFor('worker', async () => workerReady, 120_000, worker);
   console.log(`[dev] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`[dev]   API        http://127.0.0.1:${port}  (environment ${DEV_ENV_ID} with the seed docs' secret)`);
   console.log(`[dev]   Temporal   ${uiUrl}`);
