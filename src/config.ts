@@ -21,6 +21,9 @@ const schema = z.object({
   TEMPORAL_SEARCH_ATTRIBUTES: bool.default(true),
   /** How long a synchronous money movement may take before the API answers 503 (retry with the same Idempotency-Key). */
   SYNC_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Per-environment rate limit: sustained requests per second, and extra burst over 10 s. 0 disables. */
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(200),
+  RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(400),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */

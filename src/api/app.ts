@@ -12,11 +12,14 @@ import { healthRoutes } from './routes/health';
 import { movementRoutes } from './routes/movements';
 import { orderRoutes } from './routes/orders';
 import { walletRoutes } from './routes/wallets';
+import { rateLimit, type RateLimitOptions } from './rate-limit';
 import type { TemporalDeps } from './temporal';
 
 export interface AppDeps {
   pool: Pool;
   temporal: TemporalDeps & { client: Client };
+  /** Per-environment limits; absent = no limit (tests that do not test limits). */
+  rateLimit?: RateLimitOptions;
 }
 
 export const BODY_LIMIT = '64kb';
@@ -24,13 +27,15 @@ export const BODY_LIMIT = '64kb';
 /** Reads any body as bytes (whatever its Content-Type) and parses it exactly; see parseJsonBody. */
 const jsonBody: RequestHandler[] = [
   express.raw({ type: () => true, limit: BODY_LIMIT }),
-  (req, _res, next) => {
+  (req, res, next) => {
     if (!Buffer.isBuffer(req.body)) {
       req.body = {};
       return next();
     }
     try {
-      req.body = parseJsonBody(req.body.toString('utf8'));
+      // Kept for signed-mode authentication, which signs the bytes as sent.
+      res.locals.rawBody = req.body.toString('utf8');
+      req.body = parseJsonBody(res.locals.rawBody);
       next();
     } catch (err) {
       next(err);
@@ -46,6 +51,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps.pool, deps.temporal.client));
   app.use(jsonBody);
   app.use('/wallet', authenticate(deps.pool));
+  if (deps.rateLimit) app.use('/wallet', rateLimit(deps.pool, deps.rateLimit));
   app.use(walletRoutes(deps.pool));
   app.use(movementRoutes(deps.pool, deps.temporal));
   app.use(orderRoutes(deps.pool));

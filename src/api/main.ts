@@ -20,6 +20,8 @@ async function main(): Promise<void> {
       searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
       syncTimeoutMs: config.SYNC_TIMEOUT_MS,
     },
+    rateLimit:
+      config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : undefined,
   });
   const server = app.listen(config.PORT, config.HOST, () => {
     console.log(`api ready: http://${config.HOST}:${config.PORT}`);

@@ -53,3 +53,13 @@ export async function findEnvironmentBySecretHash(db: Queryable, digest: Buffer)
   );
   return rows[0] ? { envId: rows[0].env_id, hash: rows[0].secret_hash } : null;
 }
+
+/** Digests of the environment's unexpired secrets (more than one during a rotation's overlap). */
+export async function findEnvironmentSecretHashes(db: Queryable, envId: string): Promise<Buffer[]> {
+  const { rows } = await db.query<{ secret_hash: Buffer }>(
+    `select secret_hash from environment_secrets
+     where env_id = $1 and (expires_at is null or expires_at > now())`,
+    [envId],
+  );
+  return rows.map((r) => r.secret_hash);
+}
