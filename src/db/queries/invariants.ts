@@ -11,6 +11,10 @@ const RULES: { rule: string; sql: string }[] = [
     sql: `select transaction_id::text as id from ledger_postings group by transaction_id having sum(amount) <> 0`,
   },
   {
+    rule: 'money is conserved per environment and currency (all postings sum to zero)',
+    sql: `select env_id::text || ':' || currency as id from ledger_postings group by env_id, currency having sum(amount) <> 0`,
+  },
+  {
     rule: 'every transaction has postings',
     sql: `select t.id::text as id from ledger_transactions t
           where not exists (select 1 from ledger_postings p where p.transaction_id = t.id)`,

@@ -1,0 +1,44 @@
+/**
+ * What the chaos run's answers promise, checked against the ledger: a request answered
+ * 2xx happened exactly once; any key (answered or not) had at most one effect; a
+ * refused request had none.
+ */
+import type { Pool } from '../../src/db/pool';
+import type { Outcome } from './load';
+
+/** The ledger idempotency ids each kind of workflow posts under (see src/workflows). */
+const STEPS: Record<string, string[]> = {
+  topup: ['topup'],
+  payment: ['charge'],
+};
+
+export async function checkOutcomes(pool: Pool, outcomes: Outcome[]): Promise<string[]> {
+  const violations: string[] = [];
+  for (const o of outcomes) {
+    const steps = STEPS[o.kind];
+    if (!steps) continue;
+    if (!o.workflowId && typeof o.status === 'number' && o.status < 300) {
+      violations.push(`${o.kind} ${o.key}: 2xx without a Workflow-Id header`);
+      continue;
+    }
+    if (!o.workflowId) continue;
+    const { rows } = await pool.query<{ n: number }>(
+      `select count(*)::int as n from ledger_transactions where idempotency_id = any($1::text[])`,
+      [steps.map((s) => `${o.workflowId}:${s}`)],
+    );
+    const posted = rows[0]!.n;
+    const ok = typeof o.status === 'number' && o.status < 300;
+    const refused = typeof o.status === 'number' && o.status >= 400 && o.status < 500;
+    if (ok && posted !== 1) violations.push(`${o.kind} ${o.key}: answered ${o.status} but posted ${posted} times`);
+    if (refused && posted !== 0) violations.push(`${o.kind} ${o.key}: refused ${o.status} but posted ${posted} times`);
+    if (!ok && !refused && posted > 1) violations.push(`${o.kind} ${o.key}: unresolved but posted ${posted} times`);
+    if (o.kind === 'payment' && ok) {
+      const order = (o.response as { order?: { id?: string } }).order;
+      const check = await pool.query(`select status, transaction_id from orders where id = $1`, [order?.id ?? '0']);
+      if (check.rows[0]?.status !== 'completed' || !check.rows[0]?.transaction_id) {
+        violations.push(`payment ${o.key}: answered 200 but order ${order?.id} is ${check.rows[0]?.status}`);
+      }
+    }
+  }
+  return violations;
+}

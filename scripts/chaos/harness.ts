@@ -1,0 +1,222 @@
+/**
+ * The chaos run: its own Postgres cluster, Temporal dev server (SQLite file), API and
+ * worker processes; load from loops of retrying clients while the harness SIGKILLs the
+ * worker every few seconds, restarts Temporal once and Postgres once. After the load it
+ * drains (no workflow left running) and checks that nothing was lost or invented.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { migrate } from '../../src/db/migrate';
+import { postTransaction } from '../../src/db/ledger';
+import { createPool, withTransaction } from '../../src/db/pool';
+import { createEnvironment } from '../../src/db/queries/environments';
+import { findLedgerViolations } from '../../src/db/queries/invariants';
+import { createWallet } from '../../src/db/queries/wallets';
+import { createDatabase, ensureTools, freePort, nodeScript, portOpen, spawnPrefixed, startTemporal, stopChild, waitFor } from '../stack';
+import { checkOutcomes } from './checks';
+import { runLoad, type Operation } from './load';
+import { startOwnCluster } from './pg-cluster';
+
+export interface ChaosOptions {
+  wallets: number;
+  durationMs: number;
+  maxRequests: number;
+  concurrency: number;
+  killEveryMs: number;
+  restartTemporal: boolean;
+  restartPostgres: boolean;
+  verbose: boolean;
+}
+
+export interface ChaosReport {
+  requests: number;
+  answered2xx: number;
+  refused4xx: number;
+  unresolved: number;
+  kills: number;
+  restarts: { temporal: number; postgres: number };
+  violations: string[];
+  seconds: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const quietLogger = { log() {}, info() {}, warn() {}, debug() {}, trace() {}, error: console.error };
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const log = (msg: string) => opts.verbose && console.log(`[chaos] ${msg}`);
+  const tools = ensureTools();
+  const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const cluster = await startOwnCluster(pgPort);
+  const children: { worker?: ChildProcess; api?: ChildProcess; temporal?: ChildProcess | null } = {};
+  const dir = mkdtempSync(join(tmpdir(), 'paynocchio-chaos-'));
+  const report: ChaosReport = { requests: 0, answered2xx: 0, refused4xx: 0, unresolved: 0, kills: 0, restarts: { temporal: 0, postgres: 0 }, violations: [], seconds: 0 };
+  let stopping = false;
+  try {
+    const databaseUrl = await createDatabase(cluster.url, 'paynocchio_chaos', true);
+    const pool = createPool(databaseUrl, 4);
+    await migrate(pool);
+    const env = await createEnvironment(pool, 'chaos');
+    const wallets: { id: string; userId: string }[] = [];
+    for (let i = 0; i < opts.wallets; i++) {
+      const { wallet } = await createWallet(pool, env.id, `chaos-user-${i}`, 'USD');
+      wallets.push({ id: wallet.id, userId: wallet.userId });
+      // An opening balance, so most payments can succeed from the start.
+      await withTransaction(pool, (c) =>
+        postTransaction(c, {
+          idempotencyId: `chaos-opening-${wallet.id}`,
+          envId: env.id,
+          currency: 'USD',
+          type: 'topup',
+          amount: 50_000n,
+          legs: [
+            { account: 'wallet', walletId: wallet.id, amount: 50_000n },
+            { account: 'funding', amount: -50_000n },
+          ],
+          requireActive: true,
+        }),
+      );
+    }
+
+    const startTemporalServer = () =>
+      startTemporal({ temporal: tools.temporal, port: temporalPort, dbFile: join(dir, 'temporal.sqlite'), quiet: !opts.verbose });
+    children.temporal = (await startTemporalServer()).child;
+    const address = `127.0.0.1:${temporalPort}`;
+    // Bundle the workflows once, so a respawned worker is back in a second, not after webpack.
+    const bundlePath = join(dir, 'workflow-bundle.js');
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+    writeFileSync(bundlePath, bundle.code);
+    const processEnv = {
+      ...process.env,
+      NODE_ENV: 'test' as const,
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: 'chaos',
+      PORT: String(apiPort),
+      RATE_LIMIT_PER_SECOND: '0',
+      SYNC_TIMEOUT_MS: '20000',
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+    };
+    const spawnWorker = () => {
+      let ready = false;
+      const child = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), processEnv, !opts.verbose, (line) => {
+        if (line.startsWith('worker ready')) ready = true;
+      });
+      child.on('exit', () => {
+        if (!stopping && children.worker === child) setTimeout(() => !stopping && (children.worker = spawnWorker()), 300);
+      });
+      (child as ChildProcess & { ready: () => boolean }).ready = () => ready;
+      return child;
+    };
+    children.worker = spawnWorker();
+    children.api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), processEnv, !opts.verbose);
+    await waitFor('api', () => portOpen(apiPort), 60_000, children.api);
+    await waitFor('worker', async () => (children.worker as ChildProcess & { ready: () => boolean }).ready(), 60_000);
+    log(`stack up: postgres :${pgPort}, temporal :${temporalPort}, api :${apiPort}`);
+
+    const pick = <T>(list: T[], n: (k: number) => number) => list[n(list.length)]!;
+    const operations: Operation[] = [
+      {
+        kind: 'topup',
+        path: '/wallet/topup/',
+        weight: 3,
+        body: (n) => {
+          const w = pick(wallets, n);
+          return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(50)}.${String(n(100)).padStart(2, '0')}` };
+        },
+      },
+      {
+        kind: 'payment',
+        path: '/wallet/payment/',
+        weight: 4,
+        body: (n) => {
+          const w = pick(wallets, n);
+          return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(30)}.${String(n(100)).padStart(2, '0')}`, product_id: `sku-${n(20)}` };
+        },
+      },
+    ];
+
+    // Faults, on their own timers while the load runs.
+    const faults = (async () => {
+      const killTimer = setInterval(() => {
+        const w = children.worker;
+        if (w && w.exitCode === null && w.signalCode === null) {
+          w.kill('SIGKILL');
+          report.kills += 1;
+          log(`worker killed (${report.kills})`);
+        }
+      }, opts.killEveryMs);
+      try {
+        if (opts.restartTemporal) {
+          await sleep(opts.durationMs * 0.35);
+          await stopChild(children.temporal);
+          log('temporal stopped');
+          await sleep(1_000);
+          children.temporal = (await startTemporalServer()).child;
+          report.restarts.temporal += 1;
+          log('temporal restarted');
+        }
+        if (opts.restartPostgres) {
+          await sleep(opts.durationMs * (opts.restartTemporal ? 0.3 : 0.6));
+          await cluster.stop();
+          log('postgres stopped');
+          await sleep(1_500);
+          await cluster.start();
+          report.restarts.postgres += 1;
+          log('postgres restarted');
+        }
+      } finally {
+        await sleep(Math.max(0, started + opts.durationMs - Date.now()));
+        clearInterval(killTimer);
+      }
+    })();
+
+    const outcomes = await runLoad({
+      baseUrl: `http://127.0.0.1:${apiPort}`,
+      secret: env.secret,
+      operations,
+      concurrency: opts.concurrency,
+      durationMs: opts.durationMs,
+      maxRequests: opts.maxRequests,
+      maxAttempts: 10,
+    });
+    await faults;
+    log(`load done: ${outcomes.length} requests; draining`);
+
+    // Drain: make sure a worker runs, then wait until no workflow is left running.
+    const connection = await Connection.connect({ address });
+    const client = new Client({ connection });
+    await waitFor(
+      'drain',
+      async () => {
+        let running = 0;
+        for await (const _ of client.workflow.list({ query: 'ExecutionStatus="Running"' })) running += 1;
+        return running === 0;
+      },
+      120_000,
+    );
+    await connection.close();
+
+    report.requests = outcomes.length;
+    report.answered2xx = outcomes.filter((o) => typeof o.status === 'number' && o.status < 300).length;
+    report.refused4xx = outcomes.filter((o) => typeof o.status === 'number' && o.status >= 400 && o.status < 500).length;
+    report.unresolved = outcomes.length - report.answered2xx - report.refused4xx;
+    report.violations.push(...(await checkOutcomes(pool, outcomes)));
+    for (const v of await findLedgerViolations(pool)) report.violations.push(`${v.rule}: ${v.ids.join(', ')}`);
+    await pool.end();
+  } finally {
+    stopping = true;
+    await stopChild(children.api);
+    await stopChild(children.worker);
+    await stopChild(children.temporal);
+    await cluster.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  report.seconds = Math.round((Date.now() - started) / 1000);
+  return report;
+}
