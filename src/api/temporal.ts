@@ -59,6 +59,10 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
       args: [req.args],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // A movement's workflow task is a few local activities of milliseconds each. If the
+      // worker holding it dies, the server hands the task to another worker only after
+      // this timeout (default 10 s): short, so a crash costs the client seconds, not ten.
+      workflowTaskTimeout: '3s',
       memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: req.kind },
       ...(deps.searchAttributes
         ? {

@@ -27,6 +27,8 @@ export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOp
     activities: createActivities({ pool: deps.pool }),
     // Cached workflows answer the next task without replaying their history.
     maxCachedWorkflows: 2000,
+    // If this worker dies, tasks queued for it move to the shared queue after this long.
+    stickyQueueScheduleToStartTimeout: '2s',
     ...overrides,
   });
 }
