@@ -4,19 +4,31 @@
  * on free ports, and the worker as its own process (as in production). Test files
  * read the addresses from the file named by PAYNOCCHIO_TEST_STACK.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { seedDevData } from '../../scripts/dev-seed';
-import { ROOT, ensureTools, freePort, nodeScript, pickDatabase, spawnPrefixed, startStripeMock, startTemporal, waitFor } from '../../scripts/stack';
+import { ROOT, ensureTools, freePort, nodeScript, pickDatabase, spawnPrefixed, startStripeMock, startTemporal, stopChild, waitFor } from '../../scripts/stack';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import type { TestStack } from './stack';
 
 const verbose = process.env.PAYNOCCHIO_TEST_VERBOSE === '1';
 
 export default async function globalSetup(): Promise<void> {
+  // If any part fails to start, stop the parts that did: jest runs no teardown then.
+  const started: (ChildProcess | null)[] = [];
+  try {
+    await startStack(started);
+  } catch (err) {
+    for (const child of started.reverse()) await stopChild(child);
+    throw err;
+  }
+}
+
+async function startStack(started: (ChildProcess | null)[]): Promise<void> {
   const started = Date.now();
   const cacheDir = join(ROOT, '.cache');
   mkdirSync(cacheDir, { recursive: true });
@@ -30,8 +42,8 @@ export default async function globalSetup(): Promise<void> {
 
   const [temporalPort, stripePort] = [await freePort(), await freePort()];
   const [temporal, stripe, bundle] = await Promise.all([
-    startTemporal({ temporal: tools.temporal, port: temporalPort, quiet: !verbose }),
-    startStripeMock({ stripeMock: tools.stripeMock, port: stripePort, quiet: !verbose }),
+    startTemporal({ temporal: tools.temporal, port: temporalPort, quiet: !verbose }).then((t) => (started.push(t.child), t)),
+    startStripeMock({ stripeMock: tools.stripeMock, port: stripePort, quiet: !verbose }).then((s) => (started.push(s.child), s)),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
   ]);
   const bundlePath = join(cacheDir, `workflow-bundle-${process.pid}.js`);
@@ -51,6 +63,7 @@ export default async function globalSetup(): Promise<void> {
   const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, !verbose, (line) => {
     if (line.startsWith('worker ready')) workerReady = true;
   });
+  started.push(worker);
   await waitFor('worker', async () => workerReady, 60_000, worker);
 
   const stack: TestStack = {
