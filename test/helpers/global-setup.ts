@@ -29,7 +29,7 @@ export default async function globalSetup(): Promise<void> {
 }
 
 async function startStack(started: (ChildProcess | null)[]): Promise<void> {
-  const started = Date.now();
+  const startedAt = Date.now();
   const cacheDir = join(ROOT, '.cache');
   mkdirSync(cacheDir, { recursive: true });
   const tools = ensureTools();
@@ -78,5 +78,5 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
   writeFileSync(stackFile, JSON.stringify(stack, null, 2));
   process.env.PAYNOCCHIO_TEST_STACK = stackFile;
   (globalThis as Record<string, unknown>).__paynocchioStack = { children: [worker, stripe.child, temporal.child], db, stackFile };
-  if (verbose) console.log(`\n[test] stack ready in ${Date.now() - started} ms`);
+  if (verbose) console.log(`\n[test] stack ready in ${Date.now() - startedAt} ms`);
 }
