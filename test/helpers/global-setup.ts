@@ -5,7 +5,7 @@
  * read the addresses from the file named by PAYNOCCHIO_TEST_STACK.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
@@ -60,7 +60,11 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
     WORKFLOW_BUNDLE_PATH: bundlePath,
   };
   let workerReady = false;
+  // The worker's output is kept in a file: tests read it (no secret may appear in it).
+  const workerLog = join(cacheDir, `test-worker-${process.pid}.log`);
+  writeFileSync(workerLog, '');
   const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, !verbose, (line) => {
+    appendFileSync(workerLog, line + '\n');
     if (line.startsWith('worker ready')) workerReady = true;
   });
   started.push(worker);
@@ -73,6 +77,7 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
     stripeApiBase: stripe.url,
     taskQueue,
     workflowBundlePath: bundlePath,
+    workerLog,
   };
   const stackFile = join(cacheDir, `test-stack-${process.pid}.json`);
   writeFileSync(stackFile, JSON.stringify(stack, null, 2));

@@ -17,6 +17,8 @@ export interface TestStack {
   stripeApiBase: string;
   taskQueue: string;
   workflowBundlePath: string;
+  /** Everything the worker process printed. */
+  workerLog: string;
 }
 
 export function readStack(): TestStack {
