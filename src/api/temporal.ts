@@ -48,12 +48,38 @@ export function workflowIdFor(kind: string, envId: string, idempotencyKey: strin
   return `${kind}-${envId}-key-${idempotencyKey}`;
 }
 
-/** Starts (or attaches to) the movement's workflow and waits for its result, bounded by syncTimeoutMs. */
+/**
+ * Starts (or attaches to) the movement's workflow and waits for its result. The whole
+ * of it — reaching Temporal included — is bounded by syncTimeoutMs: past that the
+ * client gets 503 and, retrying with its Idempotency-Key, the outcome.
+ */
 export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest<A>): Promise<{ result: R; workflowId: string }> {
   const workflowId = workflowIdFor(req.kind, req.envId, req.idempotencyKey);
-  let handle: WorkflowHandle;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new DomainError('unavailable', 'the movement is still in progress; retry with the same Idempotency-Key to get its result', {
+            workflow_id: workflowId,
+          }),
+        ),
+      deps.syncTimeoutMs,
+    );
+  });
   try {
-    handle = await deps.client.workflow.start(req.workflowType, {
+    const run = startOrAttach(deps, req, workflowId).then((handle) => handle.result() as Promise<R>);
+    run.catch(() => undefined); // a late failure after the timeout answered is not unhandled
+    const result = await Promise.race([run, timeout]);
+    return { result, workflowId };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, workflowId: string): Promise<WorkflowHandle> {
+  try {
+    return await deps.client.workflow.start(req.workflowType, {
       taskQueue: deps.taskQueue,
       workflowId,
       args: [req.args],
@@ -77,24 +103,6 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    handle = deps.client.workflow.getHandle(workflowId);
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new DomainError('unavailable', 'the movement is still in progress; retry with the same Idempotency-Key to get its result', {
-            workflow_id: workflowId,
-          }),
-        ),
-      deps.syncTimeoutMs,
-    );
-  });
-  try {
-    const result = (await Promise.race([handle.result(), timeout])) as R;
-    return { result, workflowId };
-  } finally {
-    clearTimeout(timer);
+    return deps.client.workflow.getHandle(workflowId);
   }
 }
