@@ -1,6 +1,6 @@
 /** Order queries: payments for products, owned by the payment workflow that created them. */
 import type { Currency } from '../../domain/money';
-import type { Order, OrderStatus } from '../../domain/types';
+import type { Order, OrderStatus, PaymentInput } from '../../domain/types';
 import type { Pool, PoolClient } from '../pool';
 
 type Queryable = Pool | PoolClient;
@@ -40,15 +40,8 @@ function orderFromRow(row: OrderRow): Order {
   };
 }
 
-export interface NewOrder {
-  workflowId: string;
-  envId: string;
-  walletId: string;
-  userId: string;
-  productId: string;
-  amount: string;
-  currency: Currency;
-}
+/** A payment workflow's order: its input plus the workflow that owns it. */
+export type NewOrder = PaymentInput & { workflowId: string };
 
 /** Creates the pending order of a workflow; a retried call returns the same order. */
 export async function createPendingOrder(db: Queryable, o: NewOrder): Promise<Order> {
