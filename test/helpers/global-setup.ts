@@ -46,6 +46,11 @@ export default async function globalSetup(): Promise<void> {
     TEMPORAL_TASK_QUEUE: taskQueue,
     STRIPE_API_BASE: stripe.url,
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    // Webhooks: poll the outbox often and retry within seconds, not a day.
+    WEBHOOK_DISPATCH_INTERVAL_MS: '100',
+    WEBHOOK_RETRY_INITIAL_MS: '200',
+    WEBHOOK_RETRY_MAX_INTERVAL_MS: '1000',
+    WEBHOOK_RETRY_MAX_ELAPSED_MS: '60000',
   };
   let workerReady = false;
   const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, !verbose, (line) => {
