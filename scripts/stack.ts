@@ -203,7 +203,10 @@ export async function temporalAlreadyRunning(address: string): Promise<boolean> 
   return temporalAnswers(address);
 }
 
-/** Starts stripe-mock over plain HTTP on 127.0.0.1:port. */
+/**
+ * Starts stripe-mock over plain HTTP on 127.0.0.1:port. Given only -http-addr it also
+ * opens HTTPS on the fixed :12112, so parallel runs collided: the system picks that port.
+ */
 export async function startStripeMock(opts: { stripeMock: string; port: number; quiet?: boolean }): Promise<{ url: string; child: ChildProcess }> {
   const child = spawnPrefixed('stripe-mock', opts.stripeMock, ['-http-addr', `127.0.0.1:${opts.port}`, '-https-addr', '127.0.0.1:'], process.env, opts.quiet);
   await waitFor('stripe-mock', () => portOpen(opts.port), 30_000, child);

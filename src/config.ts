@@ -29,6 +29,14 @@ const schema = z.object({
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */
   STRIPE_API_BASE: z.string().url().optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** Idempotency keys are kept at least 24 hours (issue 5), then purged by the worker. */
+  IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),
+  /** How often each worker polls the webhook outbox for deliveries to start. */
+  WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** Webhook retry schedule (delivery workflow inputs); defaults: 5 s ×4 up to 6 h between tries, for a day. */
+  WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).optional(),
+  WEBHOOK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1).optional(),
+  WEBHOOK_RETRY_MAX_ELAPSED_MS: z.coerce.number().int().min(1).optional(),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -5,6 +5,9 @@
 import type { Pool } from '../db/pool';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
+import { createRefundActivities } from './refund';
+import { createTransferActivities } from './transfer';
+import { createWebhookActivities } from './webhooks';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -13,6 +16,9 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return withFailureMapping({
     ...createLedgerActivities(deps),
+    ...createTransferActivities(deps),
+    ...createRefundActivities(deps),
+    ...createWebhookActivities(deps),
   });
 }
 

@@ -8,7 +8,11 @@ import type { Order, PaymentResult, TopupResult } from '../domain/types';
 import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool } from '../db/pool';
 import { completeOrder, createPendingOrder, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
+import { recordEvent } from '../db/queries/outbox';
 import { getWallets } from '../db/queries/wallets';
+// The webhook body carries the same wire shapes as the API's answers.
+import { money } from '../api/json';
+import { presentOrder, presentWallet } from '../api/present';
 
 export interface TopupWalletInput {
   idempotencyId: string;
@@ -28,8 +32,8 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
     /** Credits the wallet from the environment's funding account. */
     async topupWallet(input: TopupWalletInput): Promise<TopupResult> {
       const amount = BigInt(input.amount);
-      const result = await withTransaction(pool, (client) =>
-        postTransaction(client, {
+      const result = await withTransaction(pool, async (client) => {
+        const posted = await postTransaction(client, {
           idempotencyId: input.idempotencyId,
           envId: input.envId,
           currency: input.currency,
@@ -40,8 +44,17 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
             { account: 'funding', amount: -amount },
           ],
           requireActive: true,
-        }),
-      );
+        });
+        // Outbox: the event commits with the posting, and a replay records none.
+        if (!posted.replayed) {
+          await recordEvent(client, input.envId, 'topup.completed', {
+            transaction_id: posted.transactionId,
+            amount: money(amount, input.currency),
+            wallet: presentWallet(posted.wallets[0]!),
+          });
+        }
+        return posted;
+      });
       return { transactionId: result.transactionId, wallet: result.wallets[0]! };
     },
 
@@ -77,12 +90,22 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
         });
         const completed = order.status === 'pending' ? await completeOrder(client, order.id, posted.transactionId) : order;
         const [wallet] = posted.wallets.length ? posted.wallets : await getWallets(client, order.envId, [order.walletId]);
+        if (order.status === 'pending') {
+          await recordEvent(client, order.envId, 'payment.completed', { order: presentOrder(completed), wallet: presentWallet(wallet!) });
+        }
         return { order: completed, wallet: wallet! };
       });
     },
 
     async failOrder(input: { orderId: string; failureCode: string }): Promise<Order> {
-      return markOrderFailed(pool, input.orderId, input.failureCode);
+      return withTransaction(pool, async (client) => {
+        const before = await lockOrder(client, input.orderId);
+        const order = await markOrderFailed(client, input.orderId, input.failureCode);
+        if (before?.status === 'pending' && order.status === 'failed') {
+          await recordEvent(client, order.envId, 'payment.failed', { order: presentOrder(order) });
+        }
+        return order;
+      });
     },
   };
 }

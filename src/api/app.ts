@@ -9,9 +9,13 @@ import { authenticate } from './auth';
 import { errorHandler, notFoundHandler } from './errors';
 import { parseJsonBody } from './json';
 import { healthRoutes } from './routes/health';
+import { historyRoutes } from './routes/history';
 import { movementRoutes } from './routes/movements';
 import { orderRoutes } from './routes/orders';
+import { refundRoutes } from './routes/refunds';
+import { transferRoutes } from './routes/transfers';
 import { walletRoutes } from './routes/wallets';
+import { webhookRoutes } from './routes/webhooks';
 import { rateLimit, type RateLimitOptions } from './rate-limit';
 import type { TemporalDeps } from './temporal';
 
@@ -50,11 +54,16 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(healthRoutes(deps.pool, deps.temporal.client));
   app.use(jsonBody);
-  app.use('/wallet', authenticate(deps.pool));
-  if (deps.rateLimit) app.use('/wallet', rateLimit(deps.pool, deps.rateLimit));
+  const auth = authenticate(deps.pool);
+  app.use(['/wallet', '/environments'], auth);
+  if (deps.rateLimit) app.use(['/wallet', '/environments'], rateLimit(deps.pool, deps.rateLimit));
   app.use(walletRoutes(deps.pool));
   app.use(movementRoutes(deps.pool, deps.temporal));
+  app.use(transferRoutes(deps.pool, deps.temporal));
+  app.use(refundRoutes(deps.pool, deps.temporal));
+  app.use(historyRoutes(deps.pool));
   app.use(orderRoutes(deps.pool));
+  app.use(webhookRoutes(deps.pool));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -61,6 +61,11 @@ export function toDomainError(err: unknown): DomainError {
   return new DomainError('internal', 'internal error');
 }
 
+/** The wire body of an error. */
+export function errorBody(domain: DomainError) {
+  return { error: { code: domain.code, message: domain.message, details: domain.details } };
+}
+
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const domain = toDomainError(err);
   const status = HTTP_STATUS[domain.code];
@@ -70,7 +75,7 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   if (status === 503) res.setHeader('Retry-After', '1');
   if (res.headersSent) return;
-  sendJson(res, status, { error: { code: domain.code, message: domain.message, details: domain.details } });
+  sendJson(res, status, errorBody(domain));
 };
 
 export const notFoundHandler: RequestHandler = (req, res) => {

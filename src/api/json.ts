@@ -37,7 +37,12 @@ export function money(minor: string | bigint, currency: Currency): LosslessNumbe
 }
 
 export function sendJson(res: Response, status: number, body: unknown): void {
-  res.status(status).type('application/json').send(stringify(body));
+  sendJsonText(res, status, stringify(body)!);
+}
+
+/** Sends JSON already serialized (an idempotent replay sends the stored text). */
+export function sendJsonText(res: Response, status: number, text: string): void {
+  res.status(status).type('application/json').send(text);
 }
 
 /** A field's text as the client wrote it: a JSON number's digits, or a string as is. */

@@ -1,5 +1,8 @@
 /** Domain objects → wire shapes (snake_case, ids as strings, money as exact JSON numbers). */
-import type { Order, Wallet } from '../domain/types';
+import type { Currency } from '../domain/money';
+import type { Order, Refund, Transfer, Wallet } from '../domain/types';
+import type { WalletMovement } from '../db/queries/history';
+import type { WebhookEndpoint } from '../db/queries/webhook-endpoints';
 import { money } from './json';
 
 export function presentWallet(w: Wallet) {
@@ -30,4 +33,38 @@ export function presentOrder(o: Order) {
     failure_code: o.failureCode,
     created_at: o.createdAt,
   };
+}
+
+export function presentTransfer(t: Transfer) {
+  return {
+    id: t.id,
+    env_id: t.envId,
+    from_wallet_id: t.fromWalletId,
+    to_wallet_id: t.toWalletId,
+    amount: money(t.amount, t.currency),
+    currency: t.currency,
+    reference: t.reference,
+  };
+}
+
+export function presentRefund(r: Refund) {
+  return { id: r.id, order_id: r.orderId, amount: money(r.amount, r.currency), currency: r.currency };
+}
+
+/** A ledger movement of one wallet; amount is signed (negative: money left the wallet). */
+export function presentMovement(m: WalletMovement, currency: Currency) {
+  return {
+    id: m.transactionId,
+    posting_id: m.postingId,
+    type: m.type,
+    amount: money(m.amount, currency),
+    balance_after: money(m.balanceAfter, currency),
+    currency,
+    reference: m.reference,
+    created_at: m.createdAt,
+  };
+}
+
+export function presentWebhookEndpoint(e: WebhookEndpoint) {
+  return { id: e.id, env_id: e.envId, url: e.url, event_types: e.eventTypes, status: e.status, created_at: e.createdAt };
 }

@@ -28,6 +28,8 @@ export interface MovementRequest<A> {
   walletId: string;
   userId: string;
   idempotencyKey: string | undefined;
+  /** Hash of the request (src/api/idempotency.ts), given with the key. */
+  requestHash?: string;
   args: A;
 }
 
@@ -40,12 +42,22 @@ const KEYS = {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-export function workflowIdFor(kind: string, envId: string, idempotencyKey: string | undefined): string {
-  if (idempotencyKey === undefined) return `${kind}-${envId}-${randomUUID()}`;
+export function assertIdempotencyKey(idempotencyKey: string): void {
   if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
     throw new DomainError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces');
   }
-  return `${kind}-${envId}-key-${idempotencyKey}`;
+}
+
+/**
+ * With a request hash the id also carries its first 16 hex digits: a key reused
+ * with another body after its row was purged (retention) starts a new workflow
+ * instead of attaching to the old one. Same key and same body: same id, so
+ * concurrent requests attach to one workflow.
+ */
+export function workflowIdFor(kind: string, envId: string, idempotencyKey: string | undefined, requestHash?: string): string {
+  if (idempotencyKey === undefined) return `${kind}-${envId}-${randomUUID()}`;
+  assertIdempotencyKey(idempotencyKey);
+  return `${kind}-${envId}-key-${idempotencyKey}` + (requestHash ? `-${requestHash.slice(0, 16)}` : '');
 }
 
 /**
@@ -54,7 +66,7 @@ export function workflowIdFor(kind: string, envId: string, idempotencyKey: strin
  * client gets 503 and, retrying with its Idempotency-Key, the outcome.
  */
 export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest<A>): Promise<{ result: R; workflowId: string }> {
-  const workflowId = workflowIdFor(req.kind, req.envId, req.idempotencyKey);
+  const workflowId = workflowIdFor(req.kind, req.envId, req.idempotencyKey, req.requestHash);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -72,3 +72,49 @@ export const SEARCH_ATTRIBUTES = {
   userId: 'PaynocchioUserId',
   kind: 'PaynocchioKind',
 } as const;
+
+export interface TransferInput {
+  envId: string;
+  fromWalletId: string;
+  toWalletId: string;
+  amount: string;
+  currency: Currency;
+  reference: string | null;
+}
+
+export interface Transfer {
+  id: string;
+  envId: string;
+  fromWalletId: string;
+  toWalletId: string;
+  amount: string;
+  currency: Currency;
+  reference: string | null;
+}
+
+export interface TransferResult {
+  transfer: Transfer;
+  /** The source wallet after the transfer. */
+  wallet: Wallet;
+  toWallet: Wallet;
+}
+
+export interface RefundInput {
+  envId: string;
+  orderId: string;
+  /** Minor units; null refunds what is left of the order. */
+  amount: string | null;
+}
+
+export interface Refund {
+  id: string;
+  orderId: string;
+  amount: string;
+  currency: Currency;
+}
+
+export interface RefundResult {
+  refund: Refund;
+  order: Order;
+  wallet: Wallet;
+}

@@ -1,8 +1,11 @@
 /** The worker process: `npm run worker`. */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { startHousekeeping } from './housekeeping';
+import { startWebhookDispatcher } from './webhook-dispatcher';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -17,9 +20,25 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
   });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const dispatcher = startWebhookDispatcher({
+    pool,
+    client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS,
+    retry: {
+      initialIntervalMs: config.WEBHOOK_RETRY_INITIAL_MS,
+      maxIntervalMs: config.WEBHOOK_RETRY_MAX_INTERVAL_MS,
+      maxElapsedMs: config.WEBHOOK_RETRY_MAX_ELAPSED_MS,
+    },
+  });
+  const housekeeping = startHousekeeping(pool, config.IDEMPOTENCY_RETENTION_HOURS);
   // SIGINT/SIGTERM make the SDK shut the worker down gracefully (drain, then resolve run()).
   console.log(`worker ready: task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
   await worker.run();
+  housekeeping.stop();
+  await dispatcher.stop();
+  await clientConnection.close();
   await connection.close();
   await pool.end();
 }

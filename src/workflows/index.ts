@@ -1,3 +1,6 @@
 /** Every workflow the worker runs. This file is the worker's `workflowsPath`. */
 export { topup } from './topup';
 export { payment } from './payment';
+export { transfer } from './transfer';
+export { refund } from './refund';
+export { webhookDelivery } from './webhook-delivery';

@@ -58,6 +58,11 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
     TEMPORAL_TASK_QUEUE: taskQueue,
     STRIPE_API_BASE: stripe.url,
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    // Webhooks: poll the outbox often and retry within seconds, not a day.
+    WEBHOOK_DISPATCH_INTERVAL_MS: '100',
+    WEBHOOK_RETRY_INITIAL_MS: '200',
+    WEBHOOK_RETRY_MAX_INTERVAL_MS: '1000',
+    WEBHOOK_RETRY_MAX_ELAPSED_MS: '60000',
   };
   let workerReady = false;
   // The worker's output is kept in a file: tests read it (no secret may appear in it).

@@ -4,7 +4,7 @@
  * currency) so bad requests never start a workflow; the posting function checks it
  * all again under the row lock.
  */
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { parseAmount } from '../../domain/money';
@@ -12,19 +12,17 @@ import type { PaymentInput, PaymentResult, TopupInput, TopupResult, Wallet } fro
 import type { Pool } from '../../db/pool';
 import { findWallet } from '../../db/queries/wallets';
 import { requireEnv } from '../auth';
-import { sendJson } from '../json';
+import { respondIdempotently } from '../idempotency';
 import { presentOrder, presentWallet } from '../present';
 import { amount, id, productId, userId } from '../schemas';
 import { runMovement, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
 
-async function ownedWallet(pool: Pool, envId: string, walletId: string, user: string): Promise<Wallet> {
+export async function ownedWallet(pool: Pool, envId: string, walletId: string, user: string): Promise<Wallet> {
   const wallet = await findWallet(pool, envId, walletId, user);
   if (!wallet) throw new DomainError('not_found', `wallet ${walletId} not found for user ${user}`, { wallet_id: walletId });
   return wallet;
 }
-
-const idempotencyKey = (req: Request) => req.get('Idempotency-Key');
 
 export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
   const router = Router();
@@ -33,20 +31,21 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
     '/wallet/topup',
     ...endpoint({ body: z.object({ env_id: id, user_id: userId, wallet_id: id, amount }) }, async ({ body }, req, res) => {
       const envId = requireEnv(res, body.env_id);
-      const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
-      const minor = parseAmount(body.amount, wallet.currency);
-      const { result, workflowId } = await runMovement<TopupInput, TopupResult>(temporal, {
-        kind: 'topup',
-        workflowType: 'topup',
-        envId,
-        walletId: wallet.id,
-        userId: wallet.userId,
-        idempotencyKey: idempotencyKey(req),
-        args: { envId, walletId: wallet.id, amount: minor.toString(), currency: wallet.currency },
+      await respondIdempotently(pool, req, res, envId, async (idem) => {
+        const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
+        const minor = parseAmount(body.amount, wallet.currency);
+        const { result, workflowId } = await runMovement<TopupInput, TopupResult>(temporal, {
+          kind: 'topup',
+          workflowType: 'topup',
+          envId,
+          walletId: wallet.id,
+          userId: wallet.userId,
+          ...idem,
+          args: { envId, walletId: wallet.id, amount: minor.toString(), currency: wallet.currency },
+        });
+        const after = presentWallet(result.wallet);
+        return { status: 200, workflowId, body: { transaction_id: result.transactionId, wallet: after, wallets: [after] } };
       });
-      res.setHeader('Workflow-Id', workflowId);
-      const after = presentWallet(result.wallet);
-      sendJson(res, 200, { transaction_id: result.transactionId, wallet: after, wallets: [after] });
     }),
   );
 
@@ -56,29 +55,30 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
       { body: z.object({ env_id: id, user_id: userId, wallet_id: id, amount, product_id: productId }) },
       async ({ body }, req, res) => {
         const envId = requireEnv(res, body.env_id);
-        const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
-        const minor = parseAmount(body.amount, wallet.currency);
-        const { result, workflowId } = await runMovement<PaymentInput, PaymentResult>(temporal, {
-          kind: 'payment',
-          workflowType: 'payment',
-          envId,
-          walletId: wallet.id,
-          userId: wallet.userId,
-          idempotencyKey: idempotencyKey(req),
-          args: {
+        await respondIdempotently(pool, req, res, envId, async (idem) => {
+          const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
+          const minor = parseAmount(body.amount, wallet.currency);
+          const { result, workflowId } = await runMovement<PaymentInput, PaymentResult>(temporal, {
+            kind: 'payment',
+            workflowType: 'payment',
             envId,
             walletId: wallet.id,
             userId: wallet.userId,
-            productId: body.product_id,
-            amount: minor.toString(),
-            currency: wallet.currency,
-          },
+            ...idem,
+            args: {
+              envId,
+              walletId: wallet.id,
+              userId: wallet.userId,
+              productId: body.product_id,
+              amount: minor.toString(),
+              currency: wallet.currency,
+            },
+          });
+          // `wallets` repeats the wallet because the docs' payment snippet reads
+          // response.json()["wallets"][0]["user_id"] from this answer.
+          const after = presentWallet(result.wallet);
+          return { status: 200, workflowId, body: { order: presentOrder(result.order), wallet: after, wallets: [after] } };
         });
-        res.setHeader('Workflow-Id', workflowId);
-        // `wallets` repeats the wallet because the docs' payment snippet reads
-        // response.json()["wallets"][0]["user_id"] from this answer.
-        const after = presentWallet(result.wallet);
-        sendJson(res, 200, { order: presentOrder(result.order), wallet: after, wallets: [after] });
       },
     ),
   );

@@ -9,6 +9,7 @@ import type { Currency } from '../../domain/money';
 import type { WalletStatus } from '../../domain/types';
 import { withTransaction, type Pool } from '../../db/pool';
 import { createWallet, listUserWallets, lockWallets, updateWalletStatus } from '../../db/queries/wallets';
+import { recordEvent } from '../../db/queries/outbox';
 import { requireEnv } from '../auth';
 import { sendJson } from '../json';
 import { presentWallet } from '../present';
@@ -28,7 +29,12 @@ export function walletRoutes(pool: Pool): Router {
     '/wallet',
     ...endpoint({ body: z.object({ env_id: id, user_id: userId, currency }) }, async ({ body }, _req, res) => {
       const envId = requireEnv(res, body.env_id);
-      const { wallet } = await createWallet(pool, envId, body.user_id, body.currency as Currency);
+      const wallet = await withTransaction(pool, async (client) => {
+        const made = await createWallet(client, envId, body.user_id, body.currency as Currency);
+        // Outbox: the event commits with the wallet, and only a new wallet has one.
+        if (made.created) await recordEvent(client, envId, 'wallet.created', { wallet: presentWallet(made.wallet) });
+        return made.wallet;
+      });
       sendJson(res, 200, presentWallet(wallet));
     }),
   );
@@ -63,7 +69,13 @@ export function walletRoutes(pool: Pool): Router {
               status: current.status,
             });
           }
-          return current.status === body.status ? current : updateWalletStatus(client, current.id, body.status);
+          if (current.status === body.status) return current;
+          const updated = await updateWalletStatus(client, current.id, body.status);
+          await recordEvent(client, envId, 'wallet.status_changed', {
+            previous_status: current.status,
+            wallet: presentWallet(updated),
+          });
+          return updated;
         });
         const { id: walletId, balance, currency: cur, status, held } = presentWallet(wallet);
         sendJson(res, 200, { id: walletId, balance, held, currency: cur, status });

@@ -53,6 +53,13 @@ const RULES: { rule: string; sql: string }[] = [
           union all
           select transaction_id::text from orders where transaction_id is not null group by transaction_id having count(*) > 1`,
   },
+  {
+    rule: "each order's refunded amount equals the sum of its refund transactions",
+    sql: `select o.id::text as id from orders o
+          left join (select reference, sum(amount) as total from ledger_transactions where type = 'refund' group by reference) r
+            on r.reference = 'order:' || o.id
+          where o.refunded_amount <> coalesce(r.total, 0)`,
+  },
 ];
 
 export interface Violation {

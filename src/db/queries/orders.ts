@@ -97,3 +97,20 @@ export async function listUserOrders(
   );
   return rows.map(orderFromRow);
 }
+
+export async function findOrder(db: Queryable, envId: string, orderId: string): Promise<Order | null> {
+  const { rows } = await db.query<OrderRow>(`select ${ORDER_COLUMNS} from orders where id = $1 and env_id = $2`, [orderId, envId]);
+  return rows[0] ? orderFromRow(rows[0]) : null;
+}
+
+/** Adds a refund to an order locked by lockOrder: refunded in full or in part. */
+export async function addRefund(client: PoolClient, orderId: string, amount: bigint): Promise<Order> {
+  const { rows } = await client.query<OrderRow>(
+    `update orders set refunded_amount = refunded_amount + $2,
+       status = case when refunded_amount + $2 = amount then 'refunded' else 'partially_refunded' end,
+       updated_at = now()
+     where id = $1 returning ${ORDER_COLUMNS}`,
+    [orderId, amount.toString()],
+  );
+  return orderFromRow(rows[0]!);
+}

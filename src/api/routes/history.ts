@@ -1,0 +1,88 @@
+/**
+ * Reads from the ledger: a wallet's movements (newest first, keyset-paginated on the
+ * posting id) and its balance at an instant. Reads never go through Temporal.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import type { Wallet } from '../../domain/types';
+import type { Pool } from '../../db/pool';
+import { balanceAt, listWalletMovements } from '../../db/queries/history';
+import { findWallet } from '../../db/queries/wallets';
+import { requireEnv } from '../auth';
+import { money, sendJson } from '../json';
+import { presentMovement } from '../present';
+import { cursor, id, pageLimit, userId } from '../schemas';
+import { endpoint } from '../validate';
+
+/** An ISO 8601 timestamp with a time zone (2025-01-31T12:00:00Z), or a Unix time in seconds. */
+const timestamp = z
+  .string({ error: 'must be an ISO 8601 timestamp or Unix seconds' })
+  .max(40, 'is too long')
+  .transform((raw, ctx) => {
+    // A query string decodes an unescaped '+' of "+02:00" as a space: put it back.
+    const text = raw.replace(/ (\d{2}:?\d{2})$/, '+$1');
+    const date = /^[0-9]{1,11}$/.test(text)
+      ? new Date(Number(text) * 1000)
+      : /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(text)
+        ? new Date(text)
+        : new Date(NaN);
+    if (Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 timestamp with a time zone (e.g. 2025-01-31T12:00:00Z) or Unix seconds' });
+      return z.NEVER;
+    }
+    return date;
+  });
+
+async function walletOf(pool: Pool, envId: string, walletId: string, user: string | undefined): Promise<Wallet> {
+  const wallet = await findWallet(pool, envId, walletId, user);
+  if (!wallet) throw new DomainError('not_found', `wallet ${walletId} not found`, { wallet_id: walletId });
+  return wallet;
+}
+
+export function historyRoutes(pool: Pool): Router {
+  const router = Router();
+
+  router.get(
+    '/wallet/:wallet_id/transactions',
+    ...endpoint(
+      {
+        params: z.object({ wallet_id: id }),
+        query: z.object({ env_id: id, user_id: userId.optional(), limit: pageLimit, cursor, from: timestamp.optional(), to: timestamp.optional() }),
+      },
+      async ({ params, query }, _req, res) => {
+        const envId = requireEnv(res, query.env_id);
+        const wallet = await walletOf(pool, envId, params.wallet_id, query.user_id);
+        const rows = await listWalletMovements(pool, {
+          walletId: wallet.id,
+          limit: query.limit + 1,
+          beforePostingId: query.cursor ?? null,
+          from: query.from ?? null,
+          to: query.to ?? null,
+        });
+        const page = rows.slice(0, query.limit);
+        const nextCursor = rows.length > query.limit ? page[page.length - 1]!.postingId : null;
+        sendJson(res, 200, { transactions: page.map((m) => presentMovement(m, wallet.currency)), next_cursor: nextCursor });
+      },
+    ),
+  );
+
+  router.get(
+    '/wallet/:wallet_id/balance',
+    ...endpoint(
+      { params: z.object({ wallet_id: id }), query: z.object({ env_id: id, user_id: userId.optional(), at: timestamp.optional() }) },
+      async ({ params, query }, _req, res) => {
+        const envId = requireEnv(res, query.env_id);
+        const wallet = await walletOf(pool, envId, params.wallet_id, query.user_id);
+        if (!query.at) {
+          sendJson(res, 200, { wallet_id: wallet.id, balance: money(wallet.balance, wallet.currency), held: money(wallet.held, wallet.currency), currency: wallet.currency, at: new Date().toISOString() });
+          return;
+        }
+        const balance = await balanceAt(pool, wallet.id, query.at);
+        sendJson(res, 200, { wallet_id: wallet.id, balance: money(balance, wallet.currency), currency: wallet.currency, at: query.at.toISOString() });
+      },
+    ),
+  );
+
+  return router;
+}

@@ -1,0 +1,75 @@
+/**
+ * Merchant webhook endpoints: POST /environments/{env_id}/webhooks registers a URL
+ * and the event types it wants and returns the signing secret (Standard Webhooks
+ * `whsec_…`) once; GET lists them without secrets; DELETE disables one.
+ */
+import { randomBytes } from 'node:crypto';
+import { Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import { EVENT_TYPES } from '../../domain/events';
+import type { Pool } from '../../db/pool';
+import { createEndpoint, disableEndpoint, listEndpoints } from '../../db/queries/webhook-endpoints';
+import { requireEnv } from '../auth';
+import { sendJson } from '../json';
+import { presentWebhookEndpoint } from '../present';
+import { id } from '../schemas';
+import { endpoint } from '../validate';
+
+const url = z
+  .string({ error: 'must be an http(s) URL' })
+  .max(2048, 'must be at most 2048 characters')
+  .refine((text) => {
+    try {
+      const u = new URL(text);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http(s) URL without credentials');
+
+const eventTypes = z
+  .array(z.enum(EVENT_TYPES, { error: `must be among ${EVENT_TYPES.join(', ')}` }), { error: 'must be a list of event types' })
+  .min(1, 'must name at least one event type')
+  .optional();
+
+/** Standard Webhooks secret: "whsec_" + base64 of 24 random bytes. */
+function newSigningSecret(): string {
+  return 'whsec_' + randomBytes(24).toString('base64');
+}
+
+export function webhookRoutes(pool: Pool): Router {
+  const router = Router();
+  const params = z.object({ env_id: id });
+
+  router.post(
+    '/environments/:env_id/webhooks',
+    ...endpoint({ params, body: z.object({ url, event_types: eventTypes }) }, async ({ params: p, body }, _req, res) => {
+      const envId = requireEnv(res, p.env_id);
+      const types = [...new Set(body.event_types ?? EVENT_TYPES)];
+      const secret = newSigningSecret();
+      const created = await createEndpoint(pool, envId, body.url, types, secret);
+      sendJson(res, 201, { ...presentWebhookEndpoint(created), secret });
+    }),
+  );
+
+  router.get(
+    '/environments/:env_id/webhooks',
+    ...endpoint({ params }, async ({ params: p }, _req, res) => {
+      const envId = requireEnv(res, p.env_id);
+      sendJson(res, 200, { webhooks: (await listEndpoints(pool, envId)).map(presentWebhookEndpoint) });
+    }),
+  );
+
+  router.delete(
+    '/environments/:env_id/webhooks/:webhook_id',
+    ...endpoint({ params: params.extend({ webhook_id: id }) }, async ({ params: p }, _req, res) => {
+      const envId = requireEnv(res, p.env_id);
+      const disabled = await disableEndpoint(pool, envId, p.webhook_id);
+      if (!disabled) throw new DomainError('not_found', `webhook ${p.webhook_id} not found`);
+      sendJson(res, 200, presentWebhookEndpoint(disabled));
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,61 @@
+/**
+ * A wallet's movements and its balance at an instant, read from the ledger.
+ * Pages are keyset-paginated on the posting id (ledger_postings_wallet index:
+ * wallet_id, id desc), so a page costs the same at the millionth row as at the first.
+ */
+import type { Pool } from '../pool';
+
+export interface WalletMovement {
+  postingId: string;
+  transactionId: string;
+  type: string;
+  /** Signed: what the movement added to the wallet, minor units. */
+  amount: string;
+  balanceAfter: string;
+  reference: string | null;
+  createdAt: string;
+}
+
+export async function listWalletMovements(
+  pool: Pool,
+  q: { walletId: string; limit: number; beforePostingId: string | null; from: Date | null; to: Date | null },
+): Promise<WalletMovement[]> {
+  const { rows } = await pool.query<{
+    id: string;
+    transaction_id: string;
+    type: string;
+    amount: string;
+    balance_after: string;
+    reference: string | null;
+    created_at: Date;
+  }>(
+    `select p.id, p.transaction_id, t.type, p.amount, p.balance_after, t.reference, p.created_at
+     from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+     where p.wallet_id = $1 and ($2::bigint is null or p.id < $2)
+       and ($3::timestamptz is null or p.created_at >= $3) and ($4::timestamptz is null or p.created_at < $4)
+     order by p.id desc limit $5`,
+    [q.walletId, q.beforePostingId, q.from, q.to, q.limit],
+  );
+  return rows.map((r) => ({
+    postingId: r.id,
+    transactionId: r.transaction_id,
+    type: r.type,
+    amount: r.amount,
+    balanceAfter: r.balance_after,
+    reference: r.reference,
+    createdAt: r.created_at.toISOString(),
+  }));
+}
+
+/**
+ * The wallet's balance at `at`: the sum of its postings recorded at or before it.
+ * A sum rather than the last balance_after, because created_at is the posting
+ * transaction's start time, which is not strictly ordered like the postings are.
+ */
+export async function balanceAt(pool: Pool, walletId: string, at: Date): Promise<string> {
+  const { rows } = await pool.query<{ balance: string }>(
+    `select coalesce(sum(amount), 0)::text as balance from ledger_postings where wallet_id = $1 and created_at <= $2`,
+    [walletId, at],
+  );
+  return rows[0]!.balance;
+}

@@ -1,0 +1,106 @@
+/**
+ * The webhook outbox. recordEvent runs inside the caller's SQL transaction (the one
+ * that moves the money or changes the wallet), so an event exists exactly when the
+ * change it reports committed. It also creates one delivery per endpoint of the
+ * environment subscribed to the type at that instant.
+ */
+import { stringify } from 'lossless-json';
+import type { EventType } from '../../domain/events';
+import type { Pool, PoolClient } from '../pool';
+
+type Queryable = Pool | PoolClient;
+
+/**
+ * Writes the event (payload: Standard Webhooks' {type, timestamp, data}, as exact
+ * JSON text) and its deliveries. `data` is a wire shape (money as LosslessNumber).
+ */
+export async function recordEvent(client: PoolClient, envId: string, type: EventType, data: unknown): Promise<string> {
+  const { rows } = await client.query<{ id: string; created_at: Date }>(
+    `insert into webhook_events (env_id, type, payload) values ($1, $2, '') returning id, created_at`,
+    [envId, type],
+  );
+  const event = rows[0]!;
+  // The id and timestamp go into the payload, so it is completed after the insert.
+  const payload = stringify({ type, timestamp: event.created_at.toISOString(), event_id: event.id, data })!;
+  await client.query('update webhook_events set payload = $2 where id = $1', [event.id, payload]);
+  await client.query(
+    `insert into webhook_deliveries (event_id, endpoint_id)
+     select $1, e.id from webhook_endpoints e
+     where e.env_id = $2 and e.status = 'enabled' and $3 = any(e.event_types)`,
+    [event.id, envId, type],
+  );
+  return event.id;
+}
+
+/**
+ * Claims deliveries no workflow was started for yet. `skip locked` lets several
+ * workers poll at once without handing out the same row; the caller marks them
+ * dispatched in the same transaction after starting their workflows.
+ */
+export async function claimUndispatched(client: PoolClient, limit: number): Promise<string[]> {
+  const { rows } = await client.query<{ id: string }>(
+    `select id from webhook_deliveries where dispatched_at is null order by id limit $1 for update skip locked`,
+    [limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function markDispatched(client: PoolClient, ids: string[]): Promise<void> {
+  await client.query('update webhook_deliveries set dispatched_at = now() where id = any($1::bigint[])', [ids]);
+}
+
+export interface DeliveryTarget {
+  deliveryId: string;
+  eventId: string;
+  status: 'pending' | 'delivered' | 'failed';
+  url: string;
+  secret: string;
+  payload: string;
+}
+
+export async function getDeliveryTarget(db: Queryable, deliveryId: string): Promise<DeliveryTarget | null> {
+  const { rows } = await db.query<{ id: string; event_id: string; status: DeliveryTarget['status']; url: string; secret: string; payload: string }>(
+    `select d.id, d.event_id, d.status, e.url, e.secret, ev.payload
+     from webhook_deliveries d
+     join webhook_endpoints e on e.id = d.endpoint_id
+     join webhook_events ev on ev.id = d.event_id
+     where d.id = $1`,
+    [deliveryId],
+  );
+  const r = rows[0];
+  return r ? { deliveryId: r.id, eventId: r.event_id, status: r.status, url: r.url, secret: r.secret, payload: r.payload } : null;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  attempt: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  delivered: boolean;
+}
+
+/** Records one attempt and its effect on the delivery; a retried activity records it once. */
+export async function recordAttempt(db: Queryable, a: AttemptRecord): Promise<void> {
+  await db.query(
+    `with attempt as (
+       insert into webhook_attempts (delivery_id, attempt, status_code, error, duration_ms)
+       values ($1, $2, $3, $4, $5)
+       on conflict (delivery_id, attempt) do nothing
+       returning delivery_id
+     )
+     update webhook_deliveries d set attempts = greatest(d.attempts, $2), last_status_code = $3,
+       status = case when $6 then 'delivered' else d.status end,
+       delivered_at = case when $6 then now() else d.delivered_at end,
+       updated_at = now()
+     where d.id = $1 and d.status = 'pending'`,
+    [a.deliveryId, a.attempt, a.statusCode, a.error, a.durationMs, a.delivered],
+  );
+}
+
+export async function markDeliveryFailed(db: Queryable, deliveryId: string): Promise<void> {
+  await db.query(
+    `update webhook_deliveries set status = 'failed', updated_at = now() where id = $1 and status = 'pending'`,
+    [deliveryId],
+  );
+}

@@ -1,0 +1,17 @@
+/**
+ * Merchant webhook event types. An event is written to the outbox in the same SQL
+ * transaction as the change it reports (src/db/queries/outbox.ts).
+ */
+export const EVENT_TYPES = [
+  'wallet.created',
+  'wallet.status_changed',
+  'topup.completed',
+  'payment.completed',
+  'payment.failed',
+  'transfer.completed',
+  'refund.completed',
+  'withdrawal.awaiting_onboarding',
+  'withdrawal.paid',
+  'withdrawal.failed',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

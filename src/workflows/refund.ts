@@ -1,0 +1,16 @@
+/**
+ * Refund of a completed payment: one local activity that locks the order, checks
+ * what is left to refund, posts revenue → wallet and updates the order together.
+ */
+import { workflowInfo } from '@temporalio/workflow';
+import type { RefundInput, RefundResult } from '../domain/types';
+import { businessFailure } from './failures';
+import { ledger } from './options';
+
+export async function refund(input: RefundInput): Promise<RefundResult> {
+  try {
+    return await ledger.refundOrder({ ...input, idempotencyId: `${workflowInfo().workflowId}:refund` });
+  } catch (err) {
+    throw businessFailure(err) ?? err;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Delivers one webhook (one event to one endpoint) until the receiver answers 2xx,
+ * with exponential backoff between attempts, for up to maxElapsedMs (a day by
+ * default). Every wait is a durable timer, so a delivery survives worker restarts.
+ * The retry schedule is an input so tests run it in seconds.
+ */
+import { proxyActivities, sleep } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+export interface WebhookDeliveryInput {
+  deliveryId: string;
+  initialIntervalMs?: number;
+  backoffCoefficient?: number;
+  maxIntervalMs?: number;
+  maxElapsedMs?: number;
+}
+
+export const WEBHOOK_RETRY_DEFAULTS = {
+  initialIntervalMs: 5_000,
+  backoffCoefficient: 4,
+  maxIntervalMs: 6 * 60 * 60 * 1000,
+  maxElapsedMs: 24 * 60 * 60 * 1000,
+};
+
+// The HTTP call is an ordinary activity (not local): it may take up to its timeout
+// and runs on any worker. Its own retries only cover our failures (Postgres down);
+// the receiver's refusals are results that the loop below retries.
+const webhooks = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+});
+
+export async function webhookDelivery(input: WebhookDeliveryInput): Promise<{ delivered: boolean; attempts: number }> {
+  const policy = { ...WEBHOOK_RETRY_DEFAULTS, ...stripUndefined(input) };
+  const started = Date.now(); // workflow time: deterministic
+  let interval = policy.initialIntervalMs;
+  for (let attempt = 1; ; attempt++) {
+    const result = await webhooks.attemptWebhookDelivery({ deliveryId: input.deliveryId, attempt });
+    if (result.done) return { delivered: result.delivered, attempts: attempt };
+    if (Date.now() + interval - started > policy.maxElapsedMs) {
+      await webhooks.failWebhookDelivery({ deliveryId: input.deliveryId });
+      return { delivered: false, attempts: attempt };
+    }
+    await sleep(interval);
+    interval = Math.min(interval * policy.backoffCoefficient, policy.maxIntervalMs);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
