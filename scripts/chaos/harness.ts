@@ -141,7 +141,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       },
     ];
 
-    // Faults, on their own timers while the load runs.
+    // Faults, on their own timers while the load runs (timed from the load's start).
+    const loadStarted = Date.now();
     const faults = (async () => {
       const killTimer = setInterval(() => {
         const w = children.worker;
@@ -171,7 +172,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           log('postgres restarted');
         }
       } finally {
-        await sleep(Math.max(0, started + opts.durationMs - Date.now()));
+        await sleep(Math.max(0, loadStarted + opts.durationMs - Date.now()));
         clearInterval(killTimer);
       }
     })();
