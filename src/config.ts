@@ -6,13 +6,19 @@ import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** The webhook signing secret dev and tests use with stripe-mock (never accepted in production). */
+export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_paynocchio_dev_only_0000000000000000';
+
+const duration = (defaultMs: number) => z.coerce.number().int().min(1).max(365 * 24 * 3600_000).default(defaultMs);
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/paynocchio'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
-  PUBLIC_URL: z.string().url().optional(),
+  /** Where users' browsers reach this API: Stripe's onboarding return and refresh URLs are built from it. */
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('paynocchio'),
@@ -21,17 +27,37 @@ const schema = z.object({
   TEMPORAL_SEARCH_ATTRIBUTES: bool.default(true),
   /** How long a synchronous money movement may take before the API answers 503 (retry with the same Idempotency-Key). */
   SYNC_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  STRIPE_SECRET_KEY: z.string().optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  /** Set: real Stripe (sk_test_… for test mode). Unset: stripe-mock at STRIPE_API_BASE. */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  /** Signing secret of the webhook endpoint (whsec_…); defaults to DEV_STRIPE_WEBHOOK_SECRET outside production. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */
-  STRIPE_API_BASE: z.string().url().optional(),
+  STRIPE_API_BASE: z.string().url().default('http://127.0.0.1:12111'),
+  /** Withdrawals: how long a user may take to finish Stripe onboarding before the hold is released (7 days). */
+  WITHDRAW_ONBOARDING_TIMEOUT_MS: duration(7 * 24 * 3600_000),
+  /** Withdrawals: wait this long for a payout webhook before polling the payout (1 hour). */
+  WITHDRAW_PAYOUT_POLL_MS: duration(3600_000),
+  /** Withdrawals: give up waiting for a payout's outcome after this long and leave it to an operator (30 days). */
+  WITHDRAW_PAYOUT_TIMEOUT_MS: duration(30 * 24 * 3600_000),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
 });
 
-export type Config = z.infer<typeof schema>;
+const checked = schema
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && c.STRIPE_SECRET_KEY && !c.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required in production when STRIPE_SECRET_KEY is set' });
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    // The fixed dev secret lets tests sign events for stripe-mock; production never falls back to it.
+    STRIPE_WEBHOOK_SECRET: c.STRIPE_WEBHOOK_SECRET ?? (c.NODE_ENV === 'production' ? undefined : DEV_STRIPE_WEBHOOK_SECRET),
+  }));
+
+export type Config = z.infer<typeof checked>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = checked.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);

@@ -23,6 +23,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   not_implemented: 501,
+  /** Stripe refused a call that a retry cannot fix (invalid request, permissions). */
+  provider_error: 502,
   unavailable: 503,
   internal: 500,
 };

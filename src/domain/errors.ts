@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'payload_too_large',
   'rate_limited',
   'not_implemented',
+  'provider_error',
   'unavailable',
   'internal',
 ] as const;
