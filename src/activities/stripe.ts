@@ -5,7 +5,7 @@
  */
 import type { Currency } from '../domain/money';
 import type { Pool } from '../db/pool';
-import { findStripeAccount, saveStripeAccount } from '../db/queries/withdrawals';
+import { findLinkToken, findStripeAccount, saveStripeAccount } from '../db/queries/withdrawals';
 import type { Stripe } from '../stripe';
 import { withStripeFailures } from './stripe-failures';
 
@@ -42,12 +42,15 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
 
     /** A Connect onboarding link; Stripe sends the user back to our return/refresh URLs. */
     async createOnboardingLink(input: Keyed & { accountId: string; withdrawalId: string }): Promise<{ url: string }> {
+      const token = await findLinkToken(pool, input.withdrawalId);
+      if (!token) throw new Error(`withdrawal ${input.withdrawalId} not found`);
+      const query = `?token=${encodeURIComponent(token)}`;
       const link = await stripe.accountLinks.create(
         {
           account: input.accountId,
           type: 'account_onboarding',
-          refresh_url: `${base}/stripe/connect/refresh/${input.withdrawalId}`,
-          return_url: `${base}/stripe/connect/return/${input.withdrawalId}`,
+          refresh_url: `${base}/stripe/connect/refresh/${input.withdrawalId}${query}`,
+          return_url: `${base}/stripe/connect/return/${input.withdrawalId}${query}`,
         },
         { idempotencyKey: input.idempotencyKey },
       );

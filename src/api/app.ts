@@ -11,12 +11,18 @@ import { parseJsonBody } from './json';
 import { healthRoutes } from './routes/health';
 import { movementRoutes } from './routes/movements';
 import { orderRoutes } from './routes/orders';
+import { stripeConnectRoutes } from './routes/stripe-connect';
+import { stripeWebhookRoutes, type StripeDeps } from './routes/stripe-webhook';
+import { withdrawalRoutes, type WithdrawWaits } from './routes/withdrawals';
 import { walletRoutes } from './routes/wallets';
 import type { TemporalDeps } from './temporal';
 
 export interface AppDeps {
   pool: Pool;
   temporal: TemporalDeps & { client: Client };
+  stripe: StripeDeps;
+  /** Waits passed to withdraw workflows (config); unset ones take the workflow's defaults. */
+  withdrawWaits?: WithdrawWaits;
 }
 
 export const BODY_LIMIT = '64kb';
@@ -44,11 +50,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
 
   app.use(healthRoutes(deps.pool, deps.temporal.client));
+  // Before jsonBody: the webhook's signature covers the raw bytes.
+  app.use(stripeWebhookRoutes(deps.pool, deps.temporal, deps.stripe));
   app.use(jsonBody);
+  app.use(stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe));
   app.use('/wallet', authenticate(deps.pool));
   app.use(walletRoutes(deps.pool));
   app.use(movementRoutes(deps.pool, deps.temporal));
   app.use(orderRoutes(deps.pool));
+  app.use(withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -4,7 +4,7 @@
  * no stack trace or secret leaves the process.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ApplicationFailure, WorkflowFailedError, isGrpcServiceError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
 import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors';
 import { sendJson } from './json';
 
@@ -36,7 +36,8 @@ const GRPC_UNAVAILABLE = new Set([14, 4]);
 
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
-  if (err instanceof WorkflowFailedError) {
+  // A workflow's (or an update's) business failure carries the domain code as its type.
+  if (err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
       const details = (cause.details?.[0] as Record<string, unknown> | undefined) ?? {};
@@ -64,7 +65,7 @@ export function toDomainError(err: unknown): DomainError {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const domain = toDomainError(err);
   const status = HTTP_STATUS[domain.code];
-  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented') {
+  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented' && domain.code !== 'provider_error') {
     // Log the message and the route only: bodies and headers can hold secrets.
     console.error(`[api] ${req.method} ${req.path} failed:`, err instanceof Error ? err.stack ?? err.message : err);
   }

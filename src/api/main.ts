@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { createStripe } from '../stripe';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -19,6 +20,12 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
       syncTimeoutMs: config.SYNC_TIMEOUT_MS,
+    },
+    stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
+    withdrawWaits: {
+      onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
+      payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
+      payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
     },
   });
   const server = app.listen(config.PORT, config.HOST, () => {

@@ -1,5 +1,6 @@
 /** Domain objects → wire shapes (snake_case, ids as strings, money as exact JSON numbers). */
 import type { Order, Wallet } from '../domain/types';
+import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
 import { money } from './json';
 
 export function presentWallet(w: Wallet) {
@@ -30,4 +31,27 @@ export function presentOrder(o: Order) {
     failure_code: o.failureCode,
     created_at: o.createdAt,
   };
+}
+
+export function presentWithdrawal(w: Withdrawal) {
+  return {
+    id: w.id,
+    env_id: w.envId,
+    wallet_id: w.walletId,
+    user_id: w.userId,
+    amount: money(w.amount, w.currency),
+    currency: w.currency,
+    status: w.status,
+    stripe_account_id: w.stripeAccountId,
+    stripe_transfer_id: w.stripeTransferId,
+    stripe_payout_id: w.stripePayoutId,
+    failure_code: w.failureCode,
+    failure_message: w.failureMessage,
+    created_at: w.createdAt,
+    updated_at: w.updatedAt,
+  };
+}
+
+export function presentWithdrawalEvent(e: WithdrawalEvent) {
+  return { seq: e.seq, step: e.step, detail: e.detail, at: e.at };
 }

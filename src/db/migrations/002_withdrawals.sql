@@ -24,6 +24,9 @@ create table withdrawals (
   currency char(3) not null,
   status text not null check (status in ('awaiting_onboarding', 'processing', 'paid', 'failed', 'canceled', 'expired')),
   workflow_id text not null unique,
+  -- Unguessable token in the onboarding return/refresh URLs: ids are sequential, and a
+  -- fresh onboarding link for someone else's account must not be one guess away.
+  link_token text not null default replace(gen_random_uuid()::text, '-', ''),
   stripe_account_id text,
   stripe_transfer_id text,
   stripe_payout_id text,

@@ -1,4 +1,5 @@
 /** Withdrawal rows, their timeline, users' Stripe accounts and handled Stripe event ids. */
+import { timingSafeEqual } from 'node:crypto';
 import type { Currency } from '../../domain/money';
 import type { Withdrawal, WithdrawalEvent, WithdrawalStatus } from '../../domain/withdrawals';
 import type { Pool, PoolClient } from '../pool';
@@ -217,4 +218,27 @@ export async function setPayoutsEnabled(
 export async function recordStripeEvent(db: Queryable, id: string, type: string): Promise<boolean> {
   const { rowCount } = await db.query('insert into stripe_events (id, type) values ($1, $2) on conflict (id) do nothing', [id, type]);
   return (rowCount ?? 0) > 0;
+}
+
+/** The token the onboarding return/refresh URLs of this withdrawal carry. */
+export async function findLinkToken(db: Queryable, withdrawalId: string): Promise<string | null> {
+  const { rows } = await db.query<{ link_token: string }>('select link_token from withdrawals where id = $1', [withdrawalId]);
+  return rows[0]?.link_token ?? null;
+}
+
+/** A withdrawal by id and link token (the unauthenticated return/refresh URLs); null unless both match. */
+export async function findWithdrawalByLink(db: Queryable, id: string, token: string): Promise<Withdrawal | null> {
+  const { rows } = await db.query<WithdrawalRow & { link_token: string }>(
+    `select ${COLUMNS}, link_token from withdrawals where id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row || !sameToken(row.link_token, token)) return null;
+  return fromRow(row);
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
