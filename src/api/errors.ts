@@ -25,6 +25,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   not_implemented: 501,
   /** Stripe refused a call that a retry cannot fix (invalid request, permissions). */
   provider_error: 502,
+  /** A Stripe webhook whose signature does not verify: Stripe's convention is a 400. */
+  invalid_signature: 400,
   unavailable: 503,
   internal: 500,
 };

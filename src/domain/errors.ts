@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'not_implemented',
   'provider_error',
+  'invalid_signature',
   'unavailable',
   'internal',
 ] as const;

@@ -66,12 +66,12 @@ export function stripeWebhookRoutes(pool: Pool, temporal: TemporalDeps, stripe: 
     try {
       if (!stripe.webhookSecret) throw new DomainError('unavailable', 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
       const signature = req.get('Stripe-Signature');
-      if (!signature || !Buffer.isBuffer(req.body)) throw new DomainError('invalid_request', 'missing Stripe-Signature header or body');
+      if (!signature || !Buffer.isBuffer(req.body)) throw new DomainError('invalid_signature', 'missing Stripe-Signature header');
       let event: Stripe.Event;
       try {
         event = stripe.client.webhooks.constructEvent(req.body, signature, stripe.webhookSecret);
       } catch {
-        throw new DomainError('invalid_request', 'the Stripe signature does not verify (wrong secret, altered body or stale timestamp)');
+        throw new DomainError('invalid_signature', 'the Stripe signature does not verify (wrong secret, altered body or stale timestamp)');
       }
       const result = await withTransaction(pool, async (client) => {
         if (!(await recordStripeEvent(client, event.id, event.type))) return { duplicate: true, routed: 0 };
