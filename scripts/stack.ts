@@ -205,7 +205,7 @@ export async function temporalAlreadyRunning(address: string): Promise<boolean> 
 
 /** Starts stripe-mock over plain HTTP on 127.0.0.1:port. */
 export async function startStripeMock(opts: { stripeMock: string; port: number; quiet?: boolean }): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawnPrefixed('stripe-mock', opts.stripeMock, ['-http-addr', `127.0.0.1:${opts.port}`], process.env, opts.quiet);
+  const child = spawnPrefixed('stripe-mock', opts.stripeMock, ['-http-addr', `127.0.0.1:${opts.port}`, '-https-addr', '127.0.0.1:'], process.env, opts.quiet);
   await waitFor('stripe-mock', () => portOpen(opts.port), 30_000, child);
   return { url: `http://127.0.0.1:${opts.port}`, child };
 }

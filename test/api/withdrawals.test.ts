@@ -5,6 +5,7 @@
  */
 import request from 'supertest';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
+import { recordHistory } from '../helpers/record-history';
 import { accountUpdated, payoutEvent, postEvent } from '../helpers/stripe-events';
 
 let ctx: TestContext;
@@ -73,7 +74,8 @@ async function startReadyPayout(u: { userId: string; walletId: string }, amount:
   const ready = await postEvent(ctx.app, ctx.stripe, accountUpdated(w.stripe_account_id, env.envId, u.userId));
   expect(ready.status).toBe(200);
   expect(ready.body).toMatchObject({ received: true, duplicate: false, routed: 1 });
-  return until(id, (b) => b.stripe_payout_id !== null);
+  const moving = await until(id, (b) => b.stripe_payout_id !== null);
+  return { ...moving, workflowId: started.headers['workflow-id'] as string };
 }
 
 test('POST /wallet/withdraw answers at once with the onboarding URL and holds the amount', async () => {
@@ -132,6 +134,7 @@ test('signed webhooks drive a withdrawal to paid: transfer, payout, settle; a re
     'transfer_created', 'payout_created', 'payout_paid', 'paid_out',
   ]);
   expect((await postEvent(ctx.app, ctx.stripe, paid)).body).toMatchObject({ received: true, duplicate: true });
+  recordHistory('withdraw-paid', w.workflowId);
   expect(await wallet(u)).toMatchObject({ balance: 100, held: 0 });
   const { rows } = await ctx.pool.query(
     `select sum(amount)::text as paid from ledger_postings where env_id = $1 and account = 'paid_out'`,
@@ -148,6 +151,7 @@ test('payout.failed reverses the transfer and releases the hold', async () => {
   const done = await until(w.id, (b) => b.status === 'failed');
   expect(done).toMatchObject({ failure_code: 'account_closed' });
   expect(done.timeline.map((e: { step: string }) => e.step)).toContain('transfer_reversed');
+  recordHistory('withdraw-payout-failed', w.workflowId);
   expect(await wallet(u)).toMatchObject({ balance: 50, held: 0 });
 });
 
