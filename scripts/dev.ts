@@ -77,6 +77,9 @@ async function main(): Promise<void> {
     console.log(`[dev] stripe: stripe-mock at ${mock.url}`);
   }
 
+  // Stripe sends the user's browser back to PUBLIC_URL after onboarding: default to this API.
+  env.PUBLIC_URL ??= `http://localhost:${process.env.PORT ?? 3000}`;
+
   const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env);
   const api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), env);
   children.push(worker, api);

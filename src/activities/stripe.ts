@@ -31,6 +31,9 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
         {
           type: 'express',
           capabilities: { transfers: { requested: true } },
+          // The workflow creates each payout itself (payouts.create): Stripe allows that
+          // only on accounts whose payouts are manual.
+          settings: { payouts: { schedule: { interval: 'manual' } } },
           metadata: { env_id: input.envId, user_id: input.userId },
         },
         { idempotencyKey: input.idempotencyKey },
