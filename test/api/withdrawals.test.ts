@@ -237,3 +237,25 @@ test('another environment cannot read or cancel the withdrawal', async () => {
   const cross = await request(ctx.app).get(`/wallet/withdrawals/${res.body.withdrawal_id}/`).set({ 'X-Wallet-Signature': other.secret }).query({ env_id: env.envId });
   expect(cross.status).toBe(403);
 });
+
+test('the same Idempotency-Key attaches to the same withdrawal, running or finished', async () => {
+  const u = await funded(100);
+  const key = `wd-${Date.now()}`;
+  const send = () =>
+    request(ctx.app)
+      .post('/wallet/withdraw/')
+      .set({ ...auth(), 'Idempotency-Key': key })
+      .send(seedBody({ env_id: Number(env.envId), user_id: u.userId, wallet_id: Number(u.walletId), amount: 60 }));
+  const first = await send();
+  const again = await send();
+  expect(again.status).toBe(200);
+  expect(again.body).toMatchObject({ withdrawal_id: first.body.withdrawal_id, status: 'awaiting_onboarding', url: expect.any(String) });
+  expect(await wallet(u)).toMatchObject({ balance: 40, held: 60 });
+
+  await request(ctx.app).post(`/wallet/withdrawals/${first.body.withdrawal_id}/cancel/`).set(auth()).send(seedBody({ env_id: Number(env.envId) }));
+  await ctx.client.workflow.getHandle(first.headers['workflow-id']).result(); // closed, not only canceled
+  const after = await send();
+  expect(after.status).toBe(200);
+  expect(after.body).toEqual({ withdrawal_id: first.body.withdrawal_id, status: 'canceled', url: null });
+  expect(await wallet(u)).toMatchObject({ balance: 100, held: 0 });
+});
