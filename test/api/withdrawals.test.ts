@@ -253,7 +253,7 @@ test('the same Idempotency-Key attaches to the same withdrawal, running or finis
   expect(await wallet(u)).toMatchObject({ balance: 40, held: 60 });
 
   await request(ctx.app).post(`/wallet/withdrawals/${first.body.withdrawal_id}/cancel/`).set(auth()).send(seedBody({ env_id: Number(env.envId) }));
-  await ctx.client.workflow.getHandle(first.headers['workflow-id']).result(); // closed, not only canceled
+  await ctx.client.workflow.getHandle(first.headers['workflow-id'] as string).result(); // closed, not only canceled
   const after = await send();
   expect(after.status).toBe(200);
   expect(after.body).toEqual({ withdrawal_id: first.body.withdrawal_id, status: 'canceled', url: null });
