@@ -68,6 +68,8 @@ async function main(): Promise<void> {
     DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: uiUrl,
+    // Stripe sends the user's browser back to PUBLIC_URL after onboarding: default to this API.
+    PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
   };
   if (!process.env.STRIPE_SECRET_KEY) {
     const stripePort = Number(process.env.STRIPE_MOCK_PORT ?? 12111);
@@ -76,9 +78,6 @@ async function main(): Promise<void> {
     env.STRIPE_API_BASE = mock.url;
     console.log(`[dev] stripe: stripe-mock at ${mock.url}`);
   }
-
-  // Stripe sends the user's browser back to PUBLIC_URL after onboarding: default to this API.
-  env.PUBLIC_URL ??= `http://localhost:${process.env.PORT ?? 3000}`;
 
   const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env);
   const api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), env);

@@ -27,19 +27,20 @@ const schema = z.object({
   TEMPORAL_SEARCH_ATTRIBUTES: bool.default(true),
   /** How long a synchronous money movement may take before the API answers 503 (retry with the same Idempotency-Key). */
   SYNC_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
-  /** Set: real Stripe (sk_test_… for test mode). Unset: stripe-mock at STRIPE_API_BASE. */
-  STRIPE_SECRET_KEY: z.string().min(1).optional(),
-  /** Signing secret of the webhook endpoint (whsec_…); defaults to DEV_STRIPE_WEBHOOK_SECRET outside production. */
-  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */
-  STRIPE_API_BASE: z.string().url().default('http://127.0.0.1:12111'),
-  /** Withdrawals: how long a user may take to finish Stripe onboarding before the hold is released (7 days). */
-  WITHDRAW_ONBOARDING_TIMEOUT_MS: duration(7 * 24 * 3600_000),
-  /** Withdrawals: wait this long for a payout webhook before polling the payout (1 hour). */
-  WITHDRAW_PAYOUT_POLL_MS: duration(3600_000),
-  /** Withdrawals: give up waiting for a payout's outcome after this long and leave it to an operator (30 days). */
-  WITHDRAW_PAYOUT_TIMEOUT_MS: duration(30 * 24 * 3600_000),
+  STRIPE_API_BASE: z.string().url().optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  // Withdrawals (docs/withdrawals.md). STRIPE_SECRET_KEY set: real Stripe; unset: stripe-mock at
+  // STRIPE_API_BASE (default 127.0.0.1:12111). STRIPE_WEBHOOK_SECRET defaults to
+  // DEV_STRIPE_WEBHOOK_SECRET outside production.
+  /** How long a user may take to finish Stripe onboarding before the hold is released (7 days). */
+  WITHDRAW_ONBOARDING_TIMEOUT_MS: duration(7 * 24 * 3600_000),
+  /** Wait this long for a payout webhook before polling the payout (1 hour). */
+  WITHDRAW_PAYOUT_POLL_MS: duration(3600_000),
+  /** Give up waiting for a payout's outcome after this long and leave it to an operator (30 days). */
+  WITHDRAW_PAYOUT_TIMEOUT_MS: duration(30 * 24 * 3600_000),
 });
 
 const checked = schema
@@ -51,7 +52,8 @@ const checked = schema
   .transform((c) => ({
     ...c,
     // The fixed dev secret lets tests sign events for stripe-mock; production never falls back to it.
-    STRIPE_WEBHOOK_SECRET: c.STRIPE_WEBHOOK_SECRET ?? (c.NODE_ENV === 'production' ? undefined : DEV_STRIPE_WEBHOOK_SECRET),
+    STRIPE_WEBHOOK_SECRET: c.STRIPE_WEBHOOK_SECRET || (c.NODE_ENV === 'production' ? undefined : DEV_STRIPE_WEBHOOK_SECRET),
+    STRIPE_API_BASE: c.STRIPE_API_BASE ?? 'http://127.0.0.1:12111',
   }));
 
 export type Config = z.infer<typeof checked>;

@@ -18,11 +18,12 @@ import { walletRoutes } from './routes/wallets';
 import type { TemporalDeps } from './temporal';
 
 export interface AppDeps {
-  pool: Pool;
-  temporal: TemporalDeps & { client: Client };
+  /** Stripe client and webhook secret: the webhook and the Connect return URL. */
   stripe: StripeDeps;
   /** Waits passed to withdraw workflows (config); unset ones take the workflow's defaults. */
   withdrawWaits?: WithdrawWaits;
+  pool: Pool;
+  temporal: TemporalDeps & { client: Client };
 }
 
 export const BODY_LIMIT = '64kb';

@@ -4,9 +4,10 @@
  * no stack trace or secret leaves the process.
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ApplicationFailure, WorkflowFailedError, WorkflowUpdateFailedError, isGrpcServiceError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowFailedError, isGrpcServiceError } from '@temporalio/client';
 import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors';
 import { sendJson } from './json';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,

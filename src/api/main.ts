@@ -14,18 +14,18 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({
+    stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
+    withdrawWaits: {
+      onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
+      payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
+      payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
+    },
     pool,
     temporal: {
       client,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
       syncTimeoutMs: config.SYNC_TIMEOUT_MS,
-    },
-    stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
-    withdrawWaits: {
-      onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
-      payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
-      payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
     },
   });
   const server = app.listen(config.PORT, config.HOST, () => {

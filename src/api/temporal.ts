@@ -31,7 +31,7 @@ export interface MovementRequest<A> {
   args: A;
 }
 
-const KEYS = {
+export const KEYS = {
   envId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.envId, SearchAttributeType.KEYWORD),
   walletId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.walletId, SearchAttributeType.KEYWORD),
   userId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.userId, SearchAttributeType.KEYWORD),
@@ -48,34 +48,33 @@ export function workflowIdFor(kind: string, envId: string, idempotencyKey: strin
   return `${kind}-${envId}-key-${idempotencyKey}`;
 }
 
-/**
- * The options every movement's workflow starts with: the task queue, attach to a
- * running one (USE_EXISTING) but never start a finished one again (REJECT_DUPLICATE),
- * memo and search attributes so operators find a wallet's workflows.
- */
-export function workflowStartOptions<A>(deps: TemporalDeps, req: MovementRequest<A>, workflowId: string) {
-  return {
-    taskQueue: deps.taskQueue,
-    workflowId,
-    args: [req.args] as [A],
-    workflowIdConflictPolicy: 'USE_EXISTING' as const,
-    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
-    memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: req.kind },
-    ...(deps.searchAttributes
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: KEYS.envId, value: req.envId },
-            { key: KEYS.walletId, value: req.walletId },
-            { key: KEYS.userId, value: req.userId },
-            { key: KEYS.kind, value: req.kind },
-          ]),
-        }
-      : {}),
-  };
-}
-
-/** Races a promise against syncTimeoutMs; past it, 503 with the workflow id (retry with the same key). */
-export async function withinSyncTimeout<T>(deps: TemporalDeps, workflowId: string, promise: Promise<T>): Promise<T> {
+/** Starts (or attaches to) the movement's workflow and waits for its result, bounded by syncTimeoutMs. */
+export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest<A>): Promise<{ result: R; workflowId: string }> {
+  const workflowId = workflowIdFor(req.kind, req.envId, req.idempotencyKey);
+  let handle: WorkflowHandle;
+  try {
+    handle = await deps.client.workflow.start(req.workflowType, {
+      taskQueue: deps.taskQueue,
+      workflowId,
+      args: [req.args],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: req.kind },
+      ...(deps.searchAttributes
+        ? {
+            typedSearchAttributes: new TypedSearchAttributes([
+              { key: KEYS.envId, value: req.envId },
+              { key: KEYS.walletId, value: req.walletId },
+              { key: KEYS.userId, value: req.userId },
+              { key: KEYS.kind, value: req.kind },
+            ]),
+          }
+        : {}),
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    handle = deps.client.workflow.getHandle(workflowId);
+  }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -89,22 +88,9 @@ export async function withinSyncTimeout<T>(deps: TemporalDeps, workflowId: strin
     );
   });
   try {
-    return await Promise.race([promise, timeout]);
+    const result = (await Promise.race([handle.result(), timeout])) as R;
+    return { result, workflowId };
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Starts (or attaches to) the movement's workflow and waits for its result, bounded by syncTimeoutMs. */
-export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest<A>): Promise<{ result: R; workflowId: string }> {
-  const workflowId = workflowIdFor(req.kind, req.envId, req.idempotencyKey);
-  let handle: WorkflowHandle;
-  try {
-    handle = await deps.client.workflow.start(req.workflowType, workflowStartOptions(deps, req, workflowId));
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    handle = deps.client.workflow.getHandle(workflowId);
-  }
-  const result = (await withinSyncTimeout(deps, workflowId, handle.result())) as R;
-  return { result, workflowId };
 }

@@ -9,8 +9,9 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import type { PayoutOutcome, WithdrawInput, WithdrawalProgress } from '../domain/withdrawals';
-import type { Withdrawal } from '../domain/withdrawals';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { DomainError } from '../domain/errors';
+import type { PayoutOutcome, Withdrawal, WithdrawInput, WithdrawalProgress } from '../domain/withdrawals';
 import type { Pool } from '../db/pool';
 import { findWithdrawalByWorkflow } from '../db/queries/withdrawals';
 import {
@@ -20,7 +21,29 @@ import {
   refreshLinkUpdate,
   withdrawalUrlUpdate,
 } from '../workflows/withdraw-messages';
-import { workflowIdFor, workflowStartOptions, withinSyncTimeout, type TemporalDeps } from './temporal';
+import { KEYS, workflowIdFor, type TemporalDeps } from './temporal';
+
+/** Races a call against syncTimeoutMs; past it, 503 with the workflow id (retry with the same key). */
+async function withinSyncTimeout<T>(deps: TemporalDeps, workflowId: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new DomainError('unavailable', 'the withdrawal is still starting; retry with the same Idempotency-Key to get its URL', {
+            workflow_id: workflowId,
+          }),
+        ),
+      deps.syncTimeoutMs,
+    );
+  });
+  promise.catch(() => undefined); // a late failure after the timeout answered is not unhandled
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface StartWithdrawal {
   input: WithdrawInput;
@@ -34,11 +57,27 @@ export async function startWithdrawal(
   req: StartWithdrawal,
 ): Promise<{ progress: WithdrawalProgress; workflowId: string }> {
   const workflowId = workflowIdFor('withdraw', req.input.envId, req.idempotencyKey);
-  const options = workflowStartOptions(
-    deps,
-    { kind: 'withdraw', workflowType: 'withdraw', envId: req.input.envId, walletId: req.input.walletId, userId: req.input.userId, idempotencyKey: req.idempotencyKey, args: req.input },
+  const { envId, walletId, userId } = req.input;
+  // As runMovement: attach to a running one, never start a finished one again; memo and
+  // search attributes so operators find the wallet's withdrawals.
+  const options = {
+    taskQueue: deps.taskQueue,
     workflowId,
-  );
+    args: [req.input] as [WithdrawInput],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    memo: { envId, walletId, userId, kind: 'withdraw' },
+    ...(deps.searchAttributes
+      ? {
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: KEYS.envId, value: envId },
+            { key: KEYS.walletId, value: walletId },
+            { key: KEYS.userId, value: userId },
+            { key: KEYS.kind, value: 'withdraw' },
+          ]),
+        }
+      : {}),
+  };
   const operation = new WithStartWorkflowOperation('withdraw', options);
   try {
     const progress = await withinSyncTimeout(
