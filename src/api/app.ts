@@ -18,8 +18,11 @@ import { walletRoutes } from './routes/wallets';
 import type { TemporalDeps } from './temporal';
 
 export interface AppDeps {
-  /** Stripe client and webhook secret: the webhook and the Connect return URL. */
-  stripe: StripeDeps;
+  /**
+   * Stripe client and webhook secret (the webhook and the Connect return URL). main.ts
+   * always passes them; an app built without (tests of other features) answers 503 there.
+   */
+  stripe?: StripeDeps;
   /** Waits passed to withdraw workflows (config); unset ones take the workflow's defaults. */
   withdrawWaits?: WithdrawWaits;
   pool: Pool;

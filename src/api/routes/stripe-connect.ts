@@ -15,14 +15,14 @@ import { id } from '../schemas';
 import type { TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
 import { refreshOnboardingLink, signalAccountReady } from '../withdraw-temporal';
-import type { StripeDeps } from './stripe-webhook';
+import { requireStripe, type StripeDeps } from './stripe-webhook';
 
 const linkInput = {
   params: z.object({ withdrawal_id: id }),
   query: z.object({ token: z.string({ error: 'is required' }).min(1).max(128) }),
 };
 
-export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: StripeDeps): Router {
+export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: StripeDeps | undefined): Router {
   const router = Router();
 
   router.get(
@@ -32,7 +32,7 @@ export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: 
       if (!w) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
       let payoutsEnabled = false;
       if (w.stripeAccountId && w.status === 'awaiting_onboarding') {
-        const account = await stripe.client.accounts.retrieve(w.stripeAccountId);
+        const account = await requireStripe(stripe).client.accounts.retrieve(w.stripeAccountId);
         payoutsEnabled = account.payouts_enabled === true;
         await setPayoutsEnabled(pool, w.envId, w.userId, w.stripeAccountId, payoutsEnabled);
         if (payoutsEnabled) await signalAccountReady(temporal, w.workflowId, 'return_url');

@@ -25,6 +25,12 @@ export interface StripeDeps {
   webhookSecret: string | undefined;
 }
 
+/** The Stripe deps, or a 503 when the app was built without them. */
+export function requireStripe(stripe: StripeDeps | undefined): StripeDeps {
+  if (!stripe) throw new DomainError('unavailable', 'Stripe is not configured in this process');
+  return stripe;
+}
+
 const ID = /^[0-9]{1,19}$/;
 
 function metadataOf(object: unknown): Record<string, string> {
@@ -60,10 +66,11 @@ async function onPayout(client: PoolClient, temporal: TemporalDeps, type: string
   return { routed: (await signalPayoutOutcome(temporal, withdrawal.workflowId, outcome)) ? 1 : 0 };
 }
 
-export function stripeWebhookRoutes(pool: Pool, temporal: TemporalDeps, stripe: StripeDeps): Router {
+export function stripeWebhookRoutes(pool: Pool, temporal: TemporalDeps, deps: StripeDeps | undefined): Router {
   const router = Router();
   router.post('/stripe/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res, next) => {
     try {
+      const stripe = requireStripe(deps);
       if (!stripe.webhookSecret) throw new DomainError('unavailable', 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
       const signature = req.get('Stripe-Signature');
       if (!signature || !Buffer.isBuffer(req.body)) throw new DomainError('invalid_signature', 'missing Stripe-Signature header');
