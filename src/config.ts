@@ -31,7 +31,6 @@ const schema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */
   STRIPE_API_BASE: z.string().url().optional(),
-  WORKFLOW_BUNDLE_PATH: z.string().optional(),
   // Withdrawals (docs/withdrawals.md). STRIPE_SECRET_KEY set: real Stripe; unset: stripe-mock at
   // STRIPE_API_BASE (default 127.0.0.1:12111). STRIPE_WEBHOOK_SECRET defaults to
   // DEV_STRIPE_WEBHOOK_SECRET outside production.
@@ -41,6 +40,7 @@ const schema = z.object({
   WITHDRAW_PAYOUT_POLL_MS: duration(3600_000),
   /** Give up waiting for a payout's outcome after this long and leave it to an operator (30 days). */
   WITHDRAW_PAYOUT_TIMEOUT_MS: duration(30 * 24 * 3600_000),
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
 });
 
 const checked = schema

@@ -5,10 +5,10 @@
  */
 import type { Pool } from '../db/pool';
 import type { Stripe } from '../stripe';
-import { withFailureMapping } from './failures';
-import { createLedgerActivities } from './ledger';
 import { createStripeActivities } from './stripe';
 import { createWithdrawalActivities } from './withdrawals';
+import { withFailureMapping } from './failures';
+import { createLedgerActivities } from './ledger';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -18,13 +18,13 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return {
-    ...withFailureMapping({
-      ...createLedgerActivities(deps),
-      ...createWithdrawalActivities(deps),
-    }),
+  return withFailureMapping({
+    // Stripe activities map Stripe's errors themselves (stripe-failures.ts); the
+    // DomainError mapping passes their ApplicationFailures through unchanged.
     ...createStripeActivities(deps),
-  };
+    ...createWithdrawalActivities(deps),
+    ...createLedgerActivities(deps),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -11,11 +11,11 @@ import { parseJsonBody } from './json';
 import { healthRoutes } from './routes/health';
 import { movementRoutes } from './routes/movements';
 import { orderRoutes } from './routes/orders';
+import { walletRoutes } from './routes/wallets';
+import type { TemporalDeps } from './temporal';
 import { stripeConnectRoutes } from './routes/stripe-connect';
 import { stripeWebhookRoutes, type StripeDeps } from './routes/stripe-webhook';
 import { withdrawalRoutes, type WithdrawWaits } from './routes/withdrawals';
-import { walletRoutes } from './routes/wallets';
-import type { TemporalDeps } from './temporal';
 
 export interface AppDeps {
   /**
@@ -56,14 +56,14 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(healthRoutes(deps.pool, deps.temporal.client));
   // Before jsonBody: the webhook's signature covers the raw bytes.
   app.use(stripeWebhookRoutes(deps.pool, deps.temporal, deps.stripe));
+  app.use(stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe)); // browser GETs: no body
   app.use(jsonBody);
-  app.use(stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe));
   app.use('/wallet', authenticate(deps.pool));
   app.use(walletRoutes(deps.pool));
   app.use(movementRoutes(deps.pool, deps.temporal));
   app.use(orderRoutes(deps.pool));
-  app.use(withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits));
 
+  app.use(withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -1,7 +1,7 @@
 /** Domain objects → wire shapes (snake_case, ids as strings, money as exact JSON numbers). */
 import type { Order, Wallet } from '../domain/types';
-import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
 import { money } from './json';
+import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
 
 export function presentWallet(w: Wallet) {
   return {
@@ -13,23 +13,6 @@ export function presentWallet(w: Wallet) {
     currency: w.currency,
     status: w.status,
     created_at: w.createdAt,
-  };
-}
-
-export function presentOrder(o: Order) {
-  return {
-    id: o.id,
-    env_id: o.envId,
-    wallet_id: o.walletId,
-    user_id: o.userId,
-    product_id: o.productId,
-    amount: money(o.amount, o.currency),
-    refunded_amount: money(o.refundedAmount, o.currency),
-    currency: o.currency,
-    status: o.status,
-    transaction_id: o.transactionId,
-    failure_code: o.failureCode,
-    created_at: o.createdAt,
   };
 }
 
@@ -54,4 +37,21 @@ export function presentWithdrawal(w: Withdrawal) {
 
 export function presentWithdrawalEvent(e: WithdrawalEvent) {
   return { seq: e.seq, step: e.step, detail: e.detail, at: e.at };
+}
+
+export function presentOrder(o: Order) {
+  return {
+    id: o.id,
+    env_id: o.envId,
+    wallet_id: o.walletId,
+    user_id: o.userId,
+    product_id: o.productId,
+    amount: money(o.amount, o.currency),
+    refunded_amount: money(o.refundedAmount, o.currency),
+    currency: o.currency,
+    status: o.status,
+    transaction_id: o.transactionId,
+    failure_code: o.failureCode,
+    created_at: o.createdAt,
+  };
 }

@@ -3,8 +3,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
-import { createStripe } from '../stripe';
 import { createWorker } from './worker';
+import { createStripe } from '../stripe';
 
 async function main(): Promise<void> {
   const config = loadConfig();
