@@ -47,7 +47,10 @@ async function onAccountUpdated(client: PoolClient, temporal: TemporalDeps, acco
   if (!known || account.payouts_enabled !== true) return { routed: 0 };
   let routed = 0;
   for (const w of await findAwaitingOnboarding(client, envId, userId)) {
-    if (w.stripeAccountId === account.id && (await signalAccountReady(temporal, w.workflowId, 'account.updated'))) routed++;
+    // No account recorded yet: the workflow is between creating the user's (one) account
+    // and recording it, and would otherwise miss this event.
+    const ours = w.stripeAccountId === null || w.stripeAccountId === account.id;
+    if (ours && (await signalAccountReady(temporal, w.workflowId, 'account.updated'))) routed++;
   }
   return { routed };
 }
