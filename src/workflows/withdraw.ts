@@ -145,13 +145,15 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   }
 
   // 2. The user's connected account and the URL to show them.
+  /** A ready account's dashboard link: handed back once the status says `processing`. */
+  let dashboardUrl: string | null = null;
   try {
     const account = await stripeSetup.ensureConnectedAccount({ envId: input.envId, userId: input.userId, idempotencyKey: key('account') });
     accountId = account.accountId;
     accountReady = accountReady || account.payoutsEnabled;
     await record('account', { stripe_account_id: accountId, payouts_enabled: account.payoutsEnabled }, { stripeAccountId: accountId });
     if (accountReady) {
-      url = (await stripeSetup.createDashboardLink({ accountId, idempotencyKey: key('dashboard-link') })).url;
+      dashboardUrl = (await stripeSetup.createDashboardLink({ accountId, idempotencyKey: key('dashboard-link') })).url;
       await record('dashboard_link_created');
     } else {
       url = (await stripeSetup.createOnboardingLink({ accountId, withdrawalId, idempotencyKey: key(`link-${++links}`) })).url;
@@ -182,6 +184,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   moneyMoving = true;
   status = 'processing';
   await record('processing', {}, { status: 'processing' });
+  url ??= dashboardUrl;
   const money = { accountId: accountId!, amount: input.amount, currency: input.currency, envId: input.envId, withdrawalId: withdrawalId! };
   let transferId: string;
   try {

@@ -134,6 +134,7 @@ test('signed webhooks drive a withdrawal to paid: transfer, payout, settle; a re
     'transfer_created', 'payout_created', 'payout_paid', 'paid_out',
   ]);
   expect((await postEvent(ctx.app, ctx.stripe, paid)).body).toMatchObject({ received: true, duplicate: true });
+  await ctx.client.workflow.getHandle(w.workflowId).result();
   recordHistory('withdraw-paid', w.workflowId);
   expect(await wallet(u)).toMatchObject({ balance: 100, held: 0 });
   const { rows } = await ctx.pool.query(
@@ -151,6 +152,7 @@ test('payout.failed reverses the transfer and releases the hold', async () => {
   const done = await until(w.id, (b) => b.status === 'failed');
   expect(done).toMatchObject({ failure_code: 'account_closed' });
   expect(done.timeline.map((e: { step: string }) => e.step)).toContain('transfer_reversed');
+  await ctx.client.workflow.getHandle(w.workflowId).result();
   recordHistory('withdraw-payout-failed', w.workflowId);
   expect(await wallet(u)).toMatchObject({ balance: 50, held: 0 });
 });
@@ -258,4 +260,22 @@ test('the same Idempotency-Key attaches to the same withdrawal, running or finis
   expect(after.status).toBe(200);
   expect(after.body).toEqual({ withdrawal_id: first.body.withdrawal_id, status: 'canceled', url: null });
   expect(await wallet(u)).toMatchObject({ balance: 100, held: 0 });
+});
+
+test('a user whose account is already onboarded gets the dashboard link and the money goes at once', async () => {
+  const u = await funded(100);
+  const first = await startReadyPayout(u, 10);
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', first.stripe_payout_id, first.stripe_account_id, env.envId, first.id));
+  await until(first.id, (b) => b.status === 'paid');
+
+  const second = await withdraw(u, 20);
+  expect(second.status).toBe(200);
+  expect(second.body).toMatchObject({ status: 'processing', url: expect.stringContaining('/express/') });
+  const w = await until(second.body.withdrawal_id, (b) => b.stripe_payout_id !== null);
+  expect(w.stripe_account_id).toBe(first.stripe_account_id);
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  await until(w.id, (b) => b.status === 'paid');
+  expect(await wallet(u)).toMatchObject({ balance: 70, held: 0 });
+  await ctx.client.workflow.getHandle(second.headers['workflow-id'] as string).result();
+  recordHistory('withdraw-onboarded-account', second.headers['workflow-id'] as string);
 });
