@@ -68,6 +68,8 @@ async function main(): Promise<void> {
     DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_UI_URL: uiUrl,
+    // Stripe sends the user's browser back to PUBLIC_URL after onboarding: default to this API.
+    PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
   };
   if (!process.env.STRIPE_SECRET_KEY) {
     const stripePort = Number(process.env.STRIPE_MOCK_PORT ?? 12111);

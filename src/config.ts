@@ -6,13 +6,19 @@ import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** The webhook signing secret dev and tests use with stripe-mock (never accepted in production). */
+export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_paynocchio_dev_only_0000000000000000';
+
+const duration = (defaultMs: number) => z.coerce.number().int().min(1).max(365 * 24 * 3600_000).default(defaultMs);
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z.string().min(1, 'DATABASE_URL is required, e.g. postgres://postgres@127.0.0.1:5432/paynocchio'),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
-  PUBLIC_URL: z.string().url().optional(),
+  /** Where users' browsers reach this API: Stripe's onboarding return and refresh URLs are built from it. */
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('paynocchio'),
@@ -28,6 +34,15 @@ const schema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */
   STRIPE_API_BASE: z.string().url().optional(),
+  // Withdrawals (docs/withdrawals.md). STRIPE_SECRET_KEY set: real Stripe; unset: stripe-mock at
+  // STRIPE_API_BASE (default 127.0.0.1:12111). STRIPE_WEBHOOK_SECRET defaults to
+  // DEV_STRIPE_WEBHOOK_SECRET outside production.
+  /** How long a user may take to finish Stripe onboarding before the hold is released (7 days). */
+  WITHDRAW_ONBOARDING_TIMEOUT_MS: duration(7 * 24 * 3600_000),
+  /** Wait this long for a payout webhook before polling the payout (1 hour). */
+  WITHDRAW_PAYOUT_POLL_MS: duration(3600_000),
+  /** Give up waiting for a payout's outcome after this long and leave it to an operator (30 days). */
+  WITHDRAW_PAYOUT_TIMEOUT_MS: duration(30 * 24 * 3600_000),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** Idempotency keys are kept at least 24 hours (issue 5), then purged by the worker. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),
@@ -39,10 +54,23 @@ const schema = z.object({
   WEBHOOK_RETRY_MAX_ELAPSED_MS: z.coerce.number().int().min(1).optional(),
 });
 
-export type Config = z.infer<typeof schema>;
+const checked = schema
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && c.STRIPE_SECRET_KEY && !c.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required in production when STRIPE_SECRET_KEY is set' });
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    // The fixed dev secret lets tests sign events for stripe-mock; production never falls back to it.
+    STRIPE_WEBHOOK_SECRET: c.STRIPE_WEBHOOK_SECRET || (c.NODE_ENV === 'production' ? undefined : DEV_STRIPE_WEBHOOK_SECRET),
+    STRIPE_API_BASE: c.STRIPE_API_BASE ?? 'http://127.0.0.1:12111',
+  }));
+
+export type Config = z.infer<typeof checked>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = checked.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);

@@ -1,8 +1,12 @@
 /**
- * createActivities({ pool }) builds every activity the worker registers. Workflows
- * import the *type* only (`import type { Activities }`), never this module's code.
+ * createActivities({ pool, stripe, publicUrl }) builds every activity the worker
+ * registers. Workflows import the *type* only (`import type { Activities }`), never
+ * this module's code.
  */
 import type { Pool } from '../db/pool';
+import type { Stripe } from '../stripe';
+import { createStripeActivities } from './stripe';
+import { createWithdrawalActivities } from './withdrawals';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
 import { createRefundActivities } from './refund';
@@ -11,10 +15,17 @@ import { createWebhookActivities } from './webhooks';
 
 export interface ActivityDeps {
   pool: Pool;
+  stripe: Stripe;
+  /** Base of the URLs Stripe sends users back to (PUBLIC_URL). */
+  publicUrl: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
   return withFailureMapping({
+    // Stripe activities map Stripe's errors themselves (stripe-failures.ts); the
+    // DomainError mapping passes their ApplicationFailures through unchanged.
+    ...createStripeActivities(deps),
+    ...createWithdrawalActivities(deps),
     ...createLedgerActivities(deps),
     ...createTransferActivities(deps),
     ...createRefundActivities(deps),

@@ -18,8 +18,18 @@ import { walletRoutes } from './routes/wallets';
 import { webhookRoutes } from './routes/webhooks';
 import { rateLimit, type RateLimitOptions } from './rate-limit';
 import type { TemporalDeps } from './temporal';
+import { stripeConnectRoutes } from './routes/stripe-connect';
+import { stripeWebhookRoutes, type StripeDeps } from './routes/stripe-webhook';
+import { withdrawalRoutes, type WithdrawWaits } from './routes/withdrawals';
 
 export interface AppDeps {
+  /**
+   * Stripe client and webhook secret (the webhook and the Connect return URL). main.ts
+   * always passes them; an app built without (tests of other features) answers 503 there.
+   */
+  stripe?: StripeDeps;
+  /** Waits passed to withdraw workflows (config); unset ones take the workflow's defaults. */
+  withdrawWaits?: WithdrawWaits;
   pool: Pool;
   temporal: TemporalDeps & { client: Client };
   /** Per-environment limits; absent = no limit (tests that do not test limits). */
@@ -53,6 +63,9 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('query parser', 'simple');
 
   app.use(healthRoutes(deps.pool, deps.temporal.client));
+  // Before jsonBody: the webhook's signature covers the raw bytes.
+  app.use(stripeWebhookRoutes(deps.pool, deps.temporal, deps.stripe));
+  app.use(stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe)); // browser GETs: no body
   app.use(jsonBody);
   const auth = authenticate(deps.pool);
   app.use(['/wallet', '/environments'], auth);
@@ -65,6 +78,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(orderRoutes(deps.pool));
   app.use(webhookRoutes(deps.pool));
 
+  app.use(withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

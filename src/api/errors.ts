@@ -7,6 +7,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApplicationFailure, ServiceError, WorkflowFailedError, isGrpcServiceError } from '@temporalio/client';
 import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors';
 import { sendJson } from './json';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
@@ -23,6 +24,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   rate_limited: 429,
   not_implemented: 501,
+  /** Stripe refused a call that a retry cannot fix (invalid request, permissions). */
+  provider_error: 502,
+  /** A Stripe webhook whose signature does not verify: Stripe's convention is a 400. */
+  invalid_signature: 400,
   unavailable: 503,
   internal: 500,
 };
@@ -34,7 +39,8 @@ const GRPC_UNAVAILABLE = new Set([14, 4]);
 
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
-  if (err instanceof WorkflowFailedError) {
+  // A workflow's (or an update's) business failure carries the domain code as its type.
+  if (err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
     if (cause instanceof ApplicationFailure && isErrorCode(cause.type)) {
       const details = (cause.details?.[0] as Record<string, unknown> | undefined) ?? {};
@@ -69,7 +75,7 @@ export function errorBody(domain: DomainError) {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const domain = toDomainError(err);
   const status = HTTP_STATUS[domain.code];
-  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented') {
+  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented' && domain.code !== 'provider_error') {
     // Log the message and the route only: bodies and headers can hold secrets.
     console.error(`[api] ${req.method} ${req.path} failed:`, err instanceof Error ? err.stack ?? err.message : err);
   }

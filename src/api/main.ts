@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { createStripe } from '../stripe';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
@@ -13,6 +14,12 @@ async function main(): Promise<void> {
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({
+    stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
+    withdrawWaits: {
+      onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
+      payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
+      payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
+    },
     pool,
     temporal: {
       client,

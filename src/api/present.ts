@@ -4,6 +4,7 @@ import type { Order, Refund, Transfer, Wallet } from '../domain/types';
 import type { WalletMovement } from '../db/queries/history';
 import type { WebhookEndpoint } from '../db/queries/webhook-endpoints';
 import { money } from './json';
+import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
 
 export function presentWallet(w: Wallet) {
   return {
@@ -16,6 +17,29 @@ export function presentWallet(w: Wallet) {
     status: w.status,
     created_at: w.createdAt,
   };
+}
+
+export function presentWithdrawal(w: Withdrawal) {
+  return {
+    id: w.id,
+    env_id: w.envId,
+    wallet_id: w.walletId,
+    user_id: w.userId,
+    amount: money(w.amount, w.currency),
+    currency: w.currency,
+    status: w.status,
+    stripe_account_id: w.stripeAccountId,
+    stripe_transfer_id: w.stripeTransferId,
+    stripe_payout_id: w.stripePayoutId,
+    failure_code: w.failureCode,
+    failure_message: w.failureMessage,
+    created_at: w.createdAt,
+    updated_at: w.updatedAt,
+  };
+}
+
+export function presentWithdrawalEvent(e: WithdrawalEvent) {
+  return { seq: e.seq, step: e.step, detail: e.detail, at: e.at };
 }
 
 export function presentOrder(o: Order) {

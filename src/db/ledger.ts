@@ -38,7 +38,11 @@ export interface PostingRequest {
    * (release of a hold, reversal of a payment) must succeed on a suspended wallet.
    */
   requireActive: boolean;
-  /** Change to `held` per wallet: a hold adds, a release or settle subtracts. */
+  /**
+   * Change to `held` per wallet: a hold adds, a release or settle subtracts. A wallet
+   * named here is locked like a leg's wallet even when no leg touches its balance
+   * (a settle moves in_flight → paid_out and only lowers the wallet's `held`).
+   */
   heldDelta?: { walletId: string; amount: bigint }[];
 }
 
@@ -51,7 +55,12 @@ export interface PostingResult {
 
 export async function postTransaction(client: PoolClient, req: PostingRequest): Promise<PostingResult> {
   assertBalanced(req);
-  const walletIds = [...new Set(req.legs.flatMap((l) => (l.account === 'wallet' ? [l.walletId] : [])))];
+  const walletIds = [
+    ...new Set([
+      ...req.legs.flatMap((l) => (l.account === 'wallet' ? [l.walletId] : [])),
+      ...(req.heldDelta ?? []).map((d) => d.walletId),
+    ]),
+  ];
 
   const inserted = await client.query<{ id: string }>(
     `insert into ledger_transactions (idempotency_id, env_id, type, currency, amount, reference)
@@ -101,8 +110,7 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
     postings.push({ account: 'wallet', walletId: leg.walletId, amount: leg.amount, balanceAfter: state.balance });
   }
   for (const delta of req.heldDelta ?? []) {
-    const state = next.get(delta.walletId);
-    if (!state) throw new Error(`heldDelta names wallet ${delta.walletId} that no leg touches`);
+    const state = next.get(delta.walletId)!;
     state.held += delta.amount;
     if (state.held < 0n) throw new Error(`held of wallet ${delta.walletId} would go negative`);
   }
@@ -137,6 +145,13 @@ function assertBalanced(req: PostingRequest): void {
   if (req.legs.some((l) => l.amount === 0n)) throw new Error('a leg cannot be zero');
   const sum = req.legs.reduce((s, l) => s + l.amount, 0n);
   if (sum !== 0n) throw new Error(`legs of ${req.idempotencyId} sum to ${sum}, not zero`);
+  // sum(held) must track the in_flight account exactly (invariants.ts): every change of
+  // `held` is matched by the same change of in_flight in this transaction.
+  const heldTotal = (req.heldDelta ?? []).reduce((s, d) => s + d.amount, 0n);
+  const flightTotal = req.legs.reduce((s, l) => (l.account === 'in_flight' ? s + l.amount : s), 0n);
+  if (heldTotal !== flightTotal) {
+    throw new Error(`${req.idempotencyId}: held changes by ${heldTotal} but in_flight by ${flightTotal}`);
+  }
 }
 
 async function replay(client: PoolClient, req: PostingRequest, walletIds: string[]): Promise<PostingResult> {

@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'payload_too_large',
   'rate_limited',
   'not_implemented',
+  'provider_error',
+  'invalid_signature',
   'unavailable',
   'internal',
 ] as const;

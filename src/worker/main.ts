@@ -7,6 +7,7 @@ import { createPool } from '../db/pool';
 import { startHousekeeping } from './housekeeping';
 import { startWebhookDispatcher } from './webhook-dispatcher';
 import { createWorker } from './worker';
+import { createStripe } from '../stripe';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const worker = await createWorker({
     connection,
     pool,
+    stripe: createStripe(config),
+    publicUrl: config.PUBLIC_URL,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,

@@ -1,4 +1,5 @@
 /** Every workflow the worker runs. This file is the worker's `workflowsPath`. */
+export { withdraw } from './withdraw';
 export { topup } from './topup';
 export { payment } from './payment';
 export { transfer } from './transfer';

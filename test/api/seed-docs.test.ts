@@ -92,13 +92,17 @@ test('payment: 100 for product asd123 takes 1100.00 to 1000.00, and the order is
   await expectLedgerExact(ctx.pool);
 });
 
-test('withdraw answers a JSON error until the withdraw issue lands', async () => {
+test('withdraw: 123.12 answers 200 with a Stripe URL, and the amount is held', async () => {
   const res = await request(ctx.app)
     .post('/wallet/withdraw/')
     .set(headers)
     .send(seedBody({ env_id: 123, user_id: 123, wallet_id: 123, amount: 123.12 }));
-  expect(res.status).toBe(501);
-  expect(res.body.error.code).toBe('not_implemented');
+  expect(res.status).toBe(200);
+  expect(res.body.url).toMatch(/^https:\/\//);
+  expect(res.body).toMatchObject({ withdrawal_id: expect.stringMatching(/^[0-9]+$/), status: 'awaiting_onboarding' });
+  const after = await getWallets();
+  expect(after.body.wallets[0]).toMatchObject({ balance: 876.88, held: 123.12 });
+  await expectLedgerExact(ctx.pool);
 });
 
 // The docs' Python snippets themselves (test/seed/seed_docs.py), run with Python's

@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
+import { DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
+import { createStripe, type Stripe } from '../../src/stripe';
 import { createPool, type Pool } from '../../src/db/pool';
 import { createEnvironment } from '../../src/db/queries/environments';
 import { findLedgerViolations } from '../../src/db/queries/invariants';
@@ -33,17 +35,24 @@ export interface TestContext {
   client: Client;
   connection: Connection;
   app: ReturnType<typeof createApp>;
+  /** A client of the suite's stripe-mock (also signs test webhooks: stripe.webhooks.generateTestHeaderString). */
+  stripe: Stripe;
   close: () => Promise<void>;
 }
 
-export async function startTestContext(opts: { syncTimeoutMs?: number } = {}): Promise<TestContext> {
+export async function startTestContext(
+  opts: { syncTimeoutMs?: number; withdrawWaits?: { onboardingTimeoutMs?: number; payoutPollIntervalMs?: number; payoutTimeoutMs?: number } } = {},
+): Promise<TestContext> {
   const stack = readStack();
   const pool = createPool(stack.databaseUrl, 20);
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
+  const stripe = createStripe({ STRIPE_API_BASE: stack.stripeApiBase });
   const app = createApp({
     pool,
     temporal: { client, taskQueue: stack.taskQueue, searchAttributes: true, syncTimeoutMs: opts.syncTimeoutMs ?? 30_000 },
+    stripe: { client: stripe, webhookSecret: DEV_STRIPE_WEBHOOK_SECRET },
+    ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),
   });
   return {
     stack,
@@ -51,6 +60,7 @@ export async function startTestContext(opts: { syncTimeoutMs?: number } = {}): P
     client,
     connection,
     app,
+    stripe,
     close: async () => {
       await connection.close();
       await pool.end();

@@ -83,9 +83,5 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
     ),
   );
 
-  router.post('/wallet/withdraw', (_req, _res, next) => {
-    next(new DomainError('not_implemented', 'withdrawals are not available yet'));
-  });
-
   return router;
 }

@@ -1,0 +1,136 @@
+/**
+ * Ledger side of a withdrawal: hold (create the withdrawal with its hold posting),
+ * record a step, and finish with a release (money back in the wallet) or a settle
+ * (money paid out). Each is one SQL transaction, idempotent by the workflow id + step.
+ */
+import { DomainError } from '../domain/errors';
+import type { Currency } from '../domain/money';
+import type { Wallet } from '../domain/types';
+import type { Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
+import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
+import { postTransaction } from '../db/ledger';
+import { withTransaction, type Pool } from '../db/pool';
+import {
+  addWithdrawalEvent,
+  insertWithdrawal,
+  lockWithdrawal,
+  updateWithdrawal,
+  type WithdrawalChange,
+} from '../db/queries/withdrawals';
+
+export interface HoldWithdrawalInput {
+  workflowId: string;
+  envId: string;
+  walletId: string;
+  userId: string;
+  amount: string;
+  currency: Currency;
+}
+
+export interface TimelineStep {
+  seq: number;
+  step: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface RecordWithdrawalInput extends TimelineStep {
+  withdrawalId: string;
+  change?: WithdrawalChange;
+}
+
+export interface FinishWithdrawalInput extends TimelineStep {
+  withdrawalId: string;
+  /** release: the held money goes back to the wallet; settle: it is paid out. */
+  outcome: 'release' | 'settle';
+  status: Extract<WithdrawalStatus, 'paid' | 'failed' | 'canceled' | 'expired'>;
+  failureCode?: string | null;
+  failureMessage?: string | null;
+}
+
+export function createWithdrawalActivities({ pool }: { pool: Pool }) {
+  return {
+    /** Moves the amount from the wallet to in_flight (held) and creates the withdrawal, in one commit. */
+    async holdWithdrawal(input: HoldWithdrawalInput): Promise<{ withdrawal: Withdrawal; wallet: Wallet }> {
+      const amount = BigInt(input.amount);
+      return withTransaction(pool, async (client) => {
+        const posted = await postTransaction(client, {
+          idempotencyId: `${input.workflowId}:hold`,
+          envId: input.envId,
+          currency: input.currency,
+          type: 'hold',
+          amount,
+          reference: `withdrawal:${input.workflowId}`,
+          legs: [
+            { account: 'wallet', walletId: input.walletId, amount: -amount },
+            { account: 'in_flight', amount },
+          ],
+          heldDelta: [{ walletId: input.walletId, amount }],
+          requireActive: true,
+        });
+        const withdrawal = await insertWithdrawal(client, { ...input, holdTransactionId: posted.transactionId });
+        await addWithdrawalEvent(client, withdrawal.id, 0, 'funds_held', { transaction_id: posted.transactionId });
+        return { withdrawal, wallet: posted.wallets[0]! };
+      });
+    },
+
+    /** Applies a change to the withdrawal and appends the step to its timeline. */
+    async recordWithdrawal(input: RecordWithdrawalInput): Promise<Withdrawal> {
+      return withTransaction(pool, async (client) => {
+        const current = await lockWithdrawal(client, input.withdrawalId);
+        if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
+        await addWithdrawalEvent(client, current.id, input.seq, input.step, input.detail ?? {});
+        return input.change ? updateWithdrawal(client, current.id, input.change) : current;
+      });
+    },
+
+    /** Ends the hold (release or settle) and sets the final status, in one commit. */
+    async finishWithdrawal(input: FinishWithdrawalInput): Promise<Withdrawal> {
+      return withTransaction(pool, async (client) => {
+        const current = await lockWithdrawal(client, input.withdrawalId);
+        if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
+        // A retried activity whose first attempt committed: nothing more to do.
+        if (!IN_FLIGHT_STATUSES.includes(current.status)) return current;
+        const amount = BigInt(current.amount);
+        const base = {
+          envId: current.envId,
+          currency: current.currency,
+          amount,
+          reference: `withdrawal:${current.id}`,
+          requireActive: false, // a compensation or settle must succeed on a suspended wallet
+          heldDelta: [{ walletId: current.walletId, amount: -amount }],
+        };
+        const posted =
+          input.outcome === 'release'
+            ? await postTransaction(client, {
+                ...base,
+                idempotencyId: `${current.workflowId}:release`,
+                type: 'release',
+                legs: [
+                  { account: 'in_flight', amount: -amount },
+                  { account: 'wallet', walletId: current.walletId, amount },
+                ],
+              })
+            : await postTransaction(client, {
+                ...base,
+                idempotencyId: `${current.workflowId}:settle`,
+                type: 'settle',
+                legs: [
+                  { account: 'in_flight', amount: -amount },
+                  { account: 'paid_out', amount },
+                ],
+              });
+        await addWithdrawalEvent(client, current.id, input.seq, input.step, {
+          ...(input.detail ?? {}),
+          transaction_id: posted.transactionId,
+        });
+        return updateWithdrawal(client, current.id, {
+          status: input.status,
+          finalTransactionId: posted.transactionId,
+          ...(input.failureCode !== undefined || input.failureMessage !== undefined
+            ? { failureCode: input.failureCode ?? null, failureMessage: input.failureMessage ?? null }
+            : {}),
+        });
+      });
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * Where Stripe sends the user's browser after onboarding. Not authenticated by the
+ * merchant's secret (the user's browser comes here): the withdrawal's unguessable link
+ * token in the URL is the credential.
+ *   return:  re-read the account; if it can receive payouts, tell the waiting workflow.
+ *   refresh: the link expired or was used: a fresh one, through the workflow, and a redirect.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import type { Pool } from '../../db/pool';
+import { findWithdrawalByLink, setPayoutsEnabled } from '../../db/queries/withdrawals';
+import { sendJson } from '../json';
+import { id } from '../schemas';
+import type { TemporalDeps } from '../temporal';
+import { endpoint } from '../validate';
+import { refreshOnboardingLink, signalAccountReady } from '../withdraw-temporal';
+import { requireStripe, type StripeDeps } from './stripe-webhook';
+
+const linkInput = {
+  params: z.object({ withdrawal_id: id }),
+  query: z.object({ token: z.string({ error: 'is required' }).min(1).max(128) }),
+};
+
+export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: StripeDeps | undefined): Router {
+  const router = Router();
+
+  router.get(
+    '/stripe/connect/return/:withdrawal_id',
+    ...endpoint(linkInput, async ({ params, query }, _req, res) => {
+      const w = await findWithdrawalByLink(pool, params.withdrawal_id, query.token);
+      if (!w) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
+      let payoutsEnabled = false;
+      if (w.stripeAccountId && w.status === 'awaiting_onboarding') {
+        const account = await requireStripe(stripe).client.accounts.retrieve(w.stripeAccountId);
+        payoutsEnabled = account.payouts_enabled === true;
+        await setPayoutsEnabled(pool, w.envId, w.userId, w.stripeAccountId, payoutsEnabled);
+        if (payoutsEnabled) await signalAccountReady(temporal, w.workflowId, 'return_url');
+      }
+      sendJson(res, 200, {
+        withdrawal_id: w.id,
+        status: payoutsEnabled ? 'processing' : w.status,
+        payouts_enabled: payoutsEnabled,
+        message: payoutsEnabled
+          ? 'Your account is ready: the withdrawal is on its way. You can close this page.'
+          : 'Stripe has not enabled payouts on your account yet; the withdrawal will continue once it does.',
+      });
+    }),
+  );
+
+  router.get(
+    '/stripe/connect/refresh/:withdrawal_id',
+    ...endpoint(linkInput, async ({ params, query }, _req, res) => {
+      const w = await findWithdrawalByLink(pool, params.withdrawal_id, query.token);
+      if (!w) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
+      if (w.status !== 'awaiting_onboarding') {
+        throw new DomainError('conflict', `the withdrawal is ${w.status}: no onboarding link is needed`, { status: w.status });
+      }
+      const progress = await refreshOnboardingLink(temporal, w);
+      res.redirect(302, progress.url!);
+    }),
+  );
+
+  return router;
+}

@@ -1,0 +1,101 @@
+/**
+ * POST /stripe/webhook. Mounted before the JSON body middleware: the signature covers
+ * the exact bytes, so the body is read raw. A bad or stale signature is a 400 and
+ * changes nothing. Each event id is recorded in the same SQL transaction as its
+ * effects, so a redelivery has no second effect, and a failure (Temporal down) rolls
+ * the record back and answers 503 so Stripe delivers again.
+ *
+ * Routing uses the ids we put in the objects' metadata: account.updated → the user's
+ * withdrawals awaiting onboarding (env_id, user_id); payout.* → the withdrawal
+ * (env_id, withdrawal_id).
+ */
+import express, { Router } from 'express';
+import { DomainError } from '../../domain/errors';
+import type { PayoutOutcome } from '../../domain/withdrawals';
+import { withTransaction, type Pool, type PoolClient } from '../../db/pool';
+import { findAwaitingOnboarding, findWithdrawal, recordStripeEvent, setPayoutsEnabled } from '../../db/queries/withdrawals';
+import type { Stripe } from '../../stripe';
+import { sendJson } from '../json';
+import type { TemporalDeps } from '../temporal';
+import { signalAccountReady, signalPayoutOutcome } from '../withdraw-temporal';
+
+export interface StripeDeps {
+  client: Stripe;
+  /** Unset (production without STRIPE_WEBHOOK_SECRET): the webhook answers 503. */
+  webhookSecret: string | undefined;
+}
+
+/** The Stripe deps, or a 503 when the app was built without them. */
+export function requireStripe(stripe: StripeDeps | undefined): StripeDeps {
+  if (!stripe) throw new DomainError('unavailable', 'Stripe is not configured in this process');
+  return stripe;
+}
+
+const ID = /^[0-9]{1,19}$/;
+
+function metadataOf(object: unknown): Record<string, string> {
+  const metadata = (object as { metadata?: unknown } | null)?.metadata;
+  return metadata && typeof metadata === 'object' ? (metadata as Record<string, string>) : {};
+}
+
+type Handled = { routed: number };
+
+async function onAccountUpdated(client: PoolClient, temporal: TemporalDeps, account: Stripe.Account): Promise<Handled> {
+  const { env_id: envId, user_id: userId } = metadataOf(account);
+  if (!envId || !ID.test(envId) || !userId) return { routed: 0 };
+  const known = await setPayoutsEnabled(client, envId, userId, account.id, account.payouts_enabled === true);
+  if (!known || account.payouts_enabled !== true) return { routed: 0 };
+  let routed = 0;
+  for (const w of await findAwaitingOnboarding(client, envId, userId)) {
+    // No account recorded yet: the workflow is between creating the user's (one) account
+    // and recording it, and would otherwise miss this event.
+    const ours = w.stripeAccountId === null || w.stripeAccountId === account.id;
+    if (ours && (await signalAccountReady(temporal, w.workflowId, 'account.updated'))) routed++;
+  }
+  return { routed };
+}
+
+async function onPayout(client: PoolClient, temporal: TemporalDeps, type: string, payout: Stripe.Payout): Promise<Handled> {
+  const { env_id: envId, withdrawal_id: withdrawalId } = metadataOf(payout);
+  if (!envId || !ID.test(envId) || !withdrawalId || !ID.test(withdrawalId)) return { routed: 0 };
+  const withdrawal = await findWithdrawal(client, envId, withdrawalId);
+  // A payout id already recorded must match; one not yet recorded (webhook before the
+  // activity's result) is kept by the workflow until it learns the id.
+  if (!withdrawal || (withdrawal.stripePayoutId && withdrawal.stripePayoutId !== payout.id)) return { routed: 0 };
+  const outcome: PayoutOutcome =
+    type === 'payout.paid'
+      ? { payoutId: payout.id, status: 'paid' }
+      : { payoutId: payout.id, status: 'failed', failureCode: payout.failure_code ?? `payout_${payout.status}`, failureMessage: payout.failure_message ?? null };
+  return { routed: (await signalPayoutOutcome(temporal, withdrawal.workflowId, outcome)) ? 1 : 0 };
+}
+
+export function stripeWebhookRoutes(pool: Pool, temporal: TemporalDeps, deps: StripeDeps | undefined): Router {
+  const router = Router();
+  router.post('/stripe/webhook', express.raw({ type: () => true, limit: '1mb' }), async (req, res, next) => {
+    try {
+      const stripe = requireStripe(deps);
+      if (!stripe.webhookSecret) throw new DomainError('unavailable', 'Stripe webhooks are not configured (STRIPE_WEBHOOK_SECRET)');
+      const signature = req.get('Stripe-Signature');
+      if (!signature || !Buffer.isBuffer(req.body)) throw new DomainError('invalid_signature', 'missing Stripe-Signature header');
+      let event: Stripe.Event;
+      try {
+        event = stripe.client.webhooks.constructEvent(req.body, signature, stripe.webhookSecret);
+      } catch {
+        throw new DomainError('invalid_signature', 'the Stripe signature does not verify (wrong secret, altered body or stale timestamp)');
+      }
+      const result = await withTransaction(pool, async (client) => {
+        if (!(await recordStripeEvent(client, event.id, event.type))) return { duplicate: true, routed: 0 };
+        let handled: Handled = { routed: 0 };
+        if (event.type === 'account.updated') handled = await onAccountUpdated(client, temporal, event.data.object);
+        else if (event.type === 'payout.paid' || event.type === 'payout.failed' || event.type === 'payout.canceled') {
+          handled = await onPayout(client, temporal, event.type, event.data.object);
+        }
+        return { duplicate: false, ...handled };
+      });
+      sendJson(res, 200, { received: true, ...result });
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}

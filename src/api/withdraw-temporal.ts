@@ -1,0 +1,129 @@
+/**
+ * The API's side of the withdraw workflow: start it with an update-with-start (the
+ * answer is the URL, not the payout), cancel and refresh through updates, and the
+ * signals the Stripe webhook and return URL send. A signal to a workflow that has
+ * already finished is dropped: nothing waits for it any more.
+ */
+import {
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { DomainError } from '../domain/errors';
+import type { PayoutOutcome, Withdrawal, WithdrawInput, WithdrawalProgress } from '../domain/withdrawals';
+import type { Pool } from '../db/pool';
+import { findWithdrawalByWorkflow } from '../db/queries/withdrawals';
+import {
+  accountReadySignal,
+  cancelUpdate,
+  payoutOutcomeSignal,
+  refreshLinkUpdate,
+  withdrawalUrlUpdate,
+} from '../workflows/withdraw-messages';
+import { KEYS, workflowIdFor, type TemporalDeps } from './temporal';
+
+/** Races a call against syncTimeoutMs; past it, 503 with the workflow id (retry with the same key). */
+async function withinSyncTimeout<T>(deps: TemporalDeps, workflowId: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new DomainError('unavailable', 'the withdrawal is still starting; retry with the same Idempotency-Key to get its URL', {
+            workflow_id: workflowId,
+          }),
+        ),
+      deps.syncTimeoutMs,
+    );
+  });
+  promise.catch(() => undefined); // a late failure after the timeout answered is not unhandled
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface StartWithdrawal {
+  input: WithdrawInput;
+  idempotencyKey: string | undefined;
+}
+
+/** Starts (or attaches to) the withdraw workflow and returns once its URL exists. */
+export async function startWithdrawal(
+  deps: TemporalDeps,
+  pool: Pool,
+  req: StartWithdrawal,
+): Promise<{ progress: WithdrawalProgress; workflowId: string }> {
+  const workflowId = workflowIdFor('withdraw', req.input.envId, req.idempotencyKey);
+  const { envId, walletId, userId } = req.input;
+  // As runMovement: attach to a running one, never start a finished one again; memo and
+  // search attributes so operators find the wallet's withdrawals.
+  const options = {
+    taskQueue: deps.taskQueue,
+    workflowId,
+    args: [req.input] as [WithdrawInput],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    memo: { envId, walletId, userId, kind: 'withdraw' },
+    ...(deps.searchAttributes
+      ? {
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: KEYS.envId, value: envId },
+            { key: KEYS.walletId, value: walletId },
+            { key: KEYS.userId, value: userId },
+            { key: KEYS.kind, value: 'withdraw' },
+          ]),
+        }
+      : {}),
+  };
+  const operation = new WithStartWorkflowOperation('withdraw', options);
+  try {
+    const progress = await withinSyncTimeout(
+      deps,
+      workflowId,
+      deps.client.workflow.executeUpdateWithStart(withdrawalUrlUpdate, { startWorkflowOperation: operation }),
+    );
+    return { progress, workflowId };
+  } catch (err) {
+    // Same Idempotency-Key as a withdrawal that has finished: answer what it became.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const done = await findWithdrawalByWorkflow(pool, workflowId);
+    if (!done) {
+      // The hold was refused: the workflow's failure carries the code.
+      await deps.client.workflow.getHandle(workflowId).result();
+      throw err;
+    }
+    return { progress: { withdrawalId: done.id, status: done.status, url: null }, workflowId };
+  }
+}
+
+export async function cancelWithdrawal(deps: TemporalDeps, w: Withdrawal): Promise<WithdrawalProgress> {
+  const handle = deps.client.workflow.getHandle(w.workflowId);
+  return withinSyncTimeout(deps, w.workflowId, handle.executeUpdate(cancelUpdate));
+}
+
+export async function refreshOnboardingLink(deps: TemporalDeps, w: Withdrawal): Promise<WithdrawalProgress> {
+  const handle = deps.client.workflow.getHandle(w.workflowId);
+  return withinSyncTimeout(deps, w.workflowId, handle.executeUpdate(refreshLinkUpdate));
+}
+
+/** True when a running workflow received it; false when it had finished (nothing waits). */
+async function signalIfRunning(run: () => Promise<void>): Promise<boolean> {
+  try {
+    await run();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
+  }
+}
+
+export function signalAccountReady(deps: TemporalDeps, workflowId: string, source: string): Promise<boolean> {
+  return signalIfRunning(() => deps.client.workflow.getHandle(workflowId).signal(accountReadySignal, { source }));
+}
+
+export function signalPayoutOutcome(deps: TemporalDeps, workflowId: string, outcome: PayoutOutcome): Promise<boolean> {
+  return signalIfRunning(() => deps.client.workflow.getHandle(workflowId).signal(payoutOutcomeSignal, outcome));
+}

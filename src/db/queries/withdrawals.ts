@@ -1,0 +1,244 @@
+/** Withdrawal rows, their timeline, users' Stripe accounts and handled Stripe event ids. */
+import { timingSafeEqual } from 'node:crypto';
+import type { Currency } from '../../domain/money';
+import type { Withdrawal, WithdrawalEvent, WithdrawalStatus } from '../../domain/withdrawals';
+import type { Pool, PoolClient } from '../pool';
+
+type Queryable = Pool | PoolClient;
+
+interface WithdrawalRow {
+  id: string;
+  env_id: string;
+  wallet_id: string;
+  user_id: string;
+  amount: string;
+  currency: string;
+  status: WithdrawalStatus;
+  workflow_id: string;
+  stripe_account_id: string | null;
+  stripe_transfer_id: string | null;
+  stripe_payout_id: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS =
+  'id, env_id, wallet_id, user_id, amount, currency, status, workflow_id, stripe_account_id, stripe_transfer_id, stripe_payout_id, failure_code, failure_message, created_at, updated_at';
+
+function fromRow(r: WithdrawalRow): Withdrawal {
+  return {
+    id: r.id,
+    envId: r.env_id,
+    walletId: r.wallet_id,
+    userId: r.user_id,
+    amount: r.amount,
+    currency: r.currency as Currency,
+    status: r.status,
+    workflowId: r.workflow_id,
+    stripeAccountId: r.stripe_account_id,
+    stripeTransferId: r.stripe_transfer_id,
+    stripePayoutId: r.stripe_payout_id,
+    failureCode: r.failure_code,
+    failureMessage: r.failure_message,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+export interface NewWithdrawal {
+  workflowId: string;
+  envId: string;
+  walletId: string;
+  userId: string;
+  amount: string;
+  currency: Currency;
+  holdTransactionId: string;
+}
+
+/** Inserts the workflow's withdrawal; a retried call returns the existing row. */
+export async function insertWithdrawal(client: PoolClient, w: NewWithdrawal): Promise<Withdrawal> {
+  const { rows } = await client.query<WithdrawalRow>(
+    `insert into withdrawals (workflow_id, env_id, wallet_id, user_id, amount, currency, status, hold_transaction_id)
+     values ($1, $2, $3, $4, $5, $6, 'awaiting_onboarding', $7)
+     on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
+     returning ${COLUMNS}`,
+    [w.workflowId, w.envId, w.walletId, w.userId, w.amount, w.currency, w.holdTransactionId],
+  );
+  return fromRow(rows[0]!);
+}
+
+export async function lockWithdrawal(client: PoolClient, id: string): Promise<Withdrawal | null> {
+  const { rows } = await client.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where id = $1 for update`, [id]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function findWithdrawal(db: Queryable, envId: string, id: string): Promise<Withdrawal | null> {
+  const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where id = $1 and env_id = $2`, [id, envId]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function findWithdrawalByWorkflow(db: Queryable, workflowId: string): Promise<Withdrawal | null> {
+  const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where workflow_id = $1`, [workflowId]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+/** Withdrawals of a user waiting for their connected account to be ready. */
+export async function findAwaitingOnboarding(db: Queryable, envId: string, userId: string): Promise<Withdrawal[]> {
+  const { rows } = await db.query<WithdrawalRow>(
+    `select ${COLUMNS} from withdrawals where env_id = $1 and user_id = $2 and status = 'awaiting_onboarding' order by id`,
+    [envId, userId],
+  );
+  return rows.map(fromRow);
+}
+
+export async function listUserWithdrawals(
+  db: Queryable,
+  envId: string,
+  userId: string,
+  limit: number,
+  beforeId: string | null,
+): Promise<Withdrawal[]> {
+  const { rows } = await db.query<WithdrawalRow>(
+    `select ${COLUMNS} from withdrawals
+     where env_id = $1 and user_id = $2 and ($3::bigint is null or id < $3)
+     order by id desc limit $4`,
+    [envId, userId, beforeId, limit],
+  );
+  return rows.map(fromRow);
+}
+
+export interface WithdrawalChange {
+  status?: WithdrawalStatus;
+  stripeAccountId?: string;
+  stripeTransferId?: string;
+  stripePayoutId?: string;
+  failureCode?: string | null;
+  failureMessage?: string | null;
+  finalTransactionId?: string;
+}
+
+/** Applies the given fields (the others stay) and returns the row. */
+export async function updateWithdrawal(db: Queryable, id: string, c: WithdrawalChange): Promise<Withdrawal> {
+  const { rows } = await db.query<WithdrawalRow>(
+    `update withdrawals set
+       status = coalesce($2, status),
+       stripe_account_id = coalesce($3, stripe_account_id),
+       stripe_transfer_id = coalesce($4, stripe_transfer_id),
+       stripe_payout_id = coalesce($5, stripe_payout_id),
+       failure_code = case when $6::boolean then $7 else failure_code end,
+       failure_message = case when $6::boolean then $8 else failure_message end,
+       final_transaction_id = coalesce($9, final_transaction_id),
+       updated_at = now()
+     where id = $1 returning ${COLUMNS}`,
+    [
+      id,
+      c.status ?? null,
+      c.stripeAccountId ?? null,
+      c.stripeTransferId ?? null,
+      c.stripePayoutId ?? null,
+      c.failureCode !== undefined || c.failureMessage !== undefined,
+      c.failureCode ?? null,
+      c.failureMessage ?? null,
+      c.finalTransactionId ?? null,
+    ],
+  );
+  return fromRow(rows[0]!);
+}
+
+/** Appends a timeline step; the same seq again (a retried activity) is a no-op. */
+export async function addWithdrawalEvent(
+  db: Queryable,
+  withdrawalId: string,
+  seq: number,
+  step: string,
+  detail: Record<string, unknown>,
+): Promise<void> {
+  await db.query(
+    `insert into withdrawal_events (withdrawal_id, seq, step, detail) values ($1, $2, $3, $4)
+     on conflict (withdrawal_id, seq) do nothing`,
+    [withdrawalId, seq, step, JSON.stringify(detail)],
+  );
+}
+
+export async function listWithdrawalEvents(db: Queryable, withdrawalId: string): Promise<WithdrawalEvent[]> {
+  const { rows } = await db.query<{ seq: number; step: string; detail: Record<string, unknown>; created_at: Date }>(
+    'select seq, step, detail, created_at from withdrawal_events where withdrawal_id = $1 order by seq',
+    [withdrawalId],
+  );
+  return rows.map((r) => ({ seq: r.seq, step: r.step, detail: r.detail, at: r.created_at.toISOString() }));
+}
+
+export interface StripeAccountRow {
+  envId: string;
+  userId: string;
+  stripeAccountId: string;
+  payoutsEnabled: boolean;
+}
+
+export async function findStripeAccount(db: Queryable, envId: string, userId: string): Promise<StripeAccountRow | null> {
+  const { rows } = await db.query<{ stripe_account_id: string; payouts_enabled: boolean }>(
+    'select stripe_account_id, payouts_enabled from stripe_accounts where env_id = $1 and user_id = $2',
+    [envId, userId],
+  );
+  const r = rows[0];
+  return r ? { envId, userId, stripeAccountId: r.stripe_account_id, payoutsEnabled: r.payouts_enabled } : null;
+}
+
+/**
+ * Stores the user's account unless one exists already, and returns the stored one: two
+ * withdrawals racing to create an account end up using the same (first) one.
+ */
+export async function saveStripeAccount(db: Queryable, envId: string, userId: string, stripeAccountId: string): Promise<StripeAccountRow> {
+  await db.query(
+    `insert into stripe_accounts (env_id, user_id, stripe_account_id) values ($1, $2, $3) on conflict (env_id, user_id) do nothing`,
+    [envId, userId, stripeAccountId],
+  );
+  return (await findStripeAccount(db, envId, userId))!;
+}
+
+/** Records what Stripe says about the account; false when the row does not name this account. */
+export async function setPayoutsEnabled(
+  db: Queryable,
+  envId: string,
+  userId: string,
+  stripeAccountId: string,
+  payoutsEnabled: boolean,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update stripe_accounts set payouts_enabled = $4, updated_at = now()
+     where env_id = $1 and user_id = $2 and stripe_account_id = $3`,
+    [envId, userId, stripeAccountId, payoutsEnabled],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Records a Stripe event id; false when it was handled before (a redelivery). */
+export async function recordStripeEvent(db: Queryable, id: string, type: string): Promise<boolean> {
+  const { rowCount } = await db.query('insert into stripe_events (id, type) values ($1, $2) on conflict (id) do nothing', [id, type]);
+  return (rowCount ?? 0) > 0;
+}
+
+/** The token the onboarding return/refresh URLs of this withdrawal carry. */
+export async function findLinkToken(db: Queryable, withdrawalId: string): Promise<string | null> {
+  const { rows } = await db.query<{ link_token: string }>('select link_token from withdrawals where id = $1', [withdrawalId]);
+  return rows[0]?.link_token ?? null;
+}
+
+/** A withdrawal by id and link token (the unauthenticated return/refresh URLs); null unless both match. */
+export async function findWithdrawalByLink(db: Queryable, id: string, token: string): Promise<Withdrawal | null> {
+  const { rows } = await db.query<WithdrawalRow & { link_token: string }>(
+    `select ${COLUMNS}, link_token from withdrawals where id = $1`,
+    [id],
+  );
+  const row = rows[0];
+  if (!row || !sameToken(row.link_token, token)) return null;
+  return fromRow(row);
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,61 @@
+/**
+ * Withdrawals: the shapes the withdraw workflow, its activities, the webhook router
+ * and the API exchange. Plain JSON (they cross Temporal's payload converter).
+ */
+import type { Currency } from './money';
+
+export const WITHDRAWAL_STATUSES = ['awaiting_onboarding', 'processing', 'paid', 'failed', 'canceled', 'expired'] as const;
+export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
+
+/** Statuses in which the hold is still in place (no release or settle posted yet). */
+export const IN_FLIGHT_STATUSES: readonly WithdrawalStatus[] = ['awaiting_onboarding', 'processing'];
+
+export interface WithdrawalEvent {
+  seq: number;
+  step: string;
+  detail: Record<string, unknown>;
+  at: string;
+}
+
+export interface Withdrawal {
+  id: string;
+  envId: string;
+  walletId: string;
+  userId: string;
+  amount: string;
+  currency: Currency;
+  status: WithdrawalStatus;
+  workflowId: string;
+  stripeAccountId: string | null;
+  stripeTransferId: string | null;
+  stripePayoutId: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface WithdrawInput {
+  envId: string;
+  walletId: string;
+  userId: string;
+  /** Minor units. */
+  amount: string;
+  currency: Currency;
+  /** How long the user may take to finish Stripe onboarding before the hold is released. Default 7 days. */
+  onboardingTimeoutMs?: number;
+  /** How long to wait for a payout.paid/failed webhook before polling the payout once. Default 1 hour. */
+  payoutPollIntervalMs?: number;
+  /** How long to wait for the payout's outcome at all before failing the workflow for an operator. Default 30 days. */
+  payoutTimeoutMs?: number;
+}
+
+/** What POST /wallet/withdraw (update-with-start) and the status query return. */
+export interface WithdrawalProgress {
+  withdrawalId: string | null;
+  status: WithdrawalStatus | 'starting';
+  /** Onboarding link while the account cannot receive payouts, else the Express dashboard login link. */
+  url: string | null;
+}
+
+export type PayoutOutcome = { payoutId: string; status: 'paid' } | { payoutId: string; status: 'failed'; failureCode: string | null; failureMessage: string | null };
