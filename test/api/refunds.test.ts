@@ -1,5 +1,6 @@
 /** POST /wallet/refund: full, partial, over-refund refused, racing refunds never exceed the order. */
 import { merchant } from '../helpers/api';
+import { recordHistory } from '../helpers/record-history';
 import { expectLedgerExact, newEnvironment, startTestContext, type TestContext } from '../helpers/stack';
 
 let ctx: TestContext;
@@ -26,6 +27,7 @@ test('a full refund (no amount) gives the money back and marks the order refunde
   expect(res.body.order).toMatchObject({ id: orderId, status: 'refunded', refunded_amount: 100 });
   expect(res.body.wallet.balance).toBe(Number(before + 10000n) / 100);
   expect(BigInt(await m.balance(w))).toBe(before + 10000n);
+  recordHistory('refund-full', res.headers['workflow-id'] as string);
 });
 
 test('partial refunds: partially_refunded, then refunded; more than what is left → 409, nothing moved', async () => {

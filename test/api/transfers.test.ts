@@ -1,5 +1,6 @@
 /** POST /wallet/transfer: happy path, every refusal (nothing moved), opposite transfers at once. */
 import { merchant } from '../helpers/api';
+import { recordHistory } from '../helpers/record-history';
 import { expectLedgerExact, newEnvironment, startTestContext, type TestContext } from '../helpers/stack';
 
 let ctx: TestContext;
@@ -26,6 +27,7 @@ test('moves money between two wallets in one posting', async () => {
   expect(res.body.transfer).toMatchObject({ from_wallet_id: a, to_wallet_id: b, amount: 12.5, currency: 'USD', reference: 'rent' });
   expect(res.text).toContain('"amount":12.50');
   expect(res.body.wallet).toMatchObject({ id: a, balance: 487.5, held: 0 });
+  recordHistory('transfer', res.headers['workflow-id'] as string);
   expect(await m.balance(b)).toBe('51250');
   const { rows } = await ctx.pool.query(
     `select p.wallet_id::text, p.amount::text from ledger_postings p where p.transaction_id = $1 order by p.amount`,

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { merchant } from '../helpers/api';
+import { recordHistory } from '../helpers/record-history';
 import { expectLedgerExact, newEnvironment, startTestContext, type TestContext } from '../helpers/stack';
 
 interface Received {
@@ -119,6 +120,10 @@ test('a topup event arrives exactly once, signed, after two refused attempts, an
     return rows[0]?.status === 'delivered' ? rows[0] : undefined;
   });
   expect(delivery).toEqual({ status: 'delivered', attempts: 3, last_status_code: 204 });
+  const { rows: deliveryIds } = await ctx.pool.query(`select id::text from webhook_deliveries where event_id = $1`, [event]);
+  const deliveryWorkflow = ctx.client.workflow.getHandle(`webhook-delivery-${deliveryIds[0].id}`);
+  expect(await deliveryWorkflow.result()).toEqual({ delivered: true, attempts: 3 });
+  recordHistory('webhook-delivery-retried', deliveryWorkflow.workflowId);
   const { rows: attempts } = await ctx.pool.query(
     `select a.attempt, a.status_code from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id where d.event_id = $1 order by a.attempt`,
     [event],
