@@ -11,8 +11,8 @@ import { completeOrder, createPendingOrder, failOrder as markOrderFailed, lockOr
 import { recordEvent } from '../db/queries/outbox';
 import { getWallets } from '../db/queries/wallets';
 // The webhook body carries the same wire shapes as the API's answers.
-import { money } from '../api/json';
-import { presentOrder, presentWallet } from '../api/present';
+import { money } from '../wire/money';
+import { presentOrder, presentWallet } from '../wire/present';
 
 export interface TopupWalletInput {
   idempotencyId: string;

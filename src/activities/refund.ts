@@ -6,8 +6,8 @@
  */
 import { DomainError } from '../domain/errors';
 import type { RefundInput, RefundResult } from '../domain/types';
-import { money } from '../api/json';
-import { presentOrder, presentWallet } from '../api/present';
+import { money } from '../wire/money';
+import { presentOrder, presentWallet } from '../wire/present';
 import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { addRefund, lockOrder } from '../db/queries/orders';

@@ -5,8 +5,8 @@
  */
 import { DomainError } from '../domain/errors';
 import type { TransferInput, TransferResult } from '../domain/types';
-import { money } from '../api/json';
-import { presentWallet } from '../api/present';
+import { money } from '../wire/money';
+import { presentWallet } from '../wire/present';
 import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool } from '../db/pool';
 import { recordEvent } from '../db/queries/outbox';

@@ -10,6 +10,8 @@ import type { Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
 import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
 import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool } from '../db/pool';
+import { recordEvent } from '../db/queries/outbox';
+import { presentWithdrawal } from '../wire/present';
 import {
   addWithdrawalEvent,
   insertWithdrawal,
@@ -79,7 +81,12 @@ export function createWithdrawalActivities({ pool }: { pool: Pool }) {
         const current = await lockWithdrawal(client, input.withdrawalId);
         if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
         await addWithdrawalEvent(client, current.id, input.seq, input.step, input.detail ?? {});
-        return input.change ? updateWithdrawal(client, current.id, input.change) : current;
+        const updated = input.change ? await updateWithdrawal(client, current.id, input.change) : current;
+        // The user has a Stripe onboarding link to follow: the merchant hears of it once.
+        if (input.step === 'onboarding_link_created') {
+          await recordEvent(client, updated.envId, 'withdrawal.awaiting_onboarding', { withdrawal: presentWithdrawal(updated) });
+        }
+        return updated;
       });
     },
 
@@ -123,13 +130,19 @@ export function createWithdrawalActivities({ pool }: { pool: Pool }) {
           ...(input.detail ?? {}),
           transaction_id: posted.transactionId,
         });
-        return updateWithdrawal(client, current.id, {
+        const finished = await updateWithdrawal(client, current.id, {
           status: input.status,
           finalTransactionId: posted.transactionId,
           ...(input.failureCode !== undefined || input.failureMessage !== undefined
             ? { failureCode: input.failureCode ?? null, failureMessage: input.failureMessage ?? null }
             : {}),
         });
+        // Merchants hear of every end: paid, or money back in the wallet (`data.withdrawal.status`
+        // says failed, expired or canceled). Written in the same commit as the ledger change.
+        await recordEvent(client, finished.envId, finished.status === 'paid' ? 'withdrawal.paid' : 'withdrawal.failed', {
+          withdrawal: presentWithdrawal(finished),
+        });
+        return finished;
       });
     },
   };

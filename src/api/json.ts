@@ -4,9 +4,8 @@
  * so money goes out as a JSON number with exactly the currency's decimals (1012.12).
  */
 import type { Response } from 'express';
-import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { isLosslessNumber, parse, stringify } from 'lossless-json';
 import { DomainError } from '../domain/errors';
-import { formatAmount, type Currency } from '../domain/money';
 
 /**
  * The seed's clients send `json=json.dumps({...})`: the body is a JSON *string* whose
@@ -31,10 +30,6 @@ function parseOrThrow(text: string): unknown {
   }
 }
 
-/** A money amount as a JSON number with the currency's decimals. */
-export function money(minor: string | bigint, currency: Currency): LosslessNumber {
-  return new LosslessNumber(formatAmount(minor, currency));
-}
 
 export function sendJson(res: Response, status: number, body: unknown): void {
   sendJsonText(res, status, stringify(body)!);

@@ -21,6 +21,7 @@ import {
   refreshLinkUpdate,
   withdrawalUrlUpdate,
 } from '../workflows/withdraw-messages';
+import type { Idempotency } from './idempotency';
 import { KEYS, workflowIdFor, type TemporalDeps } from './temporal';
 
 /** Races a call against syncTimeoutMs; past it, 503 with the workflow id (retry with the same key). */
@@ -45,9 +46,8 @@ async function withinSyncTimeout<T>(deps: TemporalDeps, workflowId: string, prom
   }
 }
 
-export interface StartWithdrawal {
+export interface StartWithdrawal extends Idempotency {
   input: WithdrawInput;
-  idempotencyKey: string | undefined;
 }
 
 /** Starts (or attaches to) the withdraw workflow and returns once its URL exists. */
@@ -56,7 +56,7 @@ export async function startWithdrawal(
   pool: Pool,
   req: StartWithdrawal,
 ): Promise<{ progress: WithdrawalProgress; workflowId: string }> {
-  const workflowId = workflowIdFor('withdraw', req.input.envId, req.idempotencyKey);
+  const workflowId = workflowIdFor('withdraw', req.input.envId, req.idempotencyKey, req.requestHash);
   const { envId, walletId, userId } = req.input;
   // As runMovement: attach to a running one, never start a finished one again; memo and
   // search attributes so operators find the wallet's withdrawals.

@@ -142,6 +142,13 @@ test('signed webhooks drive a withdrawal to paid: transfer, payout, settle; a re
     [env.envId],
   );
   expect(rows[0].paid).toBe('20000');
+  // Merchant events, written with the changes they report.
+  const events = await ctx.pool.query(
+    `select type, payload from webhook_events where env_id = $1 and payload like $2 order by id`,
+    [env.envId, `%"id":"${w.id}"%`],
+  );
+  expect(events.rows.map((e) => e.type)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.paid']);
+  expect(JSON.parse(events.rows[1].payload).data.withdrawal).toMatchObject({ id: w.id, status: 'paid', amount: 200 });
 });
 
 test('payout.failed reverses the transfer and releases the hold', async () => {
@@ -155,6 +162,11 @@ test('payout.failed reverses the transfer and releases the hold', async () => {
   await ctx.client.workflow.getHandle(w.workflowId).result();
   recordHistory('withdraw-payout-failed', w.workflowId);
   expect(await wallet(u)).toMatchObject({ balance: 50, held: 0 });
+  const events = await ctx.pool.query(`select type from webhook_events where env_id = $1 and payload like $2 order by id`, [
+    env.envId,
+    `%"id":"${w.id}"%`,
+  ]);
+  expect(events.rows.map((e) => e.type)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.failed']);
 });
 
 test('a bad or stale signature is a 400 and changes nothing', async () => {
@@ -240,7 +252,7 @@ test('another environment cannot read or cancel the withdrawal', async () => {
   expect(cross.status).toBe(403);
 });
 
-test('the same Idempotency-Key attaches to the same withdrawal, running or finished', async () => {
+test('the same Idempotency-Key answers the first response again, even after the withdrawal ended; nothing is held twice', async () => {
   const u = await funded(100);
   const key = `wd-${Date.now()}`;
   const send = () =>
@@ -251,14 +263,17 @@ test('the same Idempotency-Key attaches to the same withdrawal, running or finis
   const first = await send();
   const again = await send();
   expect(again.status).toBe(200);
-  expect(again.body).toMatchObject({ withdrawal_id: first.body.withdrawal_id, status: 'awaiting_onboarding', url: expect.any(String) });
+  expect(again.body).toEqual(first.body);
+  expect(again.body).toMatchObject({ status: 'awaiting_onboarding', url: expect.any(String) });
+  expect(again.headers['idempotent-replayed']).toBe('true');
   expect(await wallet(u)).toMatchObject({ balance: 40, held: 60 });
 
   await request(ctx.app).post(`/wallet/withdrawals/${first.body.withdrawal_id}/cancel/`).set(auth()).send(seedBody({ env_id: Number(env.envId) }));
   await ctx.client.workflow.getHandle(first.headers['workflow-id'] as string).result(); // closed, not only canceled
   const after = await send();
   expect(after.status).toBe(200);
-  expect(after.body).toEqual({ withdrawal_id: first.body.withdrawal_id, status: 'canceled', url: null });
+  expect(after.body).toEqual(first.body); // the first answer; GET /wallet/withdrawals/{id} tells the state now
+  expect(after.headers['idempotent-replayed']).toBe('true');
   expect(await wallet(u)).toMatchObject({ balance: 100, held: 0 });
 });
 

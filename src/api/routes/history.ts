@@ -10,8 +10,9 @@ import type { Pool } from '../../db/pool';
 import { balanceAt, listWalletMovements } from '../../db/queries/history';
 import { findWallet } from '../../db/queries/wallets';
 import { requireEnv } from '../auth';
-import { money, sendJson } from '../json';
-import { presentMovement } from '../present';
+import { sendJson } from '../json';
+import { money } from '../../wire/money';
+import { presentMovement } from '../../wire/present';
 import { cursor, id, pageLimit, userId } from '../schemas';
 import { endpoint } from '../validate';
 

@@ -13,7 +13,7 @@ import type { Pool } from '../../db/pool';
 import { findWallet } from '../../db/queries/wallets';
 import { requireEnv } from '../auth';
 import { respondIdempotently } from '../idempotency';
-import { presentOrder, presentWallet } from '../present';
+import { presentOrder, presentWallet } from '../../wire/present';
 import { amount, id, productId, userId } from '../schemas';
 import { runMovement, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';

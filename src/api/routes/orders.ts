@@ -5,7 +5,7 @@ import type { Pool } from '../../db/pool';
 import { listUserOrders } from '../../db/queries/orders';
 import { requireEnv } from '../auth';
 import { sendJson } from '../json';
-import { presentOrder } from '../present';
+import { presentOrder } from '../../wire/present';
 import { cursor, id, pageLimit, userId } from '../schemas';
 import { endpoint } from '../validate';
 

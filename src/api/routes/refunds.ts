@@ -12,7 +12,7 @@ import type { Pool } from '../../db/pool';
 import { findOrder } from '../../db/queries/orders';
 import { requireEnv } from '../auth';
 import { respondIdempotently } from '../idempotency';
-import { presentOrder, presentRefund, presentWallet } from '../present';
+import { presentOrder, presentRefund, presentWallet } from '../../wire/present';
 import { amount, id } from '../schemas';
 import { runMovement, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';

@@ -12,7 +12,7 @@ import { createWallet, listUserWallets, lockWallets, updateWalletStatus } from '
 import { recordEvent } from '../../db/queries/outbox';
 import { requireEnv } from '../auth';
 import { sendJson } from '../json';
-import { presentWallet } from '../present';
+import { presentWallet } from '../../wire/present';
 import { currency, id, userId, walletStatus } from '../schemas';
 import { endpoint } from '../validate';
 

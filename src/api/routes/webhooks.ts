@@ -12,7 +12,7 @@ import type { Pool } from '../../db/pool';
 import { createEndpoint, disableEndpoint, listEndpoints } from '../../db/queries/webhook-endpoints';
 import { requireEnv } from '../auth';
 import { sendJson } from '../json';
-import { presentWebhookEndpoint } from '../present';
+import { presentWebhookEndpoint } from '../../wire/present';
 import { id } from '../schemas';
 import { endpoint } from '../validate';
 

@@ -12,8 +12,9 @@ import type { Pool } from '../../db/pool';
 import { findWallet } from '../../db/queries/wallets';
 import { findWithdrawal, listUserWithdrawals, listWithdrawalEvents } from '../../db/queries/withdrawals';
 import { requireEnv } from '../auth';
+import { respondIdempotently } from '../idempotency';
 import { sendJson } from '../json';
-import { presentWithdrawal, presentWithdrawalEvent } from '../present';
+import { presentWithdrawal, presentWithdrawalEvent } from '../../wire/present';
 import { amount, cursor, id, pageLimit, userId } from '../schemas';
 import type { TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
@@ -37,15 +38,16 @@ export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: With
     '/wallet/withdraw',
     ...endpoint({ body: z.object({ env_id: id, user_id: userId, wallet_id: id, amount }) }, async ({ body }, req, res) => {
       const envId = requireEnv(res, body.env_id);
-      const wallet = await findWallet(pool, envId, body.wallet_id, body.user_id);
-      if (!wallet) throw new DomainError('not_found', `wallet ${body.wallet_id} not found for user ${body.user_id}`, { wallet_id: body.wallet_id });
-      const minor = parseAmount(body.amount, wallet.currency);
-      const { progress, workflowId } = await startWithdrawal(temporal, pool, {
-        idempotencyKey: req.get('Idempotency-Key'),
-        input: { envId, walletId: wallet.id, userId: wallet.userId, amount: minor.toString(), currency: wallet.currency, ...waits },
+      await respondIdempotently(pool, req, res, envId, async (idem) => {
+        const wallet = await findWallet(pool, envId, body.wallet_id, body.user_id);
+        if (!wallet) throw new DomainError('not_found', `wallet ${body.wallet_id} not found for user ${body.user_id}`, { wallet_id: body.wallet_id });
+        const minor = parseAmount(body.amount, wallet.currency);
+        const { progress, workflowId } = await startWithdrawal(temporal, pool, {
+          ...idem,
+          input: { envId, walletId: wallet.id, userId: wallet.userId, amount: minor.toString(), currency: wallet.currency, ...waits },
+        });
+        return { status: 200, workflowId, body: presentProgress(progress) };
       });
-      res.setHeader('Workflow-Id', workflowId);
-      sendJson(res, 200, presentProgress(progress));
     }),
   );
 

@@ -1,9 +1,12 @@
-/** Domain objects → wire shapes (snake_case, ids as strings, money as exact JSON numbers). */
+/**
+ * Domain objects → wire shapes (snake_case, ids as strings, money as exact JSON numbers).
+ * Shared by the API's answers and the merchant webhook payloads the activities write.
+ */
 import type { Currency } from '../domain/money';
 import type { Order, Refund, Transfer, Wallet } from '../domain/types';
 import type { WalletMovement } from '../db/queries/history';
 import type { WebhookEndpoint } from '../db/queries/webhook-endpoints';
-import { money } from './json';
+import { money } from './money';
 import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
 
 export function presentWallet(w: Wallet) {
