@@ -19,6 +19,13 @@ export interface TemporalDeps {
   taskQueue: string;
   searchAttributes: boolean;
   syncTimeoutMs: number;
+  /**
+   * Ask the server to hand the first workflow task straight back to a worker sharing
+   * this client's NativeConnection (eager start): saves a task-queue round trip. Only
+   * set it when such a worker runs in this process (src/main.ts); the SDK refuses it
+   * on any other connection.
+   */
+  eagerStart?: boolean;
 }
 
 export interface MovementRequest<A> {
@@ -59,6 +66,7 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
       args: [req.args],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...(deps.eagerStart ? { requestEagerStart: true } : {}),
       memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: req.kind },
       ...(deps.searchAttributes
         ? {

@@ -3,7 +3,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
-import { createWorker } from './worker';
+import { createWorker, tuningFromConfig } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    tuning: tuningFromConfig(config),
   });
   // SIGINT/SIGTERM make the SDK shut the worker down gracefully (drain, then resolve run()).
   console.log(`worker ready: task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
