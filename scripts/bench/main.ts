@@ -18,7 +18,7 @@ import { runBench } from './run';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const profile = PROFILES[args.includes('--quick') ? 'quick' : 'full'];
+  const profile = PROFILES[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'];
   const started = Date.now();
   const log = (line: string) => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
   const dataDir = join(ROOT, '.data/bench');

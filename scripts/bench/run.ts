@@ -142,6 +142,18 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
   const withLayout = async <T>(layout: Layout, env: NodeJS.ProcessEnv, fn: (r: Running) => Promise<T>): Promise<T> => {
     const running = await startLayout({ layout, env });
     try {
+      // Uncounted: the first requests of a fresh process pay for JIT and pool connections.
+      await runLoad({
+        baseUrl: running.baseUrl,
+        secret,
+        envId,
+        kind: 'payment',
+        walletsFile: main.file,
+        concurrency: profile.concurrency,
+        durationMs: profile.layoutWarmupMs,
+        maxRequests: profile.maxRequests,
+        warmupMs: 0,
+      });
       return await fn(running);
     } finally {
       await running.stop();
