@@ -140,14 +140,18 @@ export async function drive(spec: DriverSpec): Promise<DriverResult> {
     const interval = 1000 / spec.rate;
     const inFlight = new Set<Promise<void>>();
     let next = start;
-    while (more()) {
+    // As in the closed loop: at least one counted slot, even at a rate slower than the run is long.
+    let counted = false;
+    const due = () => more() || (!counted && seq < spec.maxRequests);
+    while (due()) {
       const now = performance.now();
       if (now < next) {
         await new Promise((r) => setTimeout(r, Math.max(0, next - now)));
         continue;
       }
       // Fire every request that is due (timers are coarse); each is timed from its slot.
-      while (next <= performance.now() && more()) {
+      while (next <= performance.now() && due()) {
+        counted ||= next >= countFrom;
         const p = one(next).finally(() => inFlight.delete(p));
         inFlight.add(p);
         next += interval;
@@ -157,7 +161,14 @@ export async function drive(spec: DriverSpec): Promise<DriverResult> {
   } else {
     await Promise.all(
       Array.from({ length: spec.concurrency }, async () => {
-        while (more()) await one(performance.now());
+        // Each connection sends at least one counted request, so a scenario shorter than
+        // one answer (a smoke run on a busy machine) still measures something.
+        let counted = false;
+        while (more() || (!counted && seq < spec.maxRequests)) {
+          const at = performance.now();
+          counted ||= at >= countFrom;
+          await one(at);
+        }
       }),
     );
   }
