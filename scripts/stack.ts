@@ -182,6 +182,8 @@ export async function startTemporal(opts: {
   port: number;
   uiPort?: number;
   dbFile?: string;
+  /** SQLite journal: WAL (default) or the rollback journal (benchmarks measure both). */
+  sqliteWal?: boolean;
   quiet?: boolean;
 }): Promise<TemporalServer> {
   const address = `127.0.0.1:${opts.port}`;
@@ -190,7 +192,8 @@ export async function startTemporal(opts: {
   else args.push('--headless');
   if (opts.dbFile) {
     mkdirSync(resolve(opts.dbFile, '..'), { recursive: true });
-    args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    args.push('--db-filename', opts.dbFile);
+    if (opts.sqliteWal !== false) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const name of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=Keyword`);
   // Cache workflows' histories server-side less aggressively is not needed; keep defaults.

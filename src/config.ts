@@ -52,6 +52,25 @@ const schema = z.object({
   WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).optional(),
   WEBHOOK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1).optional(),
   WEBHOOK_RETRY_MAX_ELAPSED_MS: z.coerce.number().int().min(1).optional(),
+  /**
+   * Worker tuning (benchmark levers, see BENCHMARKS.md). Cached workflows answer their
+   * next task without replaying history; 0 turns the cache off.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(2000),
+  /** Unset: the SDK's defaults. Local activities hold a Postgres client, so more than the pool size only queues. */
+  WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+  /**
+   * The API's Temporal client: `grpc` (@temporalio/client's Connection, lazy: the API
+   * starts while Temporal is down) or `native` (the Rust core's NativeConnection).
+   * The combined process always shares the worker's NativeConnection.
+   */
+  TEMPORAL_CLIENT_CONNECTION: z.enum(['grpc', 'native']).default('grpc'),
+  /**
+   * Eager workflow start: only effective when the client shares a NativeConnection with
+   * a worker in the same process (`npm run start:combined`); ignored otherwise.
+   */
+  TEMPORAL_EAGER_START: bool.default(true),
 });
 
 const checked = schema

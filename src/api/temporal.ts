@@ -19,6 +19,13 @@ export interface TemporalDeps {
   taskQueue: string;
   searchAttributes: boolean;
   syncTimeoutMs: number;
+  /**
+   * Ask the server to hand the first workflow task straight back to a worker sharing
+   * this client's NativeConnection (eager start): saves a task-queue round trip. Only
+   * set it when such a worker runs in this process (src/main.ts); the SDK refuses it
+   * on any other connection.
+   */
+  eagerStart?: boolean;
 }
 
 export interface MovementRequest<A> {
@@ -101,6 +108,7 @@ async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, wor
       // worker holding it dies, the server hands the task to another worker only after
       // this timeout (default 10 s): short, so a crash costs the client seconds, not ten.
       workflowTaskTimeout: '3s',
+      ...(deps.eagerStart ? { requestEagerStart: true } : {}),
       memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: req.kind },
       ...(deps.searchAttributes
         ? {

@@ -6,8 +6,8 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { startHousekeeping } from './housekeeping';
 import { startWebhookDispatcher } from './webhook-dispatcher';
-import { createWorker } from './worker';
 import { createStripe } from '../stripe';
+import { createWorker, tuningFromConfig } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    tuning: tuningFromConfig(config),
   });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const dispatcher = startWebhookDispatcher({

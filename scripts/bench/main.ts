@@ -1,0 +1,82 @@
+/**
+ * `npm run bench` (`-- --quick` for a shorter pass): starts its own stack like
+ * `npm run dev` does but apart from it — database paynocchio_bench (fresh each run),
+ * a Temporal dev server on free ports with its SQLite file (WAL) in .data/bench/ —
+ * runs the plan in run.ts, writes BENCHMARKS.md and bench/results/<date>.json, and
+ * stops everything it started.
+ */
+import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { migrate } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { ROOT, ensureTools, freePort, pickDatabase, startTemporal, stopChild } from '../stack';
+import { PROFILES } from './profiles';
+import { writeResults } from './report';
+import { runBench } from './run';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const profile = PROFILES[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'];
+  const started = Date.now();
+  const log = (line: string) => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
+  const dataDir = join(ROOT, '.data/bench');
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+
+  const tools = ensureTools();
+  const db = await pickDatabase('paynocchio_bench', { fresh: true, dataDir });
+  const pool = createPool(db.url, 2);
+  await migrate(pool);
+  await pool.end();
+  log(`postgres: ${db.source}, database paynocchio_bench`);
+
+  const stops: (() => Promise<void>)[] = [db.stop];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    const [temporal, bundle] = await Promise.all([
+      startTemporal({ temporal: tools.temporal, port: await freePort(), dbFile: join(dataDir, 'temporal.sqlite'), quiet: true }),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
+    ]);
+    stops.push(() => stopChild(temporal.child));
+    const bundlePath = join(dataDir, 'workflow-bundle.js');
+    writeFileSync(bundlePath, bundle.code);
+    log(`temporal dev server ${temporal.address} (SQLite WAL in .data/bench/)`);
+
+    const results = await runBench(
+      {
+        databaseUrl: db.url,
+        temporalAddress: temporal.address,
+        temporalPath: tools.temporal,
+        workflowBundlePath: bundlePath,
+        taskQueue: 'paynocchio-bench',
+        workDir: dataDir,
+        log,
+        startTemporalWithoutWal: async () => {
+          const other = await startTemporal({
+            temporal: tools.temporal,
+            port: await freePort(),
+            dbFile: join(dataDir, 'temporal-no-wal.sqlite'),
+            sqliteWal: false,
+            quiet: true,
+          });
+          return { address: other.address, stop: () => stopChild(other.child) };
+        },
+      },
+      profile,
+    );
+    const written = writeResults(ROOT, results);
+    log(`wrote ${written.markdown} and ${written.json} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err) => {
+  console.error('[bench] failed:', err instanceof Error ? err.stack ?? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+/**
+ * How long and how big a bench run is. `full` is `npm run bench` (about 8-10 minutes
+ * on 2 cores), `quick` is `npm run bench -- --quick`, `smoke` is what `npm test` runs
+ * (does it work at all; its numbers mean nothing).
+ */
+export interface Profile {
+  name: 'full' | 'quick' | 'smoke';
+  /** Measured time per scenario, after warmupMs. */
+  durationMs: number;
+  warmupMs: number;
+  /** Uncounted payments right after a layout starts: the worker's first tasks are slow (JIT, workflow context). */
+  layoutWarmupMs: number;
+  /** Hard cap on requests per scenario (bounded in count as well as time). */
+  maxRequests: number;
+  concurrency: number;
+  /** The main wallet set ("over 1,000 wallets"). */
+  wallets: number;
+  /** Extra wallet-set sizes for the scale rows (the main set is reused for its size). */
+  scaleWallets: number[];
+  historyPostings: number;
+  /** Timed repetitions of each history query. */
+  historyRepeats: number;
+  pgbenchSeconds: number;
+  /** Run the lever rows (cache off, native client, combined ± eager, SQLite without WAL). */
+  levers: boolean;
+}
+
+export const PROFILES: Record<Profile['name'], Profile> = {
+  full: {
+    name: 'full',
+    durationMs: 12_000,
+    warmupMs: 2_000,
+    layoutWarmupMs: 3_000,
+    maxRequests: 200_000,
+    concurrency: 32,
+    wallets: 1_000,
+    scaleWallets: [10, 1_000, 100_000],
+    historyPostings: 1_000_000,
+    historyRepeats: 200,
+    pgbenchSeconds: 10,
+    levers: true,
+  },
+  quick: {
+    name: 'quick',
+    durationMs: 5_000,
+    warmupMs: 1_000,
+    layoutWarmupMs: 2_000,
+    maxRequests: 100_000,
+    concurrency: 32,
+    wallets: 1_000,
+    scaleWallets: [10, 1_000, 100_000],
+    historyPostings: 200_000,
+    historyRepeats: 50,
+    pgbenchSeconds: 4,
+    levers: true,
+  },
+  smoke: {
+    name: 'smoke',
+    durationMs: 500,
+    warmupMs: 100,
+    layoutWarmupMs: 800,
+    maxRequests: 2_000,
+    concurrency: 4,
+    wallets: 20,
+    scaleWallets: [],
+    historyPostings: 2_000,
+    historyRepeats: 5,
+    pgbenchSeconds: 0,
+    levers: false,
+  },
+};

@@ -1,0 +1,196 @@
+/**
+ * Results → BENCHMARKS.md (tables + targets judged "met"/"missed") and the raw JSON
+ * under bench/results/. The hand-written reading between the `<!-- reading -->`
+ * markers of an existing BENCHMARKS.md is kept across runs.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchResults, ScenarioRecord } from './run';
+
+export interface Target {
+  name: string;
+  target: string;
+  figure: string;
+  met: boolean | null;
+  why?: string;
+}
+
+const find = (r: BenchResults, id: string) => r.scenarios.find((s) => s.id === id && !s.result.skipped);
+const tp = (s: ScenarioRecord | undefined) => s?.result.throughput ?? 0;
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+function rssOf(s: ScenarioRecord): number | null {
+  if (s.rssMb.combined !== null) return s.rssMb.combined;
+  if (s.rssMb.api === null && s.rssMb.worker === null) return null;
+  return (s.rssMb.api ?? 0) + (s.rssMb.worker ?? 0);
+}
+
+export function judge(r: BenchResults): Target[] {
+  const out: Target[] = [];
+  const b0 = find(r, 'b0-payment');
+  const best = [find(r, 'payment'), find(r, 'lever-combined-eager'), find(r, 'lever-combined'), find(r, 'lever-native-client')]
+    .filter((s): s is ScenarioRecord => !!s)
+    .sort((a, b) => tp(b) - tp(a))[0];
+  if (b0 && best) {
+    const two = tp(find(r, 'payment')) / tp(b0);
+    const ratio = tp(best) / tp(b0);
+    out.push({
+      name: 'workflow-path payments / B0 throughput',
+      target: '≥ 15%',
+      figure: `${pct(ratio)} (best layout: ${best.setup}); two-process default ${pct(two)}`,
+      met: ratio >= 0.15,
+    });
+  }
+  for (const id of ['payment-half-rate', 'lever-combined-eager-half-rate']) {
+    const s = find(r, id);
+    if (!s) continue;
+    out.push({
+      name: `sync payment latency at half the peak rate (${s.rate}/s, ${s.setup})`,
+      target: 'p50 ≤ 25 ms, p99 ≤ 100 ms',
+      figure: `p50 ${s.result.latencyMs.p50} ms, p99 ${s.result.latencyMs.p99} ms`,
+      met: s.result.latencyMs.p50 <= 25 && s.result.latencyMs.p99 <= 100,
+    });
+  }
+  const read = find(r, 'read');
+  const b0read = find(r, 'b0-read');
+  if (read && b0read) {
+    const ratio = tp(read) / tp(b0read);
+    out.push({ name: 'wallet reads / B0 read route', target: '≥ 80%', figure: `${tp(read)}/s vs ${tp(b0read)}/s = ${pct(ratio)}`, met: ratio >= 0.8 });
+  }
+  const rss = r.scenarios.filter((s) => s.group !== 'baseline').map(rssOf).filter((x): x is number => x !== null);
+  if (rss.length) {
+    const peak = Math.max(...rss);
+    out.push({ name: 'API + worker peak RSS (any layout)', target: '≤ 500 MB', figure: `${peak} MB`, met: peak <= 500 });
+  }
+  const many = find(r, 'payment');
+  const hot = find(r, 'payment-hot');
+  if (many && hot) {
+    const ratio = tp(many) / Math.max(0.001, tp(hot));
+    out.push({ name: 'payments on 1,000 wallets / on one hot wallet', target: '≥ 3×', figure: `${tp(many)}/s vs ${tp(hot)}/s = ${ratio.toFixed(2)}×`, met: ratio >= 3 });
+  }
+  const b0hot = find(r, 'b0-payment-hot');
+  if (b0 && b0hot) {
+    const ratio = tp(b0) / Math.max(0.001, tp(b0hot));
+    out.push({ name: '(same, B0: no Temporal) 1,000 wallets / one hot wallet', target: '≥ 3× (informative)', figure: `${tp(b0)}/s vs ${tp(b0hot)}/s = ${ratio.toFixed(2)}×`, met: ratio >= 3 });
+  }
+  if (r.history) {
+    const ks = r.history.pages.map((p) => p.keysetMs.p50);
+    const flat = Math.max(...ks) <= Math.max(1, 3 * Math.min(...ks));
+    out.push({
+      name: `history keyset pages at ${r.history.postings.toLocaleString('en')} postings`,
+      target: 'flat with depth',
+      figure: r.history.pages.map((p) => `depth ${p.depth.toLocaleString('en')}: ${p.keysetMs.p50} ms`).join(', '),
+      met: flat,
+    });
+  }
+  return out;
+}
+
+function scenarioTable(rows: ScenarioRecord[], withRatioTo?: ScenarioRecord): string {
+  const head = '| scenario | setup | wallets | load | req/s | p50 ms | p95 ms | p99 ms | errors / requests | RSS MB (api+worker or one process) |' + (withRatioTo ? ' / B0 |' : '');
+  const sep = '|' + ' --- |'.repeat(withRatioTo ? 11 : 10);
+  const lines = rows.map((s) => {
+    const r = s.result;
+    const load = s.rate ? `open loop ${s.rate}/s` : `${s.concurrency} conc.`;
+    if (r.skipped) return `| ${s.title} | ${s.setup} | ${s.wallets} | ${load} | skipped: ${r.skipped} | | | | | |` + (withRatioTo ? ' |' : '');
+    const rss = s.rssMb.b0 ?? rssOf(s);
+    const ratio = withRatioTo && !s.rate ? ` ${pct(r.throughput / Math.max(0.001, withRatioTo.result.throughput))} |` : withRatioTo ? ' |' : '';
+    return `| ${s.title} | ${s.setup} | ${s.wallets.toLocaleString('en')} | ${load} | ${r.throughput} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.errors} / ${r.requests} | ${rss ?? '–'} |${ratio}`;
+  });
+  return [head, sep, ...lines].join('\n');
+}
+
+export function renderMarkdown(r: BenchResults, jsonPath: string, previous: string | null): string {
+  const m = r.machine;
+  const targets = judge(r);
+  const group = (g: ScenarioRecord['group']) => r.scenarios.filter((s) => s.group === g);
+  const b0pay = find(r, 'b0-payment');
+  const reading = previous?.match(/<!-- reading -->[\s\S]*?<!-- \/reading -->/)?.[0] ?? '<!-- reading -->\n(no reading written yet)\n<!-- /reading -->';
+  const pg = Array.isArray(r.pgbench)
+    ? ['| transaction | clients | seconds | tps | latency avg ms |', '| --- | --- | --- | --- | --- |', ...r.pgbench.map((p) => `| ${p.name} | ${p.clients} | ${p.seconds} | ${p.tps} | ${p.latencyAvgMs} |`)].join('\n')
+    : `skipped: ${r.pgbench.skipped}`;
+  const hist = r.history
+    ? [
+        `${r.history.postings.toLocaleString('en')} postings in the table, ${r.history.walletPostings.toLocaleString('en')} of them on the wallet read. Query: \`where wallet_id = $1 and id < $cursor order by id desc limit 50\`.`,
+        '',
+        '| depth (postings already read) | keyset p50 ms | keyset p99 ms | OFFSET p50 ms (for contrast) |',
+        '| --- | --- | --- | --- |',
+        ...r.history.pages.map((p) => `| ${p.depth.toLocaleString('en')} | ${p.keysetMs.p50} | ${p.keysetMs.p99} | ${p.offsetMs ? p.offsetMs.p50 : '–'} |`),
+        '',
+        'Plan: `' + r.history.plan.split('\n')[0]!.trim() + '` …',
+      ].join('\n')
+    : 'not run';
+  return `# Benchmarks
+
+\`npm run bench\` (\`-- --quick\` for a shorter pass) starts its own stack (database \`paynocchio_bench\`,
+a Temporal dev server on free ports with its SQLite file in \`.data/bench/\`), seeds its own
+environment and wallets with SQL, and drives each scenario over HTTP on 127.0.0.1 from a
+separate load process (scripts/bench/driver.ts, undici; closed loop = N concurrent
+connections, open loop = a fixed rate timed from each request's slot). Everything below
+was generated by scripts/bench/report.ts from [${jsonPath}](${jsonPath}), except the reading.
+
+## This run
+
+| | |
+| --- | --- |
+| date | ${m.date} |
+| profile | ${r.profile} |
+| machine | ${m.cpuModel}, ${m.cores} cores, ${m.memoryGb} GB |
+| load when it started | ${m.uptime ?? m.loadAvg.join(', ')} |
+| node / Temporal SDK / CLI | ${m.node} / ${m.temporalSdk} / ${m.temporalCli ?? '?'} |
+| postgres | ${m.postgres ?? '?'} |
+| seeding | ${Object.entries(r.seedSeconds).map(([k, v]) => `${k}: ${v} s`).join('; ')} |
+
+Every part (Postgres, Temporal, API, worker, load generator) shares the same cores, so
+the load generator's own CPU is part of every figure, the same for B0 and the workflow path.
+
+## Targets
+
+| target | wanted | this run | |
+| --- | --- | --- | --- |
+${targets.map((t) => `| ${t.name} | ${t.target} | ${t.figure} | ${t.met === null ? '–' : t.met ? 'met' : '**missed**'} |`).join('\n')}
+
+## Baselines (B0: the same activity code behind a plain route, no Temporal)
+
+${scenarioTable(group('baseline'))}
+
+Ceiling, pgbench on the same Postgres:
+
+${pg}
+
+## Workflow path (the API as shipped)
+
+${scenarioTable(group('workflow'), b0pay)}
+
+## Levers (payments over ${r.scenarios.find((s) => s.group === 'lever')?.wallets ?? '–'} wallets, each lever alone)
+
+${scenarioTable(group('lever'), b0pay)}
+
+Local activities are not a row of their own: every row above already uses them (a
+topup or payment is one workflow task); the one-activity-per-step design was never built.
+
+## How cost grows
+
+${scenarioTable([...r.scenarios.filter((s) => s.id === 'payment' || s.id === 'read'), ...group('scale')].sort((a, b) => a.kind.localeCompare(b.kind) || a.wallets - b.wallets))}
+
+### History reads
+
+${hist}
+
+## Reading
+
+${reading}
+`;
+}
+
+export function writeResults(root: string, r: BenchResults): { json: string; markdown: string } {
+  const dir = join(root, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = r.machine.date.replace(/[:]/g, '-').replace(/\..+$/, '');
+  const json = `bench/results/${stamp}${r.profile === 'full' ? '' : '-' + r.profile}.json`;
+  writeFileSync(join(root, json), JSON.stringify({ ...r, targets: judge(r) }, null, 2) + '\n');
+  const mdPath = join(root, 'BENCHMARKS.md');
+  const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
+  writeFileSync(mdPath, renderMarkdown(r, json, previous));
+  return { json, markdown: 'BENCHMARKS.md' };
+}
