@@ -7,4 +7,6 @@ module.exports = {
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,
   maxWorkers: 2,
+  // Test files leave their Temporal gRPC connections open (test/helpers/stack.ts).
+  forceExit: true,
 };
