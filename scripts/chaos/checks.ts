@@ -10,6 +10,9 @@ import type { Outcome } from './load';
 const STEPS: Record<string, string[]> = {
   topup: ['topup'],
   payment: ['charge'],
+  transfer: ['transfer'],
+  refund: ['refund'],
+  withdraw: ['hold'],
 };
 
 export async function checkOutcomes(pool: Pool, outcomes: Outcome[]): Promise<string[]> {
@@ -35,10 +38,22 @@ export async function checkOutcomes(pool: Pool, outcomes: Outcome[]): Promise<st
     if (o.kind === 'payment' && ok) {
       const order = (o.response as { order?: { id?: string } }).order;
       const check = await pool.query(`select status, transaction_id from orders where id = $1`, [order?.id ?? '0']);
-      if (check.rows[0]?.status !== 'completed' || !check.rows[0]?.transaction_id) {
+      if (!['completed', 'partially_refunded', 'refunded'].includes(check.rows[0]?.status) || !check.rows[0]?.transaction_id) {
         violations.push(`payment ${o.key}: answered 200 but order ${order?.id} is ${check.rows[0]?.status}`);
       }
     }
   }
+  // No hold outlives its withdrawal: after the drain every withdrawal has ended, and
+  // each one that held money released or settled it exactly once.
+  const open = await pool.query(`select id::text from withdrawals where status in ('awaiting_onboarding', 'processing')`);
+  for (const r of open.rows) violations.push(`withdrawal ${r.id} still in flight after the drain`);
+  const holds = await pool.query<{ id: string; ends: number }>(
+    `select w.id::text, count(t.id)::int as ends from withdrawals w
+     left join ledger_transactions t on t.idempotency_id in (w.workflow_id || ':release', w.workflow_id || ':settle')
+     group by w.id having count(t.id) <> 1`,
+  );
+  for (const r of holds.rows) violations.push(`withdrawal ${r.id} ended its hold ${r.ends} times`);
+  const held = await pool.query(`select id::text from wallets where held <> 0`);
+  for (const r of held.rows) violations.push(`wallet ${r.id} still holds money after every withdrawal ended`);
   return violations;
 }

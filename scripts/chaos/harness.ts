@@ -17,7 +17,7 @@ import { createPool, withTransaction } from '../../src/db/pool';
 import { createEnvironment } from '../../src/db/queries/environments';
 import { findLedgerViolations } from '../../src/db/queries/invariants';
 import { createWallet } from '../../src/db/queries/wallets';
-import { createDatabase, ensureTools, freePort, nodeScript, portOpen, spawnPrefixed, startTemporal, stopChild, waitFor } from '../stack';
+import { createDatabase, ensureTools, freePort, nodeScript, portOpen, spawnPrefixed, startStripeMock, startTemporal, stopChild, waitFor } from '../stack';
 import { checkOutcomes } from './checks';
 import { runLoad, type Operation } from './load';
 import { startOwnCluster } from './pg-cluster';
@@ -53,7 +53,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const tools = ensureTools();
   const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const cluster = await startOwnCluster(pgPort);
-  const children: { worker?: ChildProcess; api?: ChildProcess; temporal?: ChildProcess | null } = {};
+  const children: { worker?: ChildProcess; api?: ChildProcess; temporal?: ChildProcess | null; stripe?: ChildProcess } = {};
   const dir = mkdtempSync(join(tmpdir(), 'paynocchio-chaos-'));
   const report: ChaosReport = { requests: 0, answered2xx: 0, refused4xx: 0, unresolved: 0, kills: 0, restarts: { temporal: 0, postgres: 0 }, violations: [], seconds: 0 };
   let stopping = false;
@@ -86,6 +86,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const startTemporalServer = () =>
       startTemporal({ temporal: tools.temporal, port: temporalPort, dbFile: join(dir, 'temporal.sqlite'), quiet: !opts.verbose });
     children.temporal = (await startTemporalServer()).child;
+    const stripe = await startStripeMock({ stripeMock: tools.stripeMock, port: await freePort(), quiet: !opts.verbose });
+    children.stripe = stripe.child;
     const address = `127.0.0.1:${temporalPort}`;
     // Bundle the workflows once, so a respawned worker is back in a second, not after webpack.
     const bundlePath = join(dir, 'workflow-bundle.js');
@@ -101,6 +103,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       RATE_LIMIT_PER_SECOND: '0',
       SYNC_TIMEOUT_MS: '20000',
       WORKFLOW_BUNDLE_PATH: bundlePath,
+      STRIPE_API_BASE: stripe.url,
+      // Nobody onboards in a chaos run: each withdrawal waits a few seconds, expires and
+      // releases its hold, which the checks then demand.
+      WITHDRAW_ONBOARDING_TIMEOUT_MS: '4000',
     };
     const spawnWorker = () => {
       let ready = false;
@@ -128,6 +134,37 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         body: (n) => {
           const w = pick(wallets, n);
           return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(50)}.${String(n(100)).padStart(2, '0')}` };
+        },
+      },
+      {
+        kind: 'transfer',
+        path: '/wallet/transfer/',
+        weight: 2,
+        body: (n) => {
+          const from = pick(wallets, n);
+          const to = pick(wallets, n);
+          if (from === to) return null;
+          return { env_id: env.id, user_id: from.userId, wallet_id: from.id, to_wallet_id: to.id, amount: `${1 + n(20)}.${String(n(100)).padStart(2, '0')}` };
+        },
+      },
+      {
+        kind: 'refund',
+        path: '/wallet/refund/',
+        weight: 1,
+        body: (n, done) => {
+          const paid = done.filter((o) => o.kind === 'payment' && o.status === 200);
+          if (!paid.length) return null;
+          const order = (pick(paid, n).response as { order: { id: string } }).order;
+          return { env_id: env.id, order_id: order.id, amount: '1.00' };
+        },
+      },
+      {
+        kind: 'withdraw',
+        path: '/wallet/withdraw/',
+        weight: 1,
+        body: (n) => {
+          const w = pick(wallets, n);
+          return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(10)}.00` };
         },
       },
       {
@@ -215,6 +252,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await stopChild(children.api);
     await stopChild(children.worker);
     await stopChild(children.temporal);
+    await stopChild(children.stripe);
     await cluster.destroy();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -20,7 +20,8 @@ export interface Operation {
   kind: string;
   path: string;
   weight: number;
-  body(pick: (n: number) => number): Record<string, unknown> | null;
+  /** The next request's body, or null to skip (e.g. a refund with no paid order yet). */
+  body(pick: (n: number) => number, done: Outcome[]): Record<string, unknown> | null;
 }
 
 export interface LoadOptions {
@@ -80,8 +81,11 @@ export async function runLoad(opts: LoadOptions): Promise<Outcome[]> {
   const loop = async () => {
     while (Date.now() < deadline && started < opts.maxRequests) {
       const op = pickOp();
-      const body = op.body((n) => randomInt(n));
-      if (!body) continue;
+      const body = op.body((n) => randomInt(n), outcomes);
+      if (!body) {
+        await sleep(5);
+        continue;
+      }
       started += 1;
       outcomes.push(await send(opts, op, body));
     }
