@@ -1,17 +1,32 @@
-/** The API process: `npm run api`. */
+/**
+ * The API process: `npm run api`. On SIGTERM/SIGINT it stops accepting connections,
+ * answers /readyz with 503, lets in-flight requests finish (up to SHUTDOWN_GRACE_MS,
+ * then cuts what is left), and closes Temporal and Postgres last.
+ */
+import type { Socket } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { createLogger } from '../observability/logger';
+import { setupTracing } from '../observability/tracing';
 import { createApp } from './app';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
+  const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'paynocchio-api' });
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   await migrate(pool);
   // Connection.lazy: the API starts (and /readyz reports) even while Temporal is down.
   const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
+  let shuttingDown = false;
   const app = createApp({
     pool,
     temporal: {
@@ -20,17 +35,49 @@ async function main(): Promise<void> {
       searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
       syncTimeoutMs: config.SYNC_TIMEOUT_MS,
     },
+    ops: {
+      logger,
+      operatorToken: config.OPERATOR_TOKEN,
+      temporalUiUrl: config.TEMPORAL_UI_URL,
+      namespace: config.TEMPORAL_NAMESPACE,
+      isShuttingDown: () => shuttingDown,
+    },
   });
   const server = app.listen(config.PORT, config.HOST, () => {
-    console.log(`api ready: http://${config.HOST}:${config.PORT}`);
+    logger.info({ url: `http://${config.HOST}:${config.PORT}`, tracing: Boolean(tracing) }, 'api ready');
   });
-  const stop = () => {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+
+  const stop = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal, open_connections: sockets.size }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => {
+      logger.warn({ open_connections: sockets.size }, 'grace period over: closing remaining connections');
+      server.closeAllConnections();
+    }, config.SHUTDOWN_GRACE_MS);
+    force.unref();
+    // close(): no new connections; the callback runs once every connection is gone.
     server.close(() => {
-      void connection.close().finally(() => pool.end());
+      clearTimeout(force);
+      void (async () => {
+        await connection.close().catch(() => undefined);
+        await pool.end().catch(() => undefined);
+        await tracing?.shutdown().catch(() => undefined);
+        logger.info('api stopped');
+        logger.flush?.();
+        process.exit(0);
+      })();
     });
+    // Idle keep-alive connections have nothing in flight: close them now.
+    server.closeIdleConnections();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err) => {

@@ -13,6 +13,8 @@ import {
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import { DomainError } from '../domain/errors';
 import { SEARCH_ATTRIBUTES } from '../domain/types';
+import { workflowOutcomes, workflowStarts } from '../observability/metrics';
+import { requestContext } from '../observability/request-context';
 
 export interface TemporalDeps {
   client: Client;
@@ -51,6 +53,10 @@ export function workflowIdFor(kind: string, envId: string, idempotencyKey: strin
 /** Starts (or attaches to) the movement's workflow and waits for its result, bounded by syncTimeoutMs. */
 export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest<A>): Promise<{ result: R; workflowId: string }> {
   const workflowId = workflowIdFor(req.kind, req.envId, req.idempotencyKey);
+  // The request id goes into the memo (workflows and, through the worker's
+  // interceptors, activities log it); the HTTP log line gets the workflow id back.
+  const ctx = requestContext.getStore();
+  if (ctx) Object.assign(ctx, { workflowId, workflowType: req.workflowType });
   let handle: WorkflowHandle;
   try {
     handle = await deps.client.workflow.start(req.workflowType, {
@@ -59,7 +65,13 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
       args: [req.args],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: req.kind },
+      memo: {
+        envId: req.envId,
+        walletId: req.walletId,
+        userId: req.userId,
+        kind: req.kind,
+        ...(ctx ? { requestId: ctx.requestId } : {}),
+      },
       ...(deps.searchAttributes
         ? {
             typedSearchAttributes: new TypedSearchAttributes([
@@ -75,6 +87,7 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     handle = deps.client.workflow.getHandle(workflowId);
   }
+  workflowStarts.inc({ type: req.workflowType });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -89,8 +102,19 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
   });
   try {
     const result = (await Promise.race([handle.result(), timeout])) as R;
+    workflowOutcomes.inc({ type: req.workflowType, outcome: 'completed' });
     return { result, workflowId };
+  } catch (err) {
+    workflowOutcomes.inc({ type: req.workflowType, outcome: outcomeOf(err) });
+    throw err;
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A bounded label: the refusal's code for a business failure, else timeout or error. */
+function outcomeOf(err: unknown): string {
+  if (err instanceof DomainError) return err.code === 'unavailable' ? 'timeout' : err.code;
+  const cause = (err as { cause?: { type?: unknown } })?.cause;
+  return typeof cause?.type === 'string' ? `failed_${cause.type}` : 'error';
 }

@@ -1,11 +1,16 @@
 /**
  * Builds the Temporal worker: workflows from src/workflows (or a prebuilt bundle),
- * activities from createActivities. Kept apart from main.ts so tests and the
- * single-process layout can build one with their own connection and pool.
+ * activities from createActivities, interceptors that carry the request id and time
+ * activities, and OpenTelemetry when tracing is on. Kept apart from main.ts so tests
+ * and the single-process layout can build one with their own connection and pool.
  */
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Pool } from '../db/pool';
+import { createLogger, type Logger } from '../observability/logger';
+import type { Tracing } from '../observability/tracing';
+import { activityInterceptors } from './interceptors';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -14,19 +19,42 @@ export interface WorkerDeps {
   taskQueue: string;
   /** A bundle from bundleWorkflowCode, written to disk: skips webpack at start. */
   workflowBundlePath?: string;
+  logger?: Logger;
+  tracing?: Tracing | null;
+  shutdownGraceMs?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Workflow interceptor modules: a prebuilt bundle must be built with these (bundleWorkflowCode's workflowInterceptorModules). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
+const OTEL_WORKFLOW_INTERCEPTORS = require.resolve('../workflows/otel-interceptors');
 
 export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
+  const logger = deps.logger ?? createLogger({ name: 'worker' });
+  const tracing = deps.tracing ?? null;
+  if (tracing && deps.workflowBundlePath) {
+    // A bundle's interceptors are fixed when it is built: workflows are then not traced, activities are.
+    logger.warn('tracing is on but WORKFLOW_BUNDLE_PATH is set: workflow spans need the OTel interceptors in the bundle');
+  }
+  const workflowModules = [...WORKFLOW_INTERCEPTOR_MODULES, ...(tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : [])];
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundlePath ? { workflowBundle: { codePath: deps.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ pool: deps.pool }),
+    interceptors: {
+      workflowModules: deps.workflowBundlePath ? [] : workflowModules,
+      activity: [
+        activityInterceptors(logger),
+        ...(tracing ? [(ctx: Parameters<ReturnType<typeof activityInterceptors>>[0]) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx) })] : []),
+      ],
+    },
+    ...(tracing ? { sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } } : {}),
     // Cached workflows answer the next task without replaying their history.
     maxCachedWorkflows: 2000,
+    // SIGTERM: stop polling, then give running activities this long to finish.
+    shutdownGraceTime: deps.shutdownGraceMs ?? 25_000,
     ...overrides,
   });
 }

@@ -11,7 +11,7 @@ import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { seedDevData } from '../../scripts/dev-seed';
 import { ROOT, ensureTools, freePort, nodeScript, pickDatabase, spawnPrefixed, startStripeMock, startTemporal, waitFor } from '../../scripts/stack';
-import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../src/worker/worker';
 import type { TestStack } from './stack';
 
 const verbose = process.env.PAYNOCCHIO_TEST_VERBOSE === '1';
@@ -28,11 +28,11 @@ export default async function globalSetup(): Promise<void> {
   await seedDevData(pool);
   await pool.end();
 
-  const [temporalPort, stripePort] = [await freePort(), await freePort()];
+  const [temporalPort, stripePort, workerMetricsPort, runtimeMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const [temporal, stripe, bundle] = await Promise.all([
     startTemporal({ temporal: tools.temporal, port: temporalPort, quiet: !verbose }),
     startStripeMock({ stripeMock: tools.stripeMock, port: stripePort, quiet: !verbose }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
   ]);
   const bundlePath = join(cacheDir, `workflow-bundle-${process.pid}.js`);
   writeFileSync(bundlePath, bundle.code);
@@ -46,10 +46,12 @@ export default async function globalSetup(): Promise<void> {
     TEMPORAL_TASK_QUEUE: taskQueue,
     STRIPE_API_BASE: stripe.url,
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    WORKER_METRICS_PORT: String(workerMetricsPort),
+    TEMPORAL_METRICS_PORT: String(runtimeMetricsPort),
   };
   let workerReady = false;
   const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, !verbose, (line) => {
-    if (line.startsWith('worker ready')) workerReady = true;
+    if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) workerReady = true;
   });
   await waitFor('worker', async () => workerReady, 60_000, worker);
 
@@ -60,6 +62,7 @@ export default async function globalSetup(): Promise<void> {
     stripeApiBase: stripe.url,
     taskQueue,
     workflowBundlePath: bundlePath,
+    workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
   };
   const stackFile = join(cacheDir, `test-stack-${process.pid}.json`);
   writeFileSync(stackFile, JSON.stringify(stack, null, 2));

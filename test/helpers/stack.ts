@@ -17,6 +17,8 @@ export interface TestStack {
   stripeApiBase: string;
   taskQueue: string;
   workflowBundlePath: string;
+  /** The worker's /metrics (prom-client + the Temporal runtime's exporter). */
+  workerMetricsUrl: string;
 }
 
 export function readStack(): TestStack {
