@@ -11,6 +11,13 @@ import { pinoHttp } from 'pino-http';
 import { httpRequestDuration, registry } from '../observability/metrics';
 import { workflowUrl, type Logger } from '../observability/logger';
 import { requestContext, type RequestContext } from '../observability/request-context';
+import { registerRoute } from './openapi';
+
+registerRoute({
+  method: 'get', path: '/metrics', tags: ['operations'], auth: 'none',
+  summary: 'Prometheus metrics (requests by route and status, workflows, ledger postings, Stripe calls, webhooks, process)',
+  responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } },
+});
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
