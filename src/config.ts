@@ -41,6 +41,8 @@ const schema = z.object({
   OTEL_SERVICE_NAME: z.string().optional(),
   /** SIGTERM: how long in-flight requests (API) or activities (worker) may take to finish. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  /** SIGTERM: how long the API keeps accepting (answering /readyz 503) before it stops listening. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
 
 /** Every variable the configuration reads (`.env.example` must list each one). */

@@ -1,9 +1,8 @@
 /**
  * The API process: `npm run api`. On SIGTERM/SIGINT it stops accepting connections,
- * answers /readyz with 503, lets in-flight requests finish (up to SHUTDOWN_GRACE_MS,
- * then cuts what is left), and closes Temporal and Postgres last.
+ * answers /readyz with 503 on open connections, lets in-flight requests finish (up to
+ * SHUTDOWN_GRACE_MS, see shutdown.ts), and closes Temporal and Postgres last.
  */
-import type { Socket } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { loadConfig } from '../config';
@@ -12,6 +11,7 @@ import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
 import { setupTracing } from '../observability/tracing';
 import { createApp } from './app';
+import { trackConnections } from './shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -46,35 +46,20 @@ async function main(): Promise<void> {
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}`, tracing: Boolean(tracing) }, 'api ready');
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.once('close', () => sockets.delete(s));
-  });
+  const connections = trackConnections(server, logger, { graceMs: config.SHUTDOWN_GRACE_MS, acceptMs: config.SHUTDOWN_DELAY_MS });
 
   const stop = (signal: string) => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ signal, open_connections: sockets.size }, 'shutting down: finishing in-flight requests');
-    const force = setTimeout(() => {
-      logger.warn({ open_connections: sockets.size }, 'grace period over: closing remaining connections');
-      server.closeAllConnections();
-    }, config.SHUTDOWN_GRACE_MS);
-    force.unref();
-    // close(): no new connections; the callback runs once every connection is gone.
-    server.close(() => {
-      clearTimeout(force);
-      void (async () => {
-        await connection.close().catch(() => undefined);
-        await pool.end().catch(() => undefined);
-        await tracing?.shutdown().catch(() => undefined);
-        logger.info('api stopped');
-        logger.flush?.();
-        process.exit(0);
-      })();
-    });
-    // Idle keep-alive connections have nothing in flight: close them now.
-    server.closeIdleConnections();
+    logger.info({ signal }, 'signal received');
+    void (async () => {
+      await connections.stop();
+      await connection.close().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await tracing?.shutdown().catch(() => undefined);
+      logger.info('api stopped');
+      process.exit(0);
+    })();
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
