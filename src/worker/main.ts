@@ -31,12 +31,16 @@ async function main(): Promise<void> {
     tracing,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   });
+  // A busy metrics port must not stop payments: the worker runs without /metrics and says so.
   const metricsServer = config.WORKER_METRICS_PORT
     ? await startMetricsServer({
         host: config.WORKER_METRICS_HOST,
         port: config.WORKER_METRICS_PORT,
         runtimeAddress: runtimeMetrics,
         isHealthy: () => worker.getState() === 'RUNNING',
+      }).catch((err: Error) => {
+        logger.error({ err: err.message, port: config.WORKER_METRICS_PORT }, 'worker /metrics could not listen; running without it');
+        return null;
       })
     : null;
   logger.info(

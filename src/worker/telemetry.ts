@@ -25,9 +25,15 @@ function sdkLogger(logger: Logger) {
 /** Returns the address of the runtime's Prometheus exporter, or null when TEMPORAL_METRICS_PORT is 0. */
 export function installRuntime(logger: Logger, temporalMetricsPort: number): string | null {
   const bindAddress = temporalMetricsPort ? `127.0.0.1:${temporalMetricsPort}` : null;
-  Runtime.install({
-    logger: sdkLogger(logger),
-    telemetryOptions: bindAddress ? { metrics: { prometheus: { bindAddress }, metricPrefix: 'temporal_' } } : {},
-  });
-  return bindAddress;
+  if (bindAddress) {
+    try {
+      Runtime.install({ logger: sdkLogger(logger), telemetryOptions: { metrics: { prometheus: { bindAddress }, metricPrefix: 'temporal_' } } });
+      return bindAddress;
+    } catch (err) {
+      // A busy port must not stop the worker: run without the SDK's metrics and say so.
+      logger.error({ err: (err as Error).message, bind_address: bindAddress }, 'Temporal runtime metrics exporter could not start; running without it');
+    }
+  }
+  Runtime.install({ logger: sdkLogger(logger) });
+  return null;
 }
