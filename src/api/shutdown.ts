@@ -1,20 +1,20 @@
 /**
  * Graceful HTTP shutdown. First it keeps accepting for `acceptMs` (SHUTDOWN_DELAY_MS):
  * connections already queued in the kernel would otherwise be reset when the listener
- * closes, and a load balancer needs a moment to see /readyz turn 503. Then: Node's http Server.close() also closes "idle" connections,
- * and a connection whose request is still arriving counts as idle: its client would
- * get ECONNRESET for a request it already sent. So: stop listening only (net close),
- * let every request in progress finish (its response says Connection: close), close
- * keep-alive connections as soon as they are between requests, give just-accepted
- * connections a moment for their request to arrive, and cut what is left after the
- * grace period.
+ * closes, and a load balancer needs a moment to see /readyz turn 503. Then it stops
+ * listening, but not with Node's http Server.close(): that also closes "idle"
+ * connections, and a connection whose request is still arriving counts as idle, so its
+ * client would get ECONNRESET for a request it already sent. Instead: net close only,
+ * every request in progress finishes (its response says Connection: close), keep-alive
+ * connections close as soon as they are between requests, silent ones after two sweeps
+ * (see sweep), and whatever is left is cut after the grace period.
  */
 import type { Server } from 'node:http';
 import { Server as NetServer, type Socket } from 'node:net';
 import type { Logger } from '../observability/logger';
 
-/** How long a connection accepted before the signal may take to send its first request. */
-const FIRST_REQUEST_WAIT_MS = 1_000;
+/** How often, after the listener closed, connections with nothing in progress are checked. */
+const SWEEP_MS = 250;
 
 export function trackConnections(server: Server, logger: Logger, opts: { graceMs: number; acceptMs: number }): { stop: () => Promise<void> } {
   const active = new Map<Socket, number>();
@@ -36,8 +36,20 @@ export function trackConnections(server: Server, logger: Logger, opts: { graceMs
     });
   });
 
-  const closeIdle = (includeFresh: boolean) => {
-    for (const [socket, n] of active) if (n === 0 && (includeFresh || served.has(socket))) socket.end();
+  // A connection that never sent a byte is closed only when it has read nothing over two
+  // sweeps: between two timer callbacks the event loop polls every socket, so a request
+  // already in the kernel would have been read, even in a process too busy to keep time.
+  const silentOnce = new WeakSet<Socket>();
+  const sweep = () => {
+    for (const [socket, n] of active) {
+      if (n !== 0) continue;
+      if (served.has(socket)) socket.end();
+      else if (socket.bytesRead === 0) {
+        if (silentOnce.has(socket)) socket.end();
+        else silentOnce.add(socket);
+      }
+      // Bytes read but no complete request yet: headersTimeout or the grace period ends it.
+    }
   };
 
   return {
@@ -46,9 +58,13 @@ export function trackConnections(server: Server, logger: Logger, opts: { graceMs
       logger.info({ open_connections: active.size, accept_ms: opts.acceptMs }, 'shutting down: finishing in-flight requests');
       await new Promise((r) => setTimeout(r, opts.acceptMs));
       return new Promise<void>((resolve) => {
-        NetServer.prototype.close.call(server, () => resolve());
-        closeIdle(false);
-        setTimeout(() => closeIdle(true), FIRST_REQUEST_WAIT_MS).unref();
+        const sweeper = setInterval(sweep, SWEEP_MS);
+        NetServer.prototype.close.call(server, () => {
+          clearInterval(sweeper);
+          resolve();
+        });
+        logger.info({ open_connections: active.size }, 'stopped listening');
+        sweep();
         setTimeout(() => {
           if (active.size) logger.warn({ open_connections: active.size }, 'grace period over: closing remaining connections');
           for (const socket of active.keys()) socket.destroy();
