@@ -205,7 +205,9 @@ export async function temporalAlreadyRunning(address: string): Promise<boolean> 
 
 /** Starts stripe-mock over plain HTTP on 127.0.0.1:port. */
 export async function startStripeMock(opts: { stripeMock: string; port: number; quiet?: boolean }): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawnPrefixed('stripe-mock', opts.stripeMock, ['-http-addr', `127.0.0.1:${opts.port}`], process.env, opts.quiet);
+  // stripe-mock also serves HTTPS on $PORT when that is set: it would take the API's port.
+  const { PORT: _apiPort, ...env } = process.env;
+  const child = spawnPrefixed('stripe-mock', opts.stripeMock, ['-http-addr', `127.0.0.1:${opts.port}`], env, opts.quiet);
   await waitFor('stripe-mock', () => portOpen(opts.port), 30_000, child);
   return { url: `http://127.0.0.1:${opts.port}`, child };
 }
