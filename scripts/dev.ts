@@ -11,6 +11,7 @@ import { DEV_ENV_ID, seedDevData } from './dev-seed';
 import {
   ROOT,
   ensureTools,
+  freePort,
   nodeScript,
   pickDatabase,
   portOpen,
@@ -79,9 +80,13 @@ async function main(): Promise<void> {
     console.log(`[dev] stripe: stripe-mock at ${mock.url}`);
   }
 
+  // Several clones may run `npm run dev` on one machine: metrics ports fall back to free ones.
+  const workerMetricsPort = Number(process.env.WORKER_METRICS_PORT ?? ((await portOpen(9464)) ? await freePort() : 9464));
+  env.WORKER_METRICS_PORT = String(workerMetricsPort);
+  env.TEMPORAL_METRICS_PORT = process.env.TEMPORAL_METRICS_PORT ?? String(await freePort());
   let workerReady = false;
   const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, false, (line) => {
-    if (line.startsWith('worker ready')) workerReady = true;
+    if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) workerReady = true;
   });
   const api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), env);
   children.push(worker, api);
@@ -99,6 +104,12 @@ async function main(): Promise<void> {
   console.log(`[dev] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`[dev]   API        http://127.0.0.1:${port}  (environment ${DEV_ENV_ID} with the seed docs' secret)`);
   console.log(`[dev]   Temporal   ${uiUrl}`);
+  console.log(`[dev]   docs http://127.0.0.1:${port}/docs · metrics :${port}/metrics and worker :${workerMetricsPort}/metrics`);
+  console.log(
+    process.env.OPERATOR_TOKEN
+      ? `[dev]   console    http://127.0.0.1:${port}/console?token=<OPERATOR_TOKEN>`
+      : '[dev]   console    set OPERATOR_TOKEN (16+ characters) to enable /console',
+  );
   console.log('[dev] Ctrl-C stops everything; data stays in .data/');
 }
 

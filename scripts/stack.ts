@@ -211,7 +211,10 @@ export async function temporalAlreadyRunning(address: string): Promise<boolean> 
  * opens HTTPS on the fixed :12112, so parallel runs collided: the system picks that port.
  */
 export async function startStripeMock(opts: { stripeMock: string; port: number; quiet?: boolean }): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawnPrefixed('stripe-mock', opts.stripeMock, ['-http-addr', `127.0.0.1:${opts.port}`, '-https-addr', '127.0.0.1:'], process.env, opts.quiet);
+  // stripe-mock also serves HTTPS on $PORT when that is set (it would take the API's
+  // port), and on 12112 by default (parallel runs collide): let the system pick one.
+  const { PORT: _apiPort, ...env } = process.env;
+  const child = spawnPrefixed('stripe-mock', opts.stripeMock, ['-http-addr', `127.0.0.1:${opts.port}`, '-https-addr', '127.0.0.1:'], env, opts.quiet);
   await waitFor('stripe-mock', () => portOpen(opts.port), 30_000, child);
   return { url: `http://127.0.0.1:${opts.port}`, child };
 }

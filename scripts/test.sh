@@ -6,5 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/install-tools.sh
+# The console's browser test needs Debian's chromium; when it cannot be installed
+# here that test fails with the reason (it never passes without a browser).
+bash scripts/ensure-chromium.sh || true
 npx tsc --noEmit -p tsconfig.json
 exec npx jest --json --outputFile=.test-results.json "$@"

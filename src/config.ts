@@ -71,7 +71,27 @@ const schema = z.object({
    * a worker in the same process (`npm run start:combined`); ignored otherwise.
    */
   TEMPORAL_EAGER_START: bool.default(true),
+  // Operations (docs/operations.md)
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Bearer token for the read-only operator console at /console; unset = console disabled. */
+  OPERATOR_TOKEN: z.string().min(16, 'OPERATOR_TOKEN must be at least 16 characters').optional(),
+  /** The worker's /metrics and /healthz (the API serves /metrics on PORT). 0 = off. */
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Where the Temporal runtime's Prometheus exporter listens (loopback; merged into the worker's /metrics). 0 = off. */
+  TEMPORAL_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  /** OpenTelemetry tracing is on only when this is set, e.g. http://127.0.0.1:4318 */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().optional(),
+  /** SIGTERM: how long in-flight requests (API) or activities (worker) may take to finish. */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(25_000),
+  /** SIGTERM: how long the API keeps accepting (answering /readyz 503) before it stops listening. */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
+
+/** Every variable the configuration reads (`.env.example` must list each one). */
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof z.infer<typeof schema>)[];
+
 
 const checked = schema
   .superRefine((c, ctx) => {

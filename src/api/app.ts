@@ -6,6 +6,10 @@ import express, { type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool';
 import { authenticate } from './auth';
+import { consoleRoutes } from './console/routes';
+import { closeWhenShuttingDown, enterRequestContext, metricsRoutes, observability } from './observability';
+import { docsRoutes } from './routes/docs';
+import { createLogger, type Logger } from '../observability/logger';
 import { errorHandler, notFoundHandler } from './errors';
 import { parseJsonBody } from './json';
 import { healthRoutes } from './routes/health';
@@ -34,6 +38,15 @@ export interface AppDeps {
   temporal: TemporalDeps & { client: Client };
   /** Per-environment limits; absent = no limit (tests that do not test limits). */
   rateLimit?: RateLimitOptions;
+  /** Logging, console and Web UI links; every field has a default so tests can omit it. */
+  ops?: {
+    logger?: Logger;
+    operatorToken?: string;
+    temporalUiUrl?: string;
+    namespace?: string;
+    /** True after SIGTERM: /readyz answers 503 (src/api/main.ts). */
+    isShuttingDown?: () => boolean;
+  };
 }
 
 export const BODY_LIMIT = '64kb';
@@ -61,12 +74,23 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const ops = {
+    logger: deps.ops?.logger ?? createLogger({ name: 'api' }),
+    temporalUiUrl: deps.ops?.temporalUiUrl ?? 'http://localhost:8233',
+    namespace: deps.ops?.namespace ?? 'default',
+  };
 
-  app.use(healthRoutes(deps.pool, deps.temporal.client));
+  app.use(observability(ops)); // request id, JSON log line, request metrics
+  app.use(closeWhenShuttingDown(deps.ops?.isShuttingDown));
+  app.use(healthRoutes(deps.pool, deps.temporal.client, deps.ops?.isShuttingDown));
+  app.use(metricsRoutes());
+  app.use(docsRoutes());
+  app.use(consoleRoutes({ pool: deps.pool, operatorToken: deps.ops?.operatorToken, ...ops }));
   // Before jsonBody: the webhook's signature covers the raw bytes.
   app.use(stripeWebhookRoutes(deps.pool, deps.temporal, deps.stripe));
   app.use(stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe)); // browser GETs: no body
   app.use(jsonBody);
+  app.use(enterRequestContext); // after the body parser: see its comment
   const auth = authenticate(deps.pool);
   app.use(['/wallet', '/environments'], auth);
   if (deps.rateLimit) app.use(['/wallet', '/environments'], rateLimit(deps.pool, deps.rateLimit));

@@ -76,8 +76,10 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const domain = toDomainError(err);
   const status = HTTP_STATUS[domain.code];
   if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented' && domain.code !== 'provider_error') {
-    // Log the message and the route only: bodies and headers can hold secrets.
-    console.error(`[api] ${req.method} ${req.path} failed:`, err instanceof Error ? err.stack ?? err.message : err);
+    // Log the error and the route only: bodies and headers can hold secrets.
+    const log = (req as { log?: { error: (obj: object, msg: string) => void } }).log;
+    if (log) log.error({ err, route: req.path }, 'request failed');
+    else console.error(`[api] ${req.method} ${req.path} failed:`, err instanceof Error ? err.stack ?? err.message : err);
   }
   if (status === 503) res.setHeader('Retry-After', '1');
   if (res.headersSent) return;

@@ -1,14 +1,24 @@
-/** The API process: `npm run api`. */
+/**
+ * The API process: `npm run api`. On SIGTERM/SIGINT it stops accepting connections,
+ * answers /readyz with 503 on open connections, lets in-flight requests finish (up to
+ * SHUTDOWN_GRACE_MS, see shutdown.ts), and closes Temporal and Postgres last.
+ */
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { createLogger } from '../observability/logger';
+import { setupTracing } from '../observability/tracing';
 import { createStripe } from '../stripe';
 import { createApp } from './app';
+import { trackConnections } from './shutdown';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
+  const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'paynocchio-api' });
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   await migrate(pool);
   // grpc: Connection.lazy, so the API starts (and /readyz reports) even while Temporal is
@@ -18,14 +28,13 @@ async function main(): Promise<void> {
     config.TEMPORAL_CLIENT_CONNECTION === 'native'
       ? await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS })
       : Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const client = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
+  let shuttingDown = false;
   const app = createApp({
-    stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
-    withdrawWaits: {
-      onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
-      payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
-      payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
-    },
     pool,
     temporal: {
       client,
@@ -33,19 +42,45 @@ async function main(): Promise<void> {
       searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
       syncTimeoutMs: config.SYNC_TIMEOUT_MS,
     },
+    stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
+    withdrawWaits: {
+      onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
+      payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
+      payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
+    },
     rateLimit:
       config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : undefined,
+    ops: {
+      logger,
+      operatorToken: config.OPERATOR_TOKEN,
+      temporalUiUrl: config.TEMPORAL_UI_URL,
+      namespace: config.TEMPORAL_NAMESPACE,
+      isShuttingDown: () => shuttingDown,
+    },
   });
   const server = app.listen(config.PORT, config.HOST, () => {
-    console.log(`api ready: http://${config.HOST}:${config.PORT} (temporal client: ${config.TEMPORAL_CLIENT_CONNECTION})`);
+    logger.info(
+      { url: `http://${config.HOST}:${config.PORT}`, tracing: Boolean(tracing), temporal_client: config.TEMPORAL_CLIENT_CONNECTION },
+      'api ready',
+    );
   });
-  const stop = () => {
-    server.close(() => {
-      void connection.close().finally(() => pool.end());
-    });
+  const connections = trackConnections(server, logger, { graceMs: config.SHUTDOWN_GRACE_MS, acceptMs: config.SHUTDOWN_DELAY_MS });
+
+  const stop = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'signal received');
+    void (async () => {
+      await connections.stop();
+      await connection.close().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      await tracing?.shutdown().catch(() => undefined);
+      logger.info('api stopped');
+      process.exit(0);
+    })();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
 }
 
 main().catch((err) => {

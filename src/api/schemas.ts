@@ -2,6 +2,7 @@
  * Field schemas for the wire format. Ids arrive as JSON numbers or strings of digits;
  * amounts as JSON numbers (kept as their text by lossless-json) or decimal strings.
  */
+import './zod-openapi';
 import { z } from 'zod';
 import { isNumericId, canonicalId } from '../domain/ids';
 import { CURRENCIES, DEFAULT_CURRENCY } from '../domain/money';
@@ -13,7 +14,8 @@ const text = (schema: z.ZodString) => z.preprocess(fieldText, schema);
 export const id = z
   .preprocess(fieldText, z.string({ error: 'must be an id: a positive integer or a string of digits' }))
   .refine(isNumericId, { message: 'must be an id: a positive integer or a string of digits' })
-  .transform(canonicalId);
+  .transform(canonicalId)
+  .openapi({ type: ['string', 'integer'], pattern: '^[0-9]{1,19}$', example: '123', description: 'A positive integer, or a string of its digits' });
 
 /** The merchant's own user id (a number, a uuid, …), kept as a string. */
 export const userId = text(
@@ -22,7 +24,7 @@ export const userId = text(
     .min(1, 'must not be empty')
     .max(128, 'must be at most 128 characters')
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
-);
+).openapi({ type: ['string', 'integer'], example: '123', description: "The merchant's own user id (string or number)" });
 
 /** A positive decimal in major units; exact parsing against the currency happens in parseAmount. */
 export const amount = text(
@@ -30,7 +32,11 @@ export const amount = text(
     .string({ error: 'must be a decimal number such as 12.50' })
     .max(40, 'is too long')
     .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a plain positive decimal number such as 12.50 (no sign, no exponent)'),
-);
+).openapi({
+  type: ['number', 'string'],
+  example: 12.5,
+  description: "Positive amount in major units, at most the currency's decimals (a JSON number is read exactly, never as a float)",
+});
 
 export const currency = z
   .enum(CURRENCIES as [string, ...string[]], { error: `must be one of ${CURRENCIES.join(', ')}` })

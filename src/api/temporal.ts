@@ -13,6 +13,8 @@ import {
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import { DomainError } from '../domain/errors';
 import { SEARCH_ATTRIBUTES } from '../domain/types';
+import { workflowOutcomes, workflowStarts } from '../observability/metrics';
+import { requestContext } from '../observability/request-context';
 
 export interface TemporalDeps {
   client: Client;
@@ -74,6 +76,10 @@ export function workflowIdFor(kind: string, envId: string, idempotencyKey: strin
  */
 export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest<A>): Promise<{ result: R; workflowId: string }> {
   const workflowId = workflowIdFor(req.kind, req.envId, req.idempotencyKey, req.requestHash);
+  // The request id goes into the memo (workflows and, through the worker's
+  // interceptors, activities log it); the HTTP log line gets the workflow id back.
+  const ctx = requestContext.getStore();
+  if (ctx) Object.assign(ctx, { workflowId, workflowType: req.workflowType });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
@@ -87,16 +93,23 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
     );
   });
   try {
-    const run = startOrAttach(deps, req, workflowId).then((handle) => handle.result() as Promise<R>);
+    const run = startOrAttach(deps, req, workflowId, ctx?.requestId).then((handle) => {
+      workflowStarts.inc({ type: req.workflowType });
+      return handle.result() as Promise<R>;
+    });
     run.catch(() => undefined); // a late failure after the timeout answered is not unhandled
     const result = await Promise.race([run, timeout]);
+    workflowOutcomes.inc({ type: req.workflowType, outcome: 'completed' });
     return { result, workflowId };
+  } catch (err) {
+    workflowOutcomes.inc({ type: req.workflowType, outcome: outcomeOf(err) });
+    throw err;
   } finally {
     clearTimeout(timer);
   }
 }
 
-async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, workflowId: string): Promise<WorkflowHandle> {
+async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, workflowId: string, requestId: string | undefined): Promise<WorkflowHandle> {
   try {
     return await deps.client.workflow.start(req.workflowType, {
       taskQueue: deps.taskQueue,
@@ -109,7 +122,13 @@ async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, wor
       // this timeout (default 10 s): short, so a crash costs the client seconds, not ten.
       workflowTaskTimeout: '3s',
       ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-      memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: req.kind },
+      memo: {
+        envId: req.envId,
+        walletId: req.walletId,
+        userId: req.userId,
+        kind: req.kind,
+        ...(requestId ? { requestId } : {}),
+      },
       ...(deps.searchAttributes
         ? {
             typedSearchAttributes: new TypedSearchAttributes([
@@ -125,4 +144,11 @@ async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, wor
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return deps.client.workflow.getHandle(workflowId);
   }
+}
+
+/** A bounded label: the refusal's code for a business failure, else timeout or error. */
+function outcomeOf(err: unknown): string {
+  if (err instanceof DomainError) return err.code === 'unavailable' ? 'timeout' : err.code;
+  const cause = (err as { cause?: { type?: unknown } })?.cause;
+  return typeof cause?.type === 'string' ? `failed_${cause.type}` : 'error';
 }

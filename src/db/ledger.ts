@@ -13,6 +13,7 @@
 import { DomainError } from '../domain/errors';
 import type { Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
+import { ledgerPostings, ledgerTransactions } from '../observability/metrics';
 import type { PoolClient } from './pool';
 import { getWallets, lockWallets, writeWalletBalances } from './queries/wallets';
 
@@ -69,7 +70,10 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
      returning id`,
     [req.idempotencyId, req.envId, req.type, req.currency, req.amount.toString(), req.reference ?? null],
   );
-  if (!inserted.rows[0]) return replay(client, req, walletIds);
+  if (!inserted.rows[0]) {
+    ledgerTransactions.inc({ type: req.type, replayed: 'true' });
+    return replay(client, req, walletIds);
+  }
   const transactionId = inserted.rows[0].id;
 
   const locked = await lockWallets(client, req.envId, walletIds);
@@ -129,6 +133,9 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
       postings.map((p) => (p.balanceAfter === null ? null : p.balanceAfter.toString())),
     ],
   );
+  // Counted before the commit: a rollback after this point is rare (the caller's own rows).
+  ledgerTransactions.inc({ type: req.type, replayed: 'false' });
+  ledgerPostings.inc({ type: req.type }, postings.length);
   const wallets = walletIds.length
     ? await writeWalletBalances(
         client,

@@ -1,8 +1,10 @@
 /**
  * Builds the Temporal worker: workflows from src/workflows (or a prebuilt bundle),
- * activities from createActivities. Kept apart from main.ts so tests and the
- * single-process layout (src/main.ts) can build one with their own connection and pool.
+ * activities from createActivities, interceptors that carry the request id and time
+ * activities, and OpenTelemetry when tracing is on. Kept apart from main.ts so tests
+ * and the single-process layout (src/main.ts) can build one with their own connection and pool.
  */
+import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Pool } from '../db/pool';
@@ -14,6 +16,9 @@ export interface WorkerTuning {
   maxConcurrentLocalActivityExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
 }
+import { createLogger, type Logger } from '../observability/logger';
+import type { Tracing } from '../observability/tracing';
+import { activityInterceptors } from './interceptors';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -26,9 +31,15 @@ export interface WorkerDeps {
   /** A bundle from bundleWorkflowCode, written to disk: skips webpack at start. */
   workflowBundlePath?: string;
   tuning?: WorkerTuning;
+  logger?: Logger;
+  tracing?: Tracing | null;
+  shutdownGraceMs?: number;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Workflow interceptor modules: a prebuilt bundle must be built with these (bundleWorkflowCode's workflowInterceptorModules). */
+export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
+const OTEL_WORKFLOW_INTERCEPTORS = require.resolve('../workflows/otel-interceptors');
 
 /** Tuning from config; unset values keep the SDK's defaults. */
 export function tuningFromConfig(config: {
@@ -45,15 +56,33 @@ export function tuningFromConfig(config: {
 
 export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOptions> = {}): Promise<Worker> {
   const tuning = Object.fromEntries(Object.entries(deps.tuning ?? {}).filter(([, v]) => v !== undefined));
+  const logger = deps.logger ?? createLogger({ name: 'worker' });
+  const tracing = deps.tracing ?? null;
+  if (tracing && deps.workflowBundlePath) {
+    // A bundle's interceptors are fixed when it is built: workflows are then not traced, activities are.
+    logger.warn('tracing is on but WORKFLOW_BUNDLE_PATH is set: workflow spans need the OTel interceptors in the bundle');
+  }
+  const workflowModules = [...WORKFLOW_INTERCEPTOR_MODULES, ...(tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : [])];
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundlePath ? { workflowBundle: { codePath: deps.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ pool: deps.pool, stripe: deps.stripe, publicUrl: deps.publicUrl }),
+    interceptors: {
+      workflowModules: deps.workflowBundlePath ? [] : workflowModules,
+      activity: [
+        activityInterceptors(logger),
+        ...(tracing ? [(ctx: Parameters<ReturnType<typeof activityInterceptors>>[0]) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx) })] : []),
+      ],
+    },
+    ...(tracing ? { sinks: { exporter: makeWorkflowExporter(tracing.spanProcessor, tracing.resource) } } : {}),
+    // Cached workflows answer the next task without replaying their history.
     maxCachedWorkflows: 2000,
     // If this worker dies, tasks queued for it move to the shared queue after this long.
     stickyQueueScheduleToStartTimeout: '2s',
+    // SIGTERM: stop polling, then give running activities this long to finish.
+    shutdownGraceTime: deps.shutdownGraceMs ?? 25_000,
     ...tuning,
     ...overrides,
   });

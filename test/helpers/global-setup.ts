@@ -12,7 +12,7 @@ import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { seedDevData } from '../../scripts/dev-seed';
 import { ROOT, ensureTools, freePort, nodeScript, pickDatabase, spawnPrefixed, startStripeMock, startTemporal, stopChild, waitFor } from '../../scripts/stack';
-import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../src/worker/worker';
 import type { TestStack } from './stack';
 
 const verbose = process.env.PAYNOCCHIO_TEST_VERBOSE === '1';
@@ -40,11 +40,11 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
   await seedDevData(pool);
   await pool.end();
 
-  const [temporalPort, stripePort] = [await freePort(), await freePort()];
+  const [temporalPort, stripePort, workerMetricsPort, runtimeMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const [temporal, stripe, bundle] = await Promise.all([
     startTemporal({ temporal: tools.temporal, port: temporalPort, quiet: !verbose }).then((t) => (started.push(t.child), t)),
     startStripeMock({ stripeMock: tools.stripeMock, port: stripePort, quiet: !verbose }).then((s) => (started.push(s.child), s)),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
   ]);
   const bundlePath = join(cacheDir, `workflow-bundle-${process.pid}.js`);
   writeFileSync(bundlePath, bundle.code);
@@ -63,6 +63,8 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
     WEBHOOK_RETRY_INITIAL_MS: '200',
     WEBHOOK_RETRY_MAX_INTERVAL_MS: '1000',
     WEBHOOK_RETRY_MAX_ELAPSED_MS: '60000',
+    WORKER_METRICS_PORT: String(workerMetricsPort),
+    TEMPORAL_METRICS_PORT: String(runtimeMetricsPort),
   };
   let workerReady = false;
   // The worker's output is kept in a file: tests read it (no secret may appear in it).
@@ -70,7 +72,7 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
   writeFileSync(workerLog, '');
   const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, !verbose, (line) => {
     appendFileSync(workerLog, line + '\n');
-    if (line.startsWith('worker ready')) workerReady = true;
+    if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) workerReady = true;
   });
   started.push(worker);
   await waitFor('worker', async () => workerReady, 60_000, worker);
@@ -83,6 +85,7 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
     taskQueue,
     workflowBundlePath: bundlePath,
     workerLog,
+    workerMetricsUrl: `http://127.0.0.1:${workerMetricsPort}/metrics`,
   };
   const stackFile = join(cacheDir, `test-stack-${process.pid}.json`);
   writeFileSync(stackFile, JSON.stringify(stack, null, 2));

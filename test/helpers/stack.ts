@@ -21,6 +21,8 @@ export interface TestStack {
   workflowBundlePath: string;
   /** Everything the worker process printed. */
   workerLog: string;
+  /** The worker's /metrics (prom-client + the Temporal runtime's exporter). */
+  workerMetricsUrl: string;
 }
 
 export function readStack(): TestStack {

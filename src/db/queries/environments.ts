@@ -63,3 +63,45 @@ export async function findEnvironmentSecretHashes(db: Queryable, envId: string):
   );
   return rows.map((r) => r.secret_hash);
 }
+
+export interface EnvironmentSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  activeSecrets: number;
+  wallets: number;
+}
+
+export async function listEnvironments(db: Queryable): Promise<EnvironmentSummary[]> {
+  const { rows } = await db.query<{ id: string; name: string; created_at: Date; active_secrets: number; wallets: number }>(
+    `select e.id, e.name, e.created_at,
+       (select count(*)::int from environment_secrets s where s.env_id = e.id and (s.expires_at is null or s.expires_at > now())) as active_secrets,
+       (select count(*)::int from wallets w where w.env_id = e.id) as wallets
+     from environments e order by e.id`,
+  );
+  return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at.toISOString(), activeSecrets: r.active_secrets, wallets: r.wallets }));
+}
+
+/**
+ * Adds a fresh secret and makes the environment's other live secrets expire after
+ * `overlapSeconds` (0: at once), so merchants can switch without downtime.
+ * Returns null when the environment does not exist.
+ */
+export async function rotateEnvironmentSecret(
+  client: PoolClient,
+  envId: string,
+  overlapSeconds: number,
+): Promise<{ secret: string; oldExpireAt: string } | null> {
+  const env = await client.query('select 1 from environments where id = $1 for update', [envId]);
+  if (!env.rowCount) return null;
+  const secret = generateSecret();
+  const { rows } = await client.query<{ at: Date }>(`select now() + make_interval(secs => $1) as at`, [overlapSeconds]);
+  const at = rows[0]!.at;
+  await client.query(
+    `update environment_secrets set expires_at = $2
+     where env_id = $1 and (expires_at is null or expires_at > $2)`,
+    [envId, at],
+  );
+  await client.query('insert into environment_secrets (env_id, secret_hash) values ($1, $2)', [envId, hashSecret(secret)]);
+  return { secret, oldExpireAt: at.toISOString() };
+}

@@ -1,0 +1,143 @@
+/**
+ * The admin CLI's commands (`npm run admin -- <command>`), as a function of argv that
+ * returns the exit code, so tests call it in-process. main.ts wires real deps.
+ *
+ *   environments create --name <name> [--id <id>]
+ *   environments list
+ *   environments rotate-secret <env_id> [--overlap-hours <h>]   (default 24)
+ *   wallet show <wallet_id> [--postings <n>]
+ *   ledger verify
+ *   workflow export <workflow_id> [--out <file>]               (history JSON, for test/histories/)
+ */
+import { writeFileSync } from 'node:fs';
+import type { Client } from '@temporalio/client';
+import { formatAmount } from '../domain/money';
+import { withTransaction, type Pool } from '../db/pool';
+import { walletById, walletPostings } from '../db/queries/admin';
+import { createEnvironment, listEnvironments, rotateEnvironmentSecret } from '../db/queries/environments';
+import { findLedgerViolations } from '../db/queries/invariants';
+import { historyToJson } from './history-json';
+
+export interface AdminDeps {
+  pool: () => Pool;
+  temporal: () => Promise<Client>;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export const USAGE = `usage: npm run admin -- <command>
+  environments create --name <name> [--id <id>]
+  environments list
+  environments rotate-secret <env_id> [--overlap-hours <hours>]   (default 24)
+  wallet show <wallet_id> [--postings <n>]
+  ledger verify                                                 (exit 1 on a violation)
+  workflow export <workflow_id> [--out <file>]                  (history JSON for the replay tests)`;
+
+class UsageError extends Error {}
+
+function flags(args: string[]): { positional: string[]; named: Map<string, string> } {
+  const positional: string[] = [];
+  const named = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a.startsWith('--')) {
+      const [k, inline] = a.slice(2).split('=', 2);
+      const v = inline ?? args[++i];
+      if (v === undefined) throw new UsageError(`--${k} needs a value`);
+      named.set(k!, v);
+    } else positional.push(a);
+  }
+  return { positional, named };
+}
+
+const digits = (v: string | undefined, what: string): string => {
+  if (!v || !/^[0-9]{1,19}$/.test(v)) throw new UsageError(`${what} must be a number`);
+  return v;
+};
+
+export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number> {
+  const [group, command, ...rest] = argv;
+  try {
+    const { positional, named } = flags(rest);
+    switch (`${group ?? ''} ${command ?? ''}`) {
+      case 'environments create': {
+        const name = named.get('name');
+        if (!name) throw new UsageError('--name is required');
+        const id = named.has('id') ? digits(named.get('id'), '--id') : undefined;
+        const env = await createEnvironment(deps.pool(), name, id ? { id } : {});
+        deps.out(JSON.stringify({ id: env.id, name, secret: env.secret }));
+        deps.err('store the secret now: only its digest is kept');
+        return 0;
+      }
+      case 'environments list': {
+        for (const e of await listEnvironments(deps.pool())) deps.out(JSON.stringify(e));
+        return 0;
+      }
+      case 'environments rotate-secret': {
+        const envId = digits(positional[0], 'env_id');
+        const hours = Number(named.get('overlap-hours') ?? 24);
+        if (!Number.isFinite(hours) || hours < 0) throw new UsageError('--overlap-hours must be a number >= 0');
+        const rotated = await withTransaction(deps.pool(), (c) => rotateEnvironmentSecret(c, envId, Math.round(hours * 3600)));
+        if (!rotated) {
+          deps.err(`environment ${envId} not found`);
+          return 1;
+        }
+        deps.out(JSON.stringify({ env_id: envId, secret: rotated.secret, old_secrets_expire_at: rotated.oldExpireAt }));
+        return 0;
+      }
+      case 'wallet show': {
+        const walletId = digits(positional[0], 'wallet_id');
+        const wallet = await walletById(deps.pool(), walletId);
+        if (!wallet) {
+          deps.err(`wallet ${walletId} not found`);
+          return 1;
+        }
+        const postings = await walletPostings(deps.pool(), walletId, Number(named.get('postings') ?? 20));
+        deps.out(
+          JSON.stringify(
+            {
+              ...wallet,
+              balance_text: formatAmount(wallet.balance, wallet.currency),
+              held_text: formatAmount(wallet.held, wallet.currency),
+              recent_postings: postings,
+            },
+            null,
+            2,
+          ),
+        );
+        return 0;
+      }
+      case 'ledger verify': {
+        const violations = await findLedgerViolations(deps.pool());
+        if (!violations.length) {
+          deps.out('ledger ok: every invariant holds');
+          return 0;
+        }
+        for (const v of violations) deps.out(JSON.stringify(v));
+        deps.err(`${violations.length} invariant(s) violated`);
+        return 1;
+      }
+      case 'workflow export': {
+        const workflowId = positional[0];
+        if (!workflowId) throw new UsageError('workflow_id is required');
+        const client = await deps.temporal();
+        const history = await client.workflow.getHandle(workflowId).fetchHistory();
+        const json = historyToJson(history);
+        const out = named.get('out');
+        if (out) {
+          writeFileSync(out, json);
+          deps.err(`wrote ${history.events?.length ?? 0} events to ${out}`);
+        } else deps.out(json);
+        return 0;
+      }
+      default:
+        throw new UsageError(group ? `unknown command: ${[group, command].filter(Boolean).join(' ')}` : 'no command given');
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      deps.err(`${err.message}\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,33 @@
+/** `npm run admin -- <command>`: see USAGE in commands.ts. Reads the same configuration as the API. */
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { createPool, type Pool } from '../db/pool';
+import { runAdmin } from './commands';
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  let pool: Pool | null = null;
+  let connection: Connection | null = null;
+  try {
+    return await runAdmin(process.argv.slice(2), {
+      pool: () => (pool ??= createPool(config.DATABASE_URL, 2)),
+      temporal: async () => {
+        connection ??= await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+        return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+      },
+      out: (line) => process.stdout.write(line + '\n'),
+      err: (line) => process.stderr.write(line + '\n'),
+    });
+  } finally {
+    await (connection as Connection | null)?.close();
+    await (pool as Pool | null)?.end();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error('admin failed:', err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,65 @@
+/**
+ * The daily-volume chart as inline SVG, drawn on the server: no script, no chart
+ * library, nothing fetched by the browser. One stacked bar per day, one colour per
+ * transaction type, one chart per currency (amounts of different currencies never add).
+ */
+import { formatAmount, isCurrency } from '../../domain/money';
+import type { VolumeRow } from '../../db/queries/console';
+import { escape, raw, type Html } from './html';
+
+const COLORS: Record<string, string> = {
+  topup: '#2e7d32',
+  payment: '#1565c0',
+  payment_reversal: '#8e24aa',
+  transfer: '#00838f',
+  refund: '#ef6c00',
+  hold: '#6d4c41',
+  release: '#9e9d24',
+  settle: '#c62828',
+};
+
+function lastDays(days: number, today = new Date()): string[] {
+  const out: string[] = [];
+  for (let i = days - 1; i >= 0; i--) out.push(new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - i)).toISOString().slice(0, 10));
+  return out;
+}
+
+export function volumeCharts(rows: VolumeRow[], days: number): Html {
+  const currencies = [...new Set(rows.map((r) => r.currency))].sort();
+  if (!currencies.length) return raw('<p class="empty" id="volume-empty">no movements in the last ' + days + ' days</p>');
+  return raw(currencies.map((c) => volumeChart(rows.filter((r) => r.currency === c), c, days)).join(''));
+}
+
+function volumeChart(rows: VolumeRow[], currency: string, days: number): string {
+  const dayList = lastDays(days);
+  const width = 720, height = 220, left = 70, bottom = 30, top = 20;
+  const slot = (width - left - 10) / dayList.length;
+  const totals = dayList.map((d) => rows.filter((r) => r.day === d).reduce((s, r) => s + BigInt(r.amount), 0n));
+  const max = totals.reduce((m, t) => (t > m ? t : m), 0n) || 1n;
+  const scale = (v: bigint) => Number((v * BigInt(height - top - bottom) * 1000n) / max) / 1000;
+  const fmt = (v: bigint) => (isCurrency(currency) ? formatAmount(v, currency) : v.toString());
+  const parts: string[] = [];
+  dayList.forEach((day, i) => {
+    let y = height - bottom;
+    for (const r of rows.filter((x) => x.day === day)) {
+      const h = scale(BigInt(r.amount));
+      y -= h;
+      parts.push(
+        `<rect class="bar" data-day="${day}" data-type="${escape(r.type)}" x="${(left + i * slot + 2).toFixed(1)}" y="${y.toFixed(1)}" width="${(slot - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[r.type] ?? '#757575'}"><title>${day} ${escape(r.type)}: ${fmt(BigInt(r.amount))} ${escape(currency)} (${r.count})</title></rect>`,
+      );
+    }
+    if (i % Math.ceil(dayList.length / 7) === 0) {
+      parts.push(`<text x="${(left + i * slot + slot / 2).toFixed(1)}" y="${height - 10}" font-size="10" text-anchor="middle">${day.slice(5)}</text>`);
+    }
+  });
+  const types = [...new Set(rows.map((r) => r.type))];
+  const legend = types
+    .map((t, i) => `<rect x="${left + i * 110}" y="4" width="10" height="10" fill="${COLORS[t] ?? '#757575'}"/><text x="${left + i * 110 + 14}" y="13" font-size="11">${escape(t)}</text>`)
+    .join('');
+  return `<figure><figcaption>Daily volume, ${escape(currency)}, last ${days} days (UTC)</figcaption>
+<svg class="volume-chart" data-currency="${escape(currency)}" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">
+<line x1="${left}" y1="${height - bottom}" x2="${width - 10}" y2="${height - bottom}" stroke="#999"/>
+<text x="${left - 6}" y="${top + 4}" font-size="10" text-anchor="end">${fmt(max)}</text>
+<text x="${left - 6}" y="${height - bottom}" font-size="10" text-anchor="end">0</text>
+${legend}${parts.join('')}</svg></figure>`;
+}

@@ -1,0 +1,128 @@
+/**
+ * Read-only queries for the operator console (/console). Each takes an optional
+ * environment filter and a row limit; none takes a lock or writes.
+ */
+import type { Pool } from '../pool';
+
+export interface EnvironmentRow {
+  id: string;
+  name: string;
+  created_at: Date;
+  wallets: number;
+  active_secrets: number;
+}
+
+export async function consoleEnvironments(pool: Pool): Promise<EnvironmentRow[]> {
+  const { rows } = await pool.query<EnvironmentRow>(
+    `select e.id, e.name, e.created_at,
+       (select count(*)::int from wallets w where w.env_id = e.id) as wallets,
+       (select count(*)::int from environment_secrets s where s.env_id = e.id and (s.expires_at is null or s.expires_at > now())) as active_secrets
+     from environments e order by e.id`,
+  );
+  return rows;
+}
+
+export interface ConsoleWalletRow {
+  id: string;
+  env_id: string;
+  user_id: string;
+  currency: string;
+  status: string;
+  balance: string;
+  held: string;
+  updated_at: Date;
+}
+
+export async function consoleWallets(pool: Pool, envId: string | null, limit: number): Promise<ConsoleWalletRow[]> {
+  const { rows } = await pool.query<ConsoleWalletRow>(
+    `select id, env_id, user_id, currency, status, balance, held, updated_at from wallets
+     where ($1::bigint is null or env_id = $1) order by updated_at desc, id desc limit $2`,
+    [envId, limit],
+  );
+  return rows;
+}
+
+export interface MovementRow {
+  id: string;
+  env_id: string;
+  type: string;
+  currency: string;
+  amount: string;
+  reference: string | null;
+  idempotency_id: string;
+  created_at: Date;
+  wallet_ids: string[];
+}
+
+export async function consoleMovements(pool: Pool, envId: string | null, limit: number): Promise<MovementRow[]> {
+  const { rows } = await pool.query<MovementRow>(
+    `select t.id, t.env_id, t.type, t.currency, t.amount, t.reference, t.idempotency_id, t.created_at,
+       coalesce((select array_agg(p.wallet_id::text order by p.id) from ledger_postings p
+                 where p.transaction_id = t.id and p.wallet_id is not null), '{}') as wallet_ids
+     from ledger_transactions t where ($1::bigint is null or t.env_id = $1)
+     order by t.id desc limit $2`,
+    [envId, limit],
+  );
+  return rows;
+}
+
+export interface ConsoleOrderRow {
+  id: string;
+  env_id: string;
+  wallet_id: string;
+  user_id: string;
+  product_id: string;
+  amount: string;
+  currency: string;
+  status: string;
+  failure_code: string | null;
+  workflow_id: string;
+  created_at: Date;
+}
+
+export async function consoleOrders(pool: Pool, envId: string | null, limit: number): Promise<ConsoleOrderRow[]> {
+  const { rows } = await pool.query<ConsoleOrderRow>(
+    `select id, env_id, wallet_id, user_id, product_id, amount, currency, status, failure_code, workflow_id, created_at
+     from orders where ($1::bigint is null or env_id = $1) order by id desc limit $2`,
+    [envId, limit],
+  );
+  return rows;
+}
+
+/**
+ * Withdrawals, when the table exists (another branch adds it). Its columns are not
+ * known here, so rows come back as they are and the console shows what is there.
+ */
+export async function consoleWithdrawals(pool: Pool, envId: string | null, limit: number): Promise<Record<string, unknown>[] | null> {
+  const { rows: found } = await pool.query<{ t: string | null }>(`select to_regclass('public.withdrawals')::text as t`);
+  if (!found[0]?.t) return null;
+  const { rows: cols } = await pool.query<{ column_name: string }>(
+    `select column_name from information_schema.columns where table_schema = 'public' and table_name = 'withdrawals'`,
+  );
+  const names = new Set(cols.map((c) => c.column_name));
+  const where = names.has('env_id') ? 'where ($1::bigint is null or env_id = $1)' : 'where $1::bigint is null or true';
+  const order = names.has('id') ? 'order by id desc' : names.has('created_at') ? 'order by created_at desc' : '';
+  const { rows } = await pool.query(`select * from withdrawals ${where} ${order} limit $2`, [envId, limit]);
+  return rows;
+}
+
+export interface VolumeRow {
+  day: string;
+  currency: string;
+  type: string;
+  amount: string;
+  count: number;
+}
+
+/** Daily volume of ledger transactions over the last `days` days (UTC), by currency and type. */
+export async function consoleDailyVolume(pool: Pool, envId: string | null, days: number): Promise<VolumeRow[]> {
+  const { rows } = await pool.query<VolumeRow>(
+    `select to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD') as day, currency, type,
+       sum(amount)::text as amount, count(*)::int as count
+     from ledger_transactions
+     where ($1::bigint is null or env_id = $1) and created_at >= (now() at time zone 'UTC')::date - ($2::int - 1)
+     group by 1, 2, 3 order by 1, 2, 3`,
+    [envId, days],
+  );
+  return rows;
+}

@@ -1,0 +1,62 @@
+/**
+ * No Docker engine here: the compose file must parse and name every service and port
+ * that docs/operations.md promises, with health checks; the Dockerfile must be
+ * multi-stage, run as a non-root user and check its health.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { CONFIG_KEYS } from '../../src/config';
+
+const ROOT = join(__dirname, '../..');
+const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { ports?: string[]; healthcheck?: { test: unknown }; environment?: Record<string, unknown>; build?: unknown; image?: string; command?: unknown }>;
+};
+
+/** What the README promises: service → host port. */
+const PROMISED: Record<string, number | null> = {
+  postgres: 5432,
+  temporal: 7233,
+  'temporal-ui': 8080,
+  'stripe-mock': 12111,
+  api: 3000,
+  worker: 9464,
+  'temporal-setup': null,
+};
+
+test('every promised service is there with its port, and long-running ones have health checks', () => {
+  expect(Object.keys(compose.services).sort()).toEqual(Object.keys(PROMISED).sort());
+  for (const [name, port] of Object.entries(PROMISED)) {
+    const service = compose.services[name]!;
+    if (port === null) continue;
+    expect({ name, ports: service.ports }).toEqual({ name, ports: [`${port}:${port}`] });
+    expect({ name, health: Boolean(service.healthcheck?.test) }).toEqual({ name, health: true });
+  }
+});
+
+test('the API and worker get only variables the configuration knows, and the worker runs the worker entry', () => {
+  for (const name of ['api', 'worker']) {
+    for (const key of Object.keys(compose.services[name]!.environment ?? {})) {
+      if (key === '<<') continue;
+      expect({ name, key, known: (CONFIG_KEYS as string[]).includes(key) }).toEqual({ name, key, known: true });
+    }
+  }
+  expect(JSON.stringify(compose.services.worker!.command)).toContain('src/worker/main.ts');
+  expect(compose.services.api!.build).toBeDefined();
+});
+
+test('the compose docs in docs/operations.md name the same ports', () => {
+  const ops = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+  for (const port of Object.values(PROMISED)) if (port) expect(ops).toContain(`:${port}`);
+});
+
+test('Dockerfile: multi-stage, non-root, health check, exec-form command', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+  expect(dockerfile).toMatch(/^COPY --from=deps /m);
+  const user = /^USER (\S+)/m.exec(dockerfile)?.[1];
+  expect(user).toBeDefined();
+  expect(['root', '0']).not.toContain(user);
+  expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+  expect(dockerfile).toMatch(/^CMD \[/m);
+});
