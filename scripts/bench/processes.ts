@@ -27,14 +27,14 @@ function spawnWatched(name: string, script: string, env: NodeJS.ProcessEnv, verb
   const child = spawnPrefixed(name, ...nodeScript(script), env, !verbose, (line) => {
     tail.push(`[${name}] ${line}`);
     if (tail.length > 40) tail.shift();
-    if (line.startsWith('worker ready')) ready = true;
+    if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) ready = true;
   });
   return { child, ready: () => ready };
 }
 
 export async function startLayout(opts: StartOptions): Promise<Running> {
   const port = await freePort();
-  const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1' };
+  const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', RATE_LIMIT_PER_SECOND: '0' };
   const tail: string[] = [];
   const verbose = opts.verbose ?? false;
   const children: ChildProcess[] = [];

@@ -101,6 +101,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       TEMPORAL_TASK_QUEUE: 'chaos',
       PORT: String(apiPort),
       RATE_LIMIT_PER_SECOND: '0',
+      // Several workers come and go: no fixed metrics ports.
+      WORKER_METRICS_PORT: '0',
+      TEMPORAL_METRICS_PORT: '0',
       SYNC_TIMEOUT_MS: '20000',
       WORKFLOW_BUNDLE_PATH: bundlePath,
       STRIPE_API_BASE: stripe.url,
@@ -111,7 +114,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const spawnWorker = () => {
       let ready = false;
       const child = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), processEnv, !opts.verbose, (line) => {
-        if (line.startsWith('worker ready')) ready = true;
+        if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) ready = true;
       });
       child.on('exit', () => {
         if (!stopping && children.worker === child) setTimeout(() => !stopping && (children.worker = spawnWorker()), 300);
