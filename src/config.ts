@@ -34,7 +34,7 @@ const schema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */
   STRIPE_API_BASE: z.string().url().optional(),
-  // Withdrawals (docs/withdrawals.md). STRIPE_SECRET_KEY set: real Stripe; unset: stripe-mock at
+  // Withdrawals (README, Withdrawals). STRIPE_SECRET_KEY set: real Stripe; unset: stripe-mock at
   // STRIPE_API_BASE (default 127.0.0.1:12111). STRIPE_WEBHOOK_SECRET defaults to
   // DEV_STRIPE_WEBHOOK_SECRET outside production.
   /** How long a user may take to finish Stripe onboarding before the hold is released (7 days). */
@@ -71,7 +71,7 @@ const schema = z.object({
    * a worker in the same process (`npm run start:combined`); ignored otherwise.
    */
   TEMPORAL_EAGER_START: bool.default(true),
-  // Operations (docs/operations.md)
+  // Operations (README, Operations)
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Bearer token for the read-only operator console at /console; unset = console disabled. */
   OPERATOR_TOKEN: z.string().min(16, 'OPERATOR_TOKEN must be at least 16 characters').optional(),

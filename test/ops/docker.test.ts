@@ -1,6 +1,6 @@
 /**
  * No Docker engine here: the compose file must parse and name every service and port
- * that docs/operations.md promises, with health checks; the Dockerfile must be
+ * that README.md promises, with health checks; the Dockerfile must be
  * multi-stage, run as a non-root user and check its health.
  */
 import { readFileSync } from 'node:fs';
@@ -45,8 +45,8 @@ test('the API and worker get only variables the configuration knows, and the wor
   expect(compose.services.api!.build).toBeDefined();
 });
 
-test('the compose docs in docs/operations.md name the same ports', () => {
-  const ops = readFileSync(join(ROOT, 'docs/operations.md'), 'utf8');
+test('the compose docs in README.md name the same ports', () => {
+  const ops = readFileSync(join(ROOT, 'README.md'), 'utf8');
   for (const port of Object.values(PROMISED)) if (port) expect(ops).toContain(`:${port}`);
 });
 
