@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { CURRENCIES } from '../domain/money';
 import { ERROR_CODES } from '../domain/errors';
 import { ORDER_STATUSES, WALLET_STATUSES } from '../domain/types';
+import { WITHDRAWAL_STATUSES } from '../domain/withdrawals';
+import { EVENT_TYPES } from '../domain/events';
 
 export const registry = new OpenAPIRegistry();
 
@@ -56,6 +58,87 @@ export const OrderSchema = registry.register(
     status: z.enum(ORDER_STATUSES),
     transaction_id: z.string().nullable(),
     failure_code: z.string().nullable(),
+    created_at: z.string(),
+  }),
+);
+
+export const TransferSchema = registry.register(
+  'Transfer',
+  z.object({
+    id: z.string(),
+    env_id: z.string(),
+    from_wallet_id: z.string(),
+    to_wallet_id: z.string(),
+    amount: moneyOut,
+    currency: z.enum(CURRENCIES as [string, ...string[]]),
+    reference: z.string().nullable(),
+  }),
+);
+
+export const RefundSchema = registry.register(
+  'Refund',
+  z.object({
+    id: z.string(),
+    order_id: z.string(),
+    amount: moneyOut,
+    currency: z.enum(CURRENCIES as [string, ...string[]]),
+  }),
+);
+
+/** One ledger posting of a wallet (GET /wallet/{wallet_id}/transactions). */
+export const MovementSchema = registry.register(
+  'Movement',
+  z.object({
+    id: z.string().openapi({ description: 'The ledger transaction' }),
+    posting_id: z.string().openapi({ description: 'The posting of this wallet in that transaction (the cursor)' }),
+    type: z.enum(['topup', 'payment', 'payment_reversal', 'transfer', 'refund', 'hold', 'release', 'settle']),
+    amount: moneyOut.openapi({ description: 'Signed: negative when money left the wallet' }),
+    balance_after: moneyOut,
+    currency: z.enum(CURRENCIES as [string, ...string[]]),
+    reference: z.string().nullable(),
+    created_at: z.string(),
+  }),
+);
+
+export const WithdrawalSchema = registry.register(
+  'Withdrawal',
+  z.object({
+    id: z.string(),
+    env_id: z.string(),
+    wallet_id: z.string(),
+    user_id: z.string(),
+    amount: moneyOut,
+    currency: z.enum(CURRENCIES as [string, ...string[]]),
+    status: z.enum(WITHDRAWAL_STATUSES),
+    stripe_account_id: z.string().nullable(),
+    stripe_transfer_id: z.string().nullable(),
+    stripe_payout_id: z.string().nullable(),
+    failure_code: z.string().nullable(),
+    failure_message: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  }),
+);
+
+export const WithdrawalEventSchema = registry.register(
+  'WithdrawalEvent',
+  z.object({
+    seq: z.number().int(),
+    step: z.string().openapi({ example: 'funds_held' }),
+    detail: z.record(z.string(), z.unknown()),
+    at: z.string(),
+  }),
+);
+
+/** A merchant webhook endpoint (its signing secret is only in the answer that creates it). */
+export const WebhookEndpointSchema = registry.register(
+  'WebhookEndpoint',
+  z.object({
+    id: z.string(),
+    env_id: z.string(),
+    url: z.string(),
+    event_types: z.array(z.enum(EVENT_TYPES)),
+    status: z.enum(['enabled', 'disabled']),
     created_at: z.string(),
   }),
 );

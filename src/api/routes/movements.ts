@@ -54,10 +54,6 @@ registerRoute({
     },
   },
 });
-registerRoute({
-  method: 'post', path: '/wallet/withdraw', tags: ['movements'], summary: 'Withdraw to the bank (not available yet)',
-  responses: { 501: { description: 'Not implemented yet' } },
-});
 
 export async function ownedWallet(pool: Pool, envId: string, walletId: string, user: string): Promise<Wallet> {
   const wallet = await findWallet(pool, envId, walletId, user);

@@ -15,6 +15,7 @@ import { sendJson } from '../json';
 import { presentWebhookEndpoint } from '../../wire/present';
 import { id } from '../schemas';
 import { endpoint } from '../validate';
+import { registerRoute, WebhookEndpointSchema } from '../openapi';
 
 const url = z
   .string({ error: 'must be an http(s) URL' })
@@ -33,6 +34,45 @@ const eventTypes = z
   .min(1, 'must name at least one event type')
   .optional();
 
+const EnvParams = z.object({ env_id: id });
+const WebhookParams = EnvParams.extend({ webhook_id: id });
+const CreateBody = z.object({ url, event_types: eventTypes });
+const endpointExample = {
+  id: '1', env_id: '123', url: 'https://merchant.example.com/paynocchio/webhooks', event_types: ['payment.completed', 'refund.completed'],
+  status: 'enabled', created_at: '2026-01-01T00:00:00.000Z',
+};
+
+registerRoute({
+  method: 'post', path: '/environments/:env_id/webhooks', tags: ['webhooks'], summary: 'Register a webhook endpoint',
+  description: 'Without `event_types`, the endpoint receives every event type. The signing secret (Standard Webhooks `whsec_…`) is returned only here.',
+  request: {
+    params: EnvParams,
+    body: CreateBody,
+    bodyExample: { url: 'https://merchant.example.com/paynocchio/webhooks', event_types: ['payment.completed', 'refund.completed'] },
+  },
+  responses: {
+    201: {
+      description: 'The endpoint, with its signing secret (shown once)',
+      schema: WebhookEndpointSchema.extend({ secret: z.string().openapi({ description: 'Standard Webhooks signing secret' }) }),
+      example: { ...endpointExample, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    },
+  },
+});
+registerRoute({
+  method: 'get', path: '/environments/:env_id/webhooks', tags: ['webhooks'], summary: "The environment's webhook endpoints (without secrets)",
+  request: { params: EnvParams },
+  responses: {
+    200: { description: 'Endpoints', schema: z.object({ webhooks: z.array(WebhookEndpointSchema) }), example: { webhooks: [endpointExample] } },
+  },
+});
+registerRoute({
+  method: 'delete', path: '/environments/:env_id/webhooks/:webhook_id', tags: ['webhooks'], summary: 'Disable a webhook endpoint',
+  request: { params: WebhookParams },
+  responses: {
+    200: { description: 'The endpoint, now disabled', schema: WebhookEndpointSchema, example: { ...endpointExample, status: 'disabled' } },
+  },
+});
+
 /** Standard Webhooks secret: "whsec_" + base64 of 24 random bytes. */
 function newSigningSecret(): string {
   return 'whsec_' + randomBytes(24).toString('base64');
@@ -40,11 +80,9 @@ function newSigningSecret(): string {
 
 export function webhookRoutes(pool: Pool): Router {
   const router = Router();
-  const params = z.object({ env_id: id });
-
   router.post(
     '/environments/:env_id/webhooks',
-    ...endpoint({ params, body: z.object({ url, event_types: eventTypes }) }, async ({ params: p, body }, _req, res) => {
+    ...endpoint({ params: EnvParams, body: CreateBody }, async ({ params: p, body }, _req, res) => {
       const envId = requireEnv(res, p.env_id);
       const types = [...new Set(body.event_types ?? EVENT_TYPES)];
       const secret = newSigningSecret();
@@ -55,7 +93,7 @@ export function webhookRoutes(pool: Pool): Router {
 
   router.get(
     '/environments/:env_id/webhooks',
-    ...endpoint({ params }, async ({ params: p }, _req, res) => {
+    ...endpoint({ params: EnvParams }, async ({ params: p }, _req, res) => {
       const envId = requireEnv(res, p.env_id);
       sendJson(res, 200, { webhooks: (await listEndpoints(pool, envId)).map(presentWebhookEndpoint) });
     }),
@@ -63,7 +101,7 @@ export function webhookRoutes(pool: Pool): Router {
 
   router.delete(
     '/environments/:env_id/webhooks/:webhook_id',
-    ...endpoint({ params: params.extend({ webhook_id: id }) }, async ({ params: p }, _req, res) => {
+    ...endpoint({ params: WebhookParams }, async ({ params: p }, _req, res) => {
       const envId = requireEnv(res, p.env_id);
       const disabled = await disableEndpoint(pool, envId, p.webhook_id);
       if (!disabled) throw new DomainError('not_found', `webhook ${p.webhook_id} not found`);
