@@ -14,17 +14,24 @@ export function toActivityFailure(err: unknown): unknown {
   return err;
 }
 
-/** Wraps every function of an activities object with toActivityFailure. */
-export function withFailureMapping<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+type ActivityFns = Record<string, (...args: never[]) => Promise<unknown>>;
+
+/** Wraps every function of an activities object so that what it throws passes through `map` first. */
+export function mapFailures<T extends ActivityFns>(activities: T, map: (err: unknown) => unknown): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] = async (...args: never[]) => {
       try {
         return await fn(...args);
       } catch (err) {
-        throw toActivityFailure(err);
+        throw map(err);
       }
     };
   }
   return wrapped as T;
+}
+
+/** Wraps every function of an activities object with toActivityFailure. */
+export function withFailureMapping<T extends ActivityFns>(activities: T): T {
+  return mapFailures(activities, toActivityFailure);
 }

@@ -7,6 +7,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import Stripe from 'stripe';
+import { mapFailures } from './failures';
 
 export const PROVIDER_ERROR = 'provider_error';
 
@@ -30,15 +31,5 @@ export function toStripeFailure(err: unknown): unknown {
 
 /** Wraps every function of an activities object with toStripeFailure. */
 export function withStripeFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = async (...args: never[]) => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        throw toStripeFailure(err);
-      }
-    };
-  }
-  return wrapped as T;
+  return mapFailures(activities, toStripeFailure);
 }
