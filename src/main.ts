@@ -4,57 +4,68 @@
  * start: the server hands a new workflow's first task straight back in the start
  * response to the worker on the same connection, skipping a task-queue poll round trip.
  * The two-process layout (`npm run api` + `npm run worker`) stays the default and
- * scales each side apart; this one saves a hop and a process's memory.
+ * scales each side apart; this one saves a hop and a process's memory. Both serve the
+ * same routes and run the same services (deps-from-config.ts, worker/services.ts).
+ *
+ * SIGINT/SIGTERM: the API stops taking requests and drains (shutdown.ts) while the SDK
+ * drains the worker; then the services, connections and pool close.
  */
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from './api/app';
+import { appDepsFromConfig } from './api/deps-from-config';
+import { trackConnections } from './api/shutdown';
 import { loadConfig } from './config';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
-import { createStripe } from './stripe';
-import { createWorker, tuningFromConfig } from './worker/worker';
+import { createLogger } from './observability/logger';
+import { setupTracing } from './observability/tracing';
+import { startWorkerServices } from './worker/services';
+import { installRuntime } from './worker/telemetry';
+import { createWorker, workerDepsFromConfig } from './worker/worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger({ name: 'combined', level: config.LOG_LEVEL });
+  const runtimeMetrics = installRuntime(logger, config.TEMPORAL_METRICS_PORT);
+  const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'paynocchio' });
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   await migrate(pool);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const worker = await createWorker({
-    connection,
-    pool,
-    stripe: createStripe(config),
-    publicUrl: config.PUBLIC_URL,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
-    tuning: tuningFromConfig(config),
-  });
+  const worker = await createWorker(workerDepsFromConfig(config, { connection, pool, logger, tracing }));
+  const services = await startWorkerServices({ config, pool, logger, runtimeMetrics, isHealthy: () => worker.getState() === 'RUNNING' });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const app = createApp({
-    pool,
-    temporal: {
-      client,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
-      syncTimeoutMs: config.SYNC_TIMEOUT_MS,
-      eagerStart: config.TEMPORAL_EAGER_START,
-    },
-  });
+  let shuttingDown = false;
+  const app = createApp(
+    appDepsFromConfig(config, { pool, client, logger, isShuttingDown: () => shuttingDown, eagerStart: config.TEMPORAL_EAGER_START }),
+  );
   // The worker must poll before the API takes requests, or eager starts would find no slot.
   const running = worker.run();
   const server = app.listen(config.PORT, config.HOST, () => {
-    console.log(`worker ready: task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}`);
-    console.log(`api ready: http://${config.HOST}:${config.PORT} (combined, eager start ${config.TEMPORAL_EAGER_START ? 'on' : 'off'})`);
+    logger.info({ task_queue: config.TEMPORAL_TASK_QUEUE, temporal: config.TEMPORAL_ADDRESS, metrics: services.metricsUrl }, 'worker ready');
+    logger.info({ url: `http://${config.HOST}:${config.PORT}`, eager_start: config.TEMPORAL_EAGER_START, tracing: Boolean(tracing) }, 'api ready');
   });
-  // SIGINT/SIGTERM: the SDK drains the worker on its own; the HTTP server stops taking requests.
-  const stop = () => server.close();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const connections = trackConnections(server, logger, { graceMs: config.SHUTDOWN_GRACE_MS, acceptMs: config.SHUTDOWN_DELAY_MS });
+  const drained = new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      if (shuttingDown) return;
+      shuttingDown = true;
+      logger.info({ signal }, 'signal received');
+      // The SDK has its own SIGINT/SIGTERM handler that drains the worker.
+      void connections.stop().then(resolve);
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
   await running;
-  server.close();
+  logger.info('worker drained; closing');
+  if (shuttingDown) await drained;
+  else await connections.stop(); // the worker stopped on its own: stop the API too
+  await services.stop();
   await connection.close();
   await pool.end();
+  await tracing?.shutdown().catch(() => undefined);
+  logger.info('stopped');
 }
 
 main().catch((err) => {

@@ -11,8 +11,8 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../observability/logger';
 import { setupTracing } from '../observability/tracing';
-import { createStripe } from '../stripe';
 import { createApp } from './app';
+import { appDepsFromConfig } from './deps-from-config';
 import { trackConnections } from './shutdown';
 
 async function main(): Promise<void> {
@@ -34,30 +34,7 @@ async function main(): Promise<void> {
     ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
   });
   let shuttingDown = false;
-  const app = createApp({
-    pool,
-    temporal: {
-      client,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
-      syncTimeoutMs: config.SYNC_TIMEOUT_MS,
-    },
-    stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
-    withdrawWaits: {
-      onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
-      payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
-      payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
-    },
-    rateLimit:
-      config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : undefined,
-    ops: {
-      logger,
-      operatorToken: config.OPERATOR_TOKEN,
-      temporalUiUrl: config.TEMPORAL_UI_URL,
-      namespace: config.TEMPORAL_NAMESPACE,
-      isShuttingDown: () => shuttingDown,
-    },
-  });
+  const app = createApp(appDepsFromConfig(config, { pool, client, logger, isShuttingDown: () => shuttingDown }));
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info(
       { url: `http://${config.HOST}:${config.PORT}`, tracing: Boolean(tracing), temporal_client: config.TEMPORAL_CLIENT_CONNECTION },

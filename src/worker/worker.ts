@@ -8,7 +8,11 @@ import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor } from '@
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { Pool } from '../db/pool';
-import type { Stripe } from '../stripe';
+import { createLogger, type Logger } from '../observability/logger';
+import type { Tracing } from '../observability/tracing';
+import { createStripe, type Stripe } from '../stripe';
+import type { Config } from '../config';
+import { activityInterceptors } from './interceptors';
 
 export interface WorkerTuning {
   /** Cached workflows answer the next task without replaying their history (0: no cache). */
@@ -16,9 +20,6 @@ export interface WorkerTuning {
   maxConcurrentLocalActivityExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
 }
-import { createLogger, type Logger } from '../observability/logger';
-import type { Tracing } from '../observability/tracing';
-import { activityInterceptors } from './interceptors';
 
 export interface WorkerDeps {
   connection: NativeConnection;
@@ -51,6 +52,23 @@ export function tuningFromConfig(config: {
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  };
+}
+
+/** The worker as the configuration asks for it: worker/main.ts and the combined src/main.ts. */
+export function workerDepsFromConfig(
+  config: Config,
+  runtime: { connection: NativeConnection; pool: Pool; logger: Logger; tracing: Tracing | null },
+): WorkerDeps {
+  return {
+    ...runtime,
+    stripe: createStripe(config),
+    publicUrl: config.PUBLIC_URL,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    tuning: tuningFromConfig(config),
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
   };
 }
 

@@ -32,16 +32,20 @@ const webhooks = proxyActivities<Activities>({
 
 export async function webhookDelivery(input: WebhookDeliveryInput): Promise<{ delivered: boolean; attempts: number }> {
   const policy = { ...WEBHOOK_RETRY_DEFAULTS, ...stripUndefined(input) };
-  const started = Date.now(); // workflow time: deterministic
+  // The budget counts the time spent waiting between attempts, not a clock reading:
+  // the workflow keeps no wall time of its own (the attempts themselves are bounded
+  // by their 30 s timeout), so replays compute the same schedule from the inputs.
+  let waited = 0;
   let interval = policy.initialIntervalMs;
   for (let attempt = 1; ; attempt++) {
     const result = await webhooks.attemptWebhookDelivery({ deliveryId: input.deliveryId, attempt });
     if (result.done) return { delivered: result.delivered, attempts: attempt };
-    if (Date.now() + interval - started > policy.maxElapsedMs) {
+    if (waited + interval > policy.maxElapsedMs) {
       await webhooks.failWebhookDelivery({ deliveryId: input.deliveryId });
       return { delivered: false, attempts: attempt };
     }
     await sleep(interval);
+    waited += interval;
     interval = Math.min(interval * policy.backoffCoefficient, policy.maxIntervalMs);
   }
 }

@@ -216,19 +216,23 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
 
   // 6. Wait for payout.paid / payout.failed; poll the payout when no webhook comes.
   setCurrentDetails(`waiting for signal payoutOutcome (payout.paid / payout.failed webhook) for ${payoutId}`);
-  const deadline = Date.now() + waits.payoutTimeoutMs;
+  // The bound is the time spent waiting (timers), not a clock reading, so the loop is
+  // a pure function of its inputs and signals; the polls between waits take seconds.
+  let waited = 0;
   let outcome: PayoutOutcome | undefined;
   while (!outcome) {
-    const remaining = deadline - Date.now();
+    const remaining = waits.payoutTimeoutMs - waited;
     if (remaining <= 0) {
       // The money is on its way or in the account: it can be neither released nor settled
       // blindly. The hold stays (the ledger is still exact) for an operator.
       throw ApplicationFailure.create({ type: 'payout_timeout', message: `no outcome for payout ${payoutId}`, nonRetryable: true });
     }
-    if (await condition(() => outcomes.has(payoutId), Math.min(waits.payoutPollIntervalMs, remaining))) {
+    const wait = Math.min(waits.payoutPollIntervalMs, remaining);
+    if (await condition(() => outcomes.has(payoutId), wait)) {
       outcome = outcomes.get(payoutId)!;
       break;
     }
+    waited += wait;
     const polled = await stripeMoney.retrievePayout({ accountId: accountId!, payoutId });
     if (polled.status === 'paid') outcome = { payoutId, status: 'paid' };
     else if (polled.status === 'failed' || polled.status === 'canceled') {

@@ -33,6 +33,16 @@ const ROUTES: { method: 'get' | 'post' | 'patch'; path: string; fields: string[]
   { method: 'post', path: '/wallet/payment/', fields: ['env_id', 'user_id', 'wallet_id', 'amount', 'product_id'] },
   { method: 'post', path: '/wallet/withdraw/', fields: ['env_id', 'user_id', 'wallet_id', 'amount'] },
   { method: 'get', path: '/wallet/{env}/orders/{user}', fields: ['limit', 'cursor'] },
+  { method: 'post', path: '/wallet/transfer/', fields: ['env_id', 'user_id', 'wallet_id', 'to_wallet_id', 'amount', 'reference'] },
+  { method: 'post', path: '/wallet/refund/', fields: ['env_id', 'order_id', 'amount'] },
+  { method: 'get', path: '/wallet/{wallet}/transactions/', fields: ['env_id', 'user_id', 'limit', 'cursor', 'from', 'to'] },
+  { method: 'get', path: '/wallet/{wallet}/balance/', fields: ['env_id', 'at'] },
+  { method: 'get', path: '/wallet/withdrawals/{wallet}/', fields: ['env_id'] },
+  { method: 'get', path: '/wallet/{env}/withdrawals/{user}', fields: ['limit', 'cursor'] },
+  { method: 'post', path: '/wallet/withdrawals/{wallet}/cancel/', fields: ['env_id'] },
+  { method: 'post', path: '/environments/{env}/webhooks/', fields: ['url', 'event_types'] },
+  { method: 'get', path: '/environments/{env}/webhooks/', fields: [] },
+  { method: 'post', path: '/stripe/webhook', fields: ['id', 'type', 'data'] },
   { method: 'get', path: '/healthz', fields: [] },
 ];
 
@@ -70,7 +80,7 @@ const idSegment = fc.oneof(fc.constant('{real}'), fc.constantFrom('0', '-1', '99
 
 const caseArb = fc.record({
   route: fc.constantFrom(...ROUTES),
-  fields: fc.dictionary(fc.constantFrom('env_id', 'user_id', 'wallet_id', 'amount', 'product_id', 'status', 'currency', 'limit', 'cursor', 'extra', '__proto__'), rawValue, { maxKeys: 7 }),
+  fields: fc.dictionary(fc.constantFrom('env_id', 'user_id', 'wallet_id', 'to_wallet_id', 'order_id', 'amount', 'product_id', 'status', 'currency', 'limit', 'cursor', 'from', 'to', 'at', 'url', 'event_types', 'reference', 'extra', '__proto__'), rawValue, { maxKeys: 7 }),
   encoding: fc.constantFrom('plain', 'double', 'garbage', 'array', 'huge', 'empty'),
   auth: fc.constantFrom('valid', 'valid', 'valid', 'none', 'wrong', 'long', 'signed-garbage'),
   segment: idSegment,
@@ -101,6 +111,9 @@ async function state() {
   const { rows } = await ctx.pool.query(
     `select (select count(*) from ledger_transactions where env_id = $1)::int as txs,
             (select count(*) from orders where env_id = $1)::int as orders,
+            (select count(*) from withdrawals where env_id = $1)::int as withdrawals,
+            (select count(*) from webhook_endpoints where env_id = $1)::int as endpoints,
+            (select count(*) from stripe_events)::int as stripe_events,
             (select coalesce(string_agg(id || ':' || balance || status, ',' order by id), '') from wallets where env_id = $1) as wallets`,
     [env.envId],
   );

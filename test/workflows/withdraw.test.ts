@@ -198,6 +198,18 @@ test('no payout webhook: the workflow polls the payout and settles', async () =>
   expect(callsOf(world, 'payouts.retrieve').length).toBeGreaterThanOrEqual(1);
 });
 
+test('payout never settles: the wait is bounded, polls fill it, the hold stays for an operator', async () => {
+  // polledStatus stays 'in_transit': neither a webhook nor a poll gives an outcome.
+  const { handle } = await start({ payoutPollIntervalMs: 200, payoutTimeoutMs: 700 });
+  await handle.signal(accountReadySignal, { source: 'test' });
+  const err = await handle.result().catch((e: unknown) => e);
+  expect(((err as { cause?: ApplicationFailure }).cause as ApplicationFailure).type).toBe('payout_timeout');
+  // 700 ms of waiting in slices of 200, 200, 200 and 100 ms, a poll after each; then it ends.
+  expect(callsOf(world, 'payouts.retrieve')).toHaveLength(4);
+  // The money left with the transfer: it is neither released nor settled blindly.
+  expect(world).toMatchObject({ held: 2500n, paidOut: 0n });
+});
+
 test('insufficient funds: the update fails with the code and nothing is held', async () => {
   world.failures.insufficientFunds = 1;
   const err = await start().catch((e: unknown) => e);

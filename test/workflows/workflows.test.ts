@@ -140,3 +140,32 @@ test('payment: an infrastructure error is retried with the same idempotency id, 
   for (const call of acts.chargeOrder.mock.calls) expect(call[0].idempotencyId).toBe(`${workflowId}:charge`);
   expect(acts.failOrder).not.toHaveBeenCalled();
 });
+
+test('webhook delivery retries a refusing receiver with backoff and gives up once the waiting budget is spent', async () => {
+  const attemptWebhookDelivery = jest.fn(async (_input: { deliveryId: string; attempt: number }) => ({ done: false, delivered: false }));
+  const failWebhookDelivery = jest.fn(async () => undefined);
+  // Waits of 100, 200, 400 ms use 700 of the 1000 ms budget; the next (800) would pass it.
+  const { result } = await run<{ delivered: boolean; attempts: number }>(
+    mocks({ attemptWebhookDelivery, failWebhookDelivery } as Partial<Mocks>),
+    'webhookDelivery',
+    { deliveryId: 'd1', initialIntervalMs: 100, backoffCoefficient: 2, maxIntervalMs: 10_000, maxElapsedMs: 1_000 },
+  );
+  expect(result).toEqual({ delivered: false, attempts: 4 });
+  expect(attemptWebhookDelivery.mock.calls.map(([input]) => input.attempt)).toEqual([1, 2, 3, 4]);
+  expect(failWebhookDelivery).toHaveBeenCalledTimes(1);
+});
+
+test('webhook delivery stops at the first 2xx and does not mark the delivery failed', async () => {
+  const attemptWebhookDelivery = jest
+    .fn()
+    .mockResolvedValueOnce({ done: false, delivered: false })
+    .mockResolvedValueOnce({ done: true, delivered: true });
+  const failWebhookDelivery = jest.fn(async () => undefined);
+  const { result } = await run<{ delivered: boolean; attempts: number }>(
+    mocks({ attemptWebhookDelivery, failWebhookDelivery } as Partial<Mocks>),
+    'webhookDelivery',
+    { deliveryId: 'd2', initialIntervalMs: 50, maxElapsedMs: 10_000 },
+  );
+  expect(result).toEqual({ delivered: true, attempts: 2 });
+  expect(failWebhookDelivery).not.toHaveBeenCalled();
+});

@@ -1,0 +1,42 @@
+/**
+ * The app's dependencies as the configuration asks for them, shared by the API
+ * process (api/main.ts) and the combined process (src/main.ts) so both serve the
+ * same routes with the same limits: Stripe, withdrawal waits, rate limits, console.
+ */
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Pool } from '../db/pool';
+import type { Logger } from '../observability/logger';
+import { createStripe } from '../stripe';
+import type { AppDeps } from './app';
+
+export function appDepsFromConfig(
+  config: Config,
+  runtime: { pool: Pool; client: Client; logger: Logger; isShuttingDown: () => boolean; eagerStart?: boolean },
+): AppDeps {
+  return {
+    pool: runtime.pool,
+    temporal: {
+      client: runtime.client,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
+      syncTimeoutMs: config.SYNC_TIMEOUT_MS,
+      eagerStart: runtime.eagerStart ?? false,
+    },
+    stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
+    withdrawWaits: {
+      onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
+      payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
+      payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
+    },
+    rateLimit:
+      config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : undefined,
+    ops: {
+      logger: runtime.logger,
+      operatorToken: config.OPERATOR_TOKEN,
+      temporalUiUrl: config.TEMPORAL_UI_URL,
+      namespace: config.TEMPORAL_NAMESPACE,
+      isShuttingDown: runtime.isShuttingDown,
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * What runs beside the Temporal worker in every layout that has one (worker/main.ts
+ * and the combined src/main.ts): the webhook outbox dispatcher, the idempotency-key
+ * housekeeping and the worker's /metrics + /healthz server. stop() ends them after
+ * the worker has drained.
+ */
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Pool } from '../db/pool';
+import type { Logger } from '../observability/logger';
+import { startHousekeeping } from './housekeeping';
+import { startMetricsServer } from './metrics-server';
+import { startWebhookDispatcher } from './webhook-dispatcher';
+
+export interface WorkerServices {
+  /** The /metrics URL, or null when it is off or its port was busy. */
+  metricsUrl: string | null;
+  stop: () => Promise<void>;
+}
+
+export async function startWorkerServices(opts: {
+  config: Config;
+  pool: Pool;
+  logger: Logger;
+  /** The Temporal runtime's Prometheus exporter (telemetry.ts), merged into /metrics. */
+  runtimeMetrics: string | null;
+  isHealthy: () => boolean;
+}): Promise<WorkerServices> {
+  const { config, pool, logger } = opts;
+  // The dispatcher starts delivery workflows through its own client connection.
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const dispatcher = startWebhookDispatcher({
+    pool,
+    client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS,
+    retry: {
+      initialIntervalMs: config.WEBHOOK_RETRY_INITIAL_MS,
+      maxIntervalMs: config.WEBHOOK_RETRY_MAX_INTERVAL_MS,
+      maxElapsedMs: config.WEBHOOK_RETRY_MAX_ELAPSED_MS,
+    },
+  });
+  const housekeeping = startHousekeeping(pool, config.IDEMPOTENCY_RETENTION_HOURS);
+  // A busy metrics port must not stop payments: the worker runs without /metrics and says so.
+  const metricsServer = config.WORKER_METRICS_PORT
+    ? await startMetricsServer({
+        host: config.WORKER_METRICS_HOST,
+        port: config.WORKER_METRICS_PORT,
+        runtimeAddress: opts.runtimeMetrics,
+        isHealthy: opts.isHealthy,
+      }).catch((err: Error) => {
+        logger.error({ err: err.message, port: config.WORKER_METRICS_PORT }, 'worker /metrics could not listen; running without it');
+        return null;
+      })
+    : null;
+  return {
+    metricsUrl: metricsServer ? `http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics` : null,
+    stop: async () => {
+      housekeeping.stop();
+      await dispatcher.stop();
+      metricsServer?.close();
+      await clientConnection.close();
+    },
+  };
+}
