@@ -77,8 +77,9 @@ export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const status = HTTP_STATUS[domain.code];
   if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented' && domain.code !== 'provider_error') {
     // Log the error and the route only: bodies and headers can hold secrets.
-    const log = (req as { log?: { error: (obj: object, msg: string) => void } }).log;
-    if (log) log.error({ err, route: req.path }, 'request failed');
+    const log = res.locals.logger as { error: (obj: object, msg: string) => void } | undefined;
+    const requestId = (res.locals.requestContext as { requestId?: string } | undefined)?.requestId;
+    if (log) log.error({ err, route: req.path, req_id: requestId }, 'request failed');
     else console.error(`[api] ${req.method} ${req.path} failed:`, err instanceof Error ? err.stack ?? err.message : err);
   }
   if (status === 503) res.setHeader('Retry-After', '1');
