@@ -86,15 +86,25 @@ export function judge(r: BenchResults): Target[] {
   return out;
 }
 
-function scenarioTable(rows: ScenarioRecord[], withRatioTo?: ScenarioRecord): string {
-  const head = '| scenario | setup | wallets | load | req/s | p50 ms | p95 ms | p99 ms | errors / requests | RSS MB (api+worker or one process) |' + (withRatioTo ? ' / B0 |' : '');
+/** The B0 row a workflow-path row compares with: the same kind of request (a hot-wallet payment with B0's hot wallet). */
+function b0Counterpart(r: BenchResults, s: ScenarioRecord): ScenarioRecord | undefined {
+  if (s.kind === 'read') return find(r, 'b0-read');
+  if (s.kind === 'topup') return find(r, 'b0-topup');
+  if (s.wallets === 1) return find(r, 'b0-payment-hot');
+  return find(r, 'b0-payment');
+}
+
+function scenarioTable(rows: ScenarioRecord[], ratioTo?: (s: ScenarioRecord) => ScenarioRecord | undefined): string {
+  const withRatioTo = Boolean(ratioTo);
+  const head = '| scenario | setup | wallets | load | req/s | p50 ms | p95 ms | p99 ms | errors / requests | RSS MB (api+worker or one process) |' + (withRatioTo ? ' / B0 of the same kind |' : '');
   const sep = '|' + ' --- |'.repeat(withRatioTo ? 11 : 10);
   const lines = rows.map((s) => {
     const r = s.result;
     const load = s.rate ? `open loop ${s.rate}/s` : `${s.concurrency} conc.`;
     if (r.skipped) return `| ${s.title} | ${s.setup} | ${s.wallets} | ${load} | skipped: ${r.skipped} | | | | | |` + (withRatioTo ? ' |' : '');
     const rss = s.rssMb.b0 ?? rssOf(s);
-    const ratio = withRatioTo && !s.rate ? ` ${pct(r.throughput / Math.max(0.001, withRatioTo.result.throughput))} |` : withRatioTo ? ' |' : '';
+    const base = ratioTo && !s.rate ? ratioTo(s) : undefined;
+    const ratio = base ? ` ${pct(r.throughput / Math.max(0.001, base.result.throughput))} |` : withRatioTo ? ' |' : '';
     return `| ${s.title} | ${s.setup} | ${s.wallets.toLocaleString('en')} | ${load} | ${r.throughput} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.errors} / ${r.requests} | ${rss ?? '–'} |${ratio}`;
   });
   return [head, sep, ...lines].join('\n');
@@ -104,7 +114,6 @@ export function renderMarkdown(r: BenchResults, jsonPath: string, previous: stri
   const m = r.machine;
   const targets = judge(r);
   const group = (g: ScenarioRecord['group']) => r.scenarios.filter((s) => s.group === g);
-  const b0pay = find(r, 'b0-payment');
   const reading = previous?.match(/<!-- reading -->[\s\S]*?<!-- \/reading -->/)?.[0] ?? '<!-- reading -->\n(no reading written yet)\n<!-- /reading -->';
   const pg = Array.isArray(r.pgbench)
     ? ['| transaction | clients | seconds | tps | latency avg ms |', '| --- | --- | --- | --- | --- |', ...r.pgbench.map((p) => `| ${p.name} | ${p.clients} | ${p.seconds} | ${p.tps} | ${p.latencyAvgMs} |`)].join('\n')
@@ -160,11 +169,11 @@ ${pg}
 
 ## Workflow path (the API as shipped)
 
-${scenarioTable(group('workflow'), b0pay)}
+${scenarioTable(group('workflow'), (s) => b0Counterpart(r, s))}
 
 ## Levers (payments over ${r.scenarios.find((s) => s.group === 'lever')?.wallets ?? '–'} wallets, each lever alone)
 
-${scenarioTable(group('lever'), b0pay)}
+${scenarioTable(group('lever'), (s) => b0Counterpart(r, s))}
 
 Local activities are not a row of their own: every row above already uses them (a
 topup or payment is one workflow task); the one-activity-per-step design was never built.
