@@ -20,11 +20,20 @@ interface Keyed {
   idempotencyKey: string;
 }
 
+/** Stripe keeps idempotency keys for at least 24 hours; after that the stored row answers first. */
+export function connectedAccountKey(envId: string, userId: string): string {
+  return `connected-account:${envId}:${userId}`;
+}
+
 export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) {
   const base = publicUrl.replace(/\/+$/, '');
   return withStripeFailures({
-    /** The user's connected account (one per environment and user), created on first use. */
-    async ensureConnectedAccount(input: Keyed & { envId: string; userId: string }): Promise<{ accountId: string; payoutsEnabled: boolean }> {
+    /**
+     * The user's connected account (one per environment and user), created on first use.
+     * Its idempotency key names the user, not the workflow: two first withdrawals racing
+     * for one user get the same account from Stripe instead of one orphan each.
+     */
+    async ensureConnectedAccount(input: { envId: string; userId: string }): Promise<{ accountId: string; payoutsEnabled: boolean }> {
       const stored = await findStripeAccount(pool, input.envId, input.userId);
       if (stored) return { accountId: stored.stripeAccountId, payoutsEnabled: stored.payoutsEnabled };
       const account = await stripe.accounts.create(
@@ -36,7 +45,7 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
           settings: { payouts: { schedule: { interval: 'manual' } } },
           metadata: { env_id: input.envId, user_id: input.userId },
         },
-        { idempotencyKey: input.idempotencyKey },
+        { idempotencyKey: connectedAccountKey(input.envId, input.userId) },
       );
       // payouts_enabled is set by events only (webhook, return handler): a new account is never ready.
       const saved = await saveStripeAccount(pool, input.envId, input.userId, account.id);

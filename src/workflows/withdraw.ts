@@ -148,7 +148,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   /** A ready account's dashboard link: handed back once the status says `processing`. */
   let dashboardUrl: string | null = null;
   try {
-    const account = await stripeSetup.ensureConnectedAccount({ envId: input.envId, userId: input.userId, idempotencyKey: key('account') });
+    const account = await stripeSetup.ensureConnectedAccount({ envId: input.envId, userId: input.userId });
     accountId = account.accountId;
     accountReady = accountReady || account.payoutsEnabled;
     await record('account', { stripe_account_id: accountId, payouts_enabled: account.payoutsEnabled }, { stripeAccountId: accountId });

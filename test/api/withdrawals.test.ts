@@ -4,6 +4,7 @@
  * to paid or failed, cancel and expiry release the hold, and the ledger stays exact.
  */
 import request from 'supertest';
+import { connectedAccountKey, createStripeActivities } from '../../src/activities/stripe';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 import { recordHistory } from '../helpers/record-history';
 import { accountUpdated, payoutEvent, postEvent } from '../helpers/stripe-events';
@@ -293,4 +294,27 @@ test('a user whose account is already onboarded gets the dashboard link and the 
   expect(await wallet(u)).toMatchObject({ balance: 70, held: 0 });
   await ctx.client.workflow.getHandle(second.headers['workflow-id'] as string).result();
   recordHistory('withdraw-onboarded-account', second.headers['workflow-id'] as string);
+});
+
+test("two first withdrawals racing for one user ask Stripe for one account: the key names the user, and one row is kept", async () => {
+  // The activity on the real client and stripe-mock; the spy only watches the calls go by.
+  const activities = createStripeActivities({ pool: ctx.pool, stripe: ctx.stripe, publicUrl: 'http://localhost:3000' });
+  const create = jest.spyOn(ctx.stripe.accounts, 'create');
+  try {
+    const userId = `racer-${++userSeq}`;
+    const [a, b] = await Promise.all([
+      activities.ensureConnectedAccount({ envId: env.envId, userId }),
+      activities.ensureConnectedAccount({ envId: env.envId, userId }),
+    ]);
+    const keys = create.mock.calls.map(([, options]) => (options as { idempotencyKey?: string } | undefined)?.idempotencyKey);
+    expect(keys.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(keys)).toEqual(new Set([connectedAccountKey(env.envId, userId)]));
+    // stripe-mock does not replay idempotent requests; Stripe would answer both with one
+    // account. Either way the stored row decides, and both callers get it.
+    expect(a.accountId).toBe(b.accountId);
+    const { rows } = await ctx.pool.query('select count(*)::int as n from stripe_accounts where env_id = $1 and user_id = $2', [env.envId, userId]);
+    expect(rows[0].n).toBe(1);
+  } finally {
+    create.mockRestore();
+  }
 });

@@ -122,7 +122,7 @@ export function fakeActivities(get: () => World): Activities {
       return w.withdrawal!;
     },
     async ensureConnectedAccount(input) {
-      return { accountId: stripeCreate('accounts.create', input.idempotencyKey, 'acct'), payoutsEnabled: get().payoutsEnabled };
+      return { accountId: stripeCreate('accounts.create', `account:${input.envId}:${input.userId}`, 'acct'), payoutsEnabled: get().payoutsEnabled };
     },
     async createOnboardingLink(input) {
       return { url: `https://connect.stripe.test/setup/${stripeCreate('accountLinks.create', input.idempotencyKey, 'link')}` };
