@@ -173,3 +173,41 @@ test('a transfer event is signed with the endpoint secret; a tampered body fails
   const sig = new Webhook(secret).sign(got.id, new Date(Number(ts) * 1000), got.body);
   expect(() => new Webhook(secret).verify(got.body.replace('4.00', '400.00'), { 'webhook-id': got.id, 'webhook-timestamp': ts, 'webhook-signature': sig })).toThrow();
 });
+
+test('payment, failed payment, refund and status change reach an endpoint subscribed to them, and only them', async () => {
+  let secondSecret = '';
+  const second = startReceiver(() => secondSecret, 0);
+  const secondUrl = await second.listen();
+  try {
+    const types = ['payment.completed', 'payment.failed', 'refund.completed', 'wallet.status_changed'];
+    const reg = await m.post(`/environments/${m.envId}/webhooks/`, { url: secondUrl, event_types: types });
+    expect(reg.status).toBe(201);
+    secondSecret = reg.body.secret;
+
+    const w = await m.wallet('erin');
+    await m.topup('erin', w, 30);
+    const paid = await m.pay('erin', w, 12.5, 'book');
+    const orderId = paid.body.order.id as string;
+    const refused = await m.post('/wallet/payment/', { env_id: Number(m.envId), user_id: 'erin', wallet_id: Number(w), amount: 500, product_id: 'car' });
+    expect(refused.status).toBe(422);
+    const refund = await m.post('/wallet/refund/', { env_id: Number(m.envId), order_id: Number(orderId), amount: 2.5 });
+    expect(refund.status).toBe(200);
+    await m.setStatus('erin', w, 'suspended');
+
+    const byType = async (type: string) => {
+      const got = await until(type, () => second.accepted.find((r) => r.type === type));
+      expect({ type, verified: got.verified }).toEqual({ type, verified: true });
+      return JSON.parse(got.body).data;
+    };
+    expect(await byType('payment.completed')).toMatchObject({ order: { id: orderId, product_id: 'book', amount: 12.5, status: 'completed' }, wallet: { id: w, balance: 17.5 } });
+    expect(await byType('payment.failed')).toMatchObject({ order: { product_id: 'car', amount: 500, status: 'failed' } });
+    expect(await byType('refund.completed')).toMatchObject({ order_id: orderId, amount: 2.5, wallet: { id: w, balance: 20 } });
+    expect(await byType('wallet.status_changed')).toMatchObject({ previous_status: 'active', wallet: { id: w, status: 'suspended' } });
+    // The endpoint got only what it subscribed to (no wallet.created, no topup.completed) ...
+    expect(second.accepted.map((r) => r.type).sort()).toEqual([...types].sort());
+    // ... and the first endpoint, subscribed to other types, got none of these.
+    expect(receiver.accepted.filter((r) => types.includes(r.type))).toEqual([]);
+  } finally {
+    await second.close();
+  }
+});
