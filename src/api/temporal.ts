@@ -80,30 +80,45 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
   // interceptors, activities log it); the HTTP log line gets the workflow id back.
   const ctx = requestContext.getStore();
   if (ctx) Object.assign(ctx, { workflowId, workflowType: req.workflowType });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new DomainError('unavailable', 'the movement is still in progress; retry with the same Idempotency-Key to get its result', {
-            workflow_id: workflowId,
-          }),
-        ),
-      deps.syncTimeoutMs,
-    );
-  });
   try {
-    const run = startOrAttach(deps, req, workflowId, ctx?.requestId).then((handle) => {
-      workflowStarts.inc({ type: req.workflowType });
-      return handle.result() as Promise<R>;
-    });
-    run.catch(() => undefined); // a late failure after the timeout answered is not unhandled
-    const result = await Promise.race([run, timeout]);
+    const result = await withinSyncTimeout(
+      deps,
+      workflowId,
+      'the movement is still in progress; retry with the same Idempotency-Key to get its result',
+      () =>
+        startOrAttach(deps, req, workflowId, ctx?.requestId).then((handle) => {
+          workflowStarts.inc({ type: req.workflowType });
+          return handle.result() as Promise<R>;
+        }),
+    );
     workflowOutcomes.inc({ type: req.workflowType, outcome: 'completed' });
     return { result, workflowId };
   } catch (err) {
     workflowOutcomes.inc({ type: req.workflowType, outcome: outcomeOf(err) });
     throw err;
+  }
+}
+
+/**
+ * Runs fn's Temporal calls bounded by syncTimeoutMs. Past it the client gets 503
+ * `unavailable` (with `message` and the workflow id) and the calls still in flight — a
+ * start, an update, or a result's long poll that would otherwise go on until the
+ * workflow ends — are cancelled, so a Temporal outage cannot pile up one open call per
+ * timed-out request. Retrying with the same Idempotency-Key attaches to the workflow.
+ */
+export async function withinSyncTimeout<T>(deps: TemporalDeps, workflowId: string, message: string, fn: () => Promise<T>): Promise<T> {
+  const abort = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new DomainError('unavailable', message, { workflow_id: workflowId }));
+      abort.abort();
+    }, deps.syncTimeoutMs);
+  });
+  const run = deps.client.withAbortSignal(abort.signal, fn);
+  run.catch(() => undefined); // its rejection after the timeout answered (the abort) is not unhandled
+  try {
+    return await Promise.race([run, timeout]);
   } finally {
     clearTimeout(timer);
   }

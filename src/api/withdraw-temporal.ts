@@ -10,7 +10,6 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { DomainError } from '../domain/errors';
 import type { PayoutOutcome, Withdrawal, WithdrawInput, WithdrawalProgress } from '../domain/withdrawals';
 import type { Pool } from '../db/pool';
 import { findWithdrawalByWorkflow } from '../db/queries/withdrawals';
@@ -22,29 +21,10 @@ import {
   withdrawalUrlUpdate,
 } from '../workflows/withdraw-messages';
 import type { Idempotency } from './idempotency';
-import { KEYS, workflowIdFor, type TemporalDeps } from './temporal';
+import { KEYS, withinSyncTimeout, workflowIdFor, type TemporalDeps } from './temporal';
 
 /** Races a call against syncTimeoutMs; past it, 503 with the workflow id (retry with the same key). */
-async function withinSyncTimeout<T>(deps: TemporalDeps, workflowId: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new DomainError('unavailable', 'the withdrawal is still starting; retry with the same Idempotency-Key to get its URL', {
-            workflow_id: workflowId,
-          }),
-        ),
-      deps.syncTimeoutMs,
-    );
-  });
-  promise.catch(() => undefined); // a late failure after the timeout answered is not unhandled
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const STILL_STARTING = 'the withdrawal is still starting; retry with the same Idempotency-Key to get its URL';
 
 export interface StartWithdrawal extends Idempotency {
   input: WithdrawInput;
@@ -80,9 +60,7 @@ export async function startWithdrawal(
   };
   const operation = new WithStartWorkflowOperation('withdraw', options);
   try {
-    const progress = await withinSyncTimeout(
-      deps,
-      workflowId,
+    const progress = await withinSyncTimeout(deps, workflowId, STILL_STARTING, () =>
       deps.client.workflow.executeUpdateWithStart(withdrawalUrlUpdate, { startWorkflowOperation: operation }),
     );
     return { progress, workflowId };
@@ -101,12 +79,12 @@ export async function startWithdrawal(
 
 export async function cancelWithdrawal(deps: TemporalDeps, w: Withdrawal): Promise<WithdrawalProgress> {
   const handle = deps.client.workflow.getHandle(w.workflowId);
-  return withinSyncTimeout(deps, w.workflowId, handle.executeUpdate(cancelUpdate));
+  return withinSyncTimeout(deps, w.workflowId, STILL_STARTING, () => handle.executeUpdate(cancelUpdate));
 }
 
 export async function refreshOnboardingLink(deps: TemporalDeps, w: Withdrawal): Promise<WithdrawalProgress> {
   const handle = deps.client.workflow.getHandle(w.workflowId);
-  return withinSyncTimeout(deps, w.workflowId, handle.executeUpdate(refreshLinkUpdate));
+  return withinSyncTimeout(deps, w.workflowId, STILL_STARTING, () => handle.executeUpdate(refreshLinkUpdate));
 }
 
 /** True when a running workflow received it; false when it had finished (nothing waits). */

@@ -43,6 +43,39 @@ test('Temporal unreachable: readyz 503, a money movement 503 with a JSON error, 
   // "Channel has been shut down" into whichever test file ran next in this jest worker.
 }, 30_000);
 
+test('a movement nobody works on: 503 after the sync timeout, and its result long-poll is cancelled, not left open', async () => {
+  const stack = readStack();
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const history = jest.spyOn(connection.workflowService, 'getWorkflowExecutionHistory');
+  const client = new Client({ connection });
+  const taskQueue = `nobody-polls-${Date.now()}`; // no worker: the workflow never runs
+  const app = createApp({ pool: ctx.pool, temporal: { client, taskQueue, searchAttributes: true, syncTimeoutMs: 1_000 } });
+  const env = await newEnvironment(ctx.pool, 'nobody works');
+  const walletId = (await request(app).post('/wallet/').set('X-Wallet-Signature', env.secret).send(seedBody({ env_id: env.envId, user_id: 'u' }))).body.id;
+
+  const topup = await request(app)
+    .post('/wallet/topup/')
+    .set('X-Wallet-Signature', env.secret)
+    .send(seedBody({ env_id: env.envId, user_id: 'u', wallet_id: walletId, amount: 5 }));
+  expect(topup.status).toBe(503);
+  expect(topup.body.error).toMatchObject({ code: 'unavailable', details: { workflow_id: expect.any(String) } });
+  // The result's long poll (the server holds it for up to 20 s) was opened, and every such
+  // call has ended within moments of the answer: cancelled, not waiting on.
+  expect(history).toHaveBeenCalled();
+  const polls = history.mock.results.map((r) => r.value as Promise<unknown>);
+  const settled = await Promise.race([
+    Promise.allSettled(polls),
+    new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 3_000)),
+  ]);
+  expect(settled).not.toBe('still open');
+  expect((settled as PromiseSettledResult<unknown>[]).map((s) => s.status)).toContain('rejected');
+  const { rows } = await ctx.pool.query('select balance::text from wallets where id = $1', [walletId]);
+  expect(rows[0].balance).toBe('0');
+  await client.workflow.getHandle(topup.body.error.details.workflow_id).terminate('test: nobody polls this queue');
+  history.mockRestore();
+  await connection.close();
+}, 30_000);
+
 test('Postgres unreachable: readyz 503 and reads answer 503, not 500', async () => {
   const deadPort = await freePort();
   const pool = createPool(`postgres://postgres@127.0.0.1:${deadPort}/nothing`, 2);
