@@ -14,11 +14,12 @@ import { createPool } from '../src/db/pool';
 import { createEnvironment } from '../src/db/queries/environments';
 import { createWallet } from '../src/db/queries/wallets';
 import { ROOT, ensureTools } from './stack';
+import { temporalConnectionOptions } from '../src/temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/paynocchio', ...process.env });
   const pool = createPool(config.DATABASE_URL, 2);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const { id: envId } = await createEnvironment(pool, 'history recording');
   const { wallet } = await createWallet(pool, envId, 'history-user', 'USD');

@@ -23,6 +23,16 @@ const schema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('paynocchio'),
   TEMPORAL_UI_URL: z.string().url().default('http://localhost:8233'),
+  /** TLS to Temporal (a cluster behind TLS, Temporal Cloud). Implied by TEMPORAL_API_KEY or a client certificate. */
+  TEMPORAL_TLS: bool.default(false),
+  /** mTLS: PEM files of this client's certificate and key (both or neither). */
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  /** PEM file of the server's root CA when the operating system does not trust it. */
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** Temporal Cloud API key (sent as a bearer token; implies TLS). */
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
   /** Set typed search attributes on workflows; the cluster must have them registered (README). */
   TEMPORAL_SEARCH_ATTRIBUTES: bool.default(true),
   /** How long a synchronous money movement may take before the API answers 503 (retry with the same Idempotency-Key). */
@@ -95,6 +105,10 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof z.infer<typeof sc
 
 const checked = schema
   .superRefine((c, ctx) => {
+    if (Boolean(c.TEMPORAL_TLS_CERT_PATH) !== Boolean(c.TEMPORAL_TLS_KEY_PATH)) {
+      const missing = c.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
+      ctx.addIssue({ code: 'custom', path: [missing], message: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH' });
+    }
     if (c.NODE_ENV === 'production' && c.STRIPE_SECRET_KEY && !c.STRIPE_WEBHOOK_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required in production when STRIPE_SECRET_KEY is set' });
     }

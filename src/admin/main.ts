@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
 import { createPool, type Pool } from '../db/pool';
 import { runAdmin } from './commands';
+import { temporalConnectionOptions } from '../temporal-connection';
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -12,7 +13,7 @@ async function main(): Promise<number> {
     return await runAdmin(process.argv.slice(2), {
       pool: () => (pool ??= createPool(config.DATABASE_URL, 2)),
       temporal: async () => {
-        connection ??= await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+        connection ??= await Connection.connect(temporalConnectionOptions(config));
         return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
       },
       out: (line) => process.stdout.write(line + '\n'),

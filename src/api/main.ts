@@ -14,6 +14,7 @@ import { setupTracing } from '../observability/tracing';
 import { createApp } from './app';
 import { appDepsFromConfig } from './deps-from-config';
 import { trackConnections } from './shutdown';
+import { temporalConnectionOptions } from '../temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,10 +25,11 @@ async function main(): Promise<void> {
   // grpc: Connection.lazy, so the API starts (and /readyz reports) even while Temporal is
   // down. native: the Rust core's connection (a benchmark lever); it must reach Temporal
   // at start. Eager start is never asked for here: no worker shares this connection.
+  const temporalOptions = temporalConnectionOptions(config);
   const connection =
     config.TEMPORAL_CLIENT_CONNECTION === 'native'
-      ? await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS })
-      : Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+      ? await NativeConnection.connect(temporalOptions)
+      : Connection.lazy(temporalOptions);
   const client = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -13,6 +13,7 @@ import { setupTracing } from '../observability/tracing';
 import { startWorkerServices } from './services';
 import { installRuntime } from './telemetry';
 import { createWorker, workerDepsFromConfig } from './worker';
+import { temporalConnectionOptions } from '../temporal-connection';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'paynocchio-worker' });
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   await migrate(pool);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const worker = await createWorker(workerDepsFromConfig(config, { connection, pool, logger, tracing }));
   const services = await startWorkerServices({
     config,

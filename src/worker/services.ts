@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger';
 import { startHousekeeping } from './housekeeping';
 import { startMetricsServer } from './metrics-server';
 import { startWebhookDispatcher } from './webhook-dispatcher';
+import { temporalConnectionOptions } from '../temporal-connection';
 
 export interface WorkerServices {
   /** The /metrics URL, or null when it is off or its port was busy. */
@@ -28,7 +29,7 @@ export async function startWorkerServices(opts: {
 }): Promise<WorkerServices> {
   const { config, pool, logger } = opts;
   // The dispatcher starts delivery workflows through its own client connection.
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect(temporalConnectionOptions(config));
   const dispatcher = startWebhookDispatcher({
     pool,
     client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
