@@ -42,6 +42,8 @@ export interface AppDeps {
   ops?: {
     logger?: Logger;
     operatorToken?: string;
+    /** METRICS_TOKEN: GET /metrics then needs it as a bearer token. */
+    metricsToken?: string;
     temporalUiUrl?: string;
     namespace?: string;
     /** True after SIGTERM: /readyz answers 503 (src/api/main.ts). */
@@ -95,7 +97,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Operational routers are entered only for their own paths, so a wallet request does
   // not walk their layers (measured on the read path: BENCHMARKS.md).
   app.use(forPaths(['/healthz', '/readyz'], healthRoutes(deps.pool, deps.temporal.client, deps.ops?.isShuttingDown)));
-  app.use(forPaths(['/metrics'], metricsRoutes()));
+  app.use(forPaths(['/metrics'], metricsRoutes(deps.ops?.metricsToken)));
   app.use(forPaths(['/docs', '/openapi.json'], docsRoutes()));
   app.use(forPaths(['/console'], consoleRoutes({ pool: deps.pool, operatorToken: deps.ops?.operatorToken, ...ops })));
   // Before jsonBody: the webhook's signature covers the raw bytes.

@@ -34,6 +34,7 @@ export function appDepsFromConfig(
     ops: {
       logger: runtime.logger,
       operatorToken: config.OPERATOR_TOKEN,
+      metricsToken: config.METRICS_TOKEN,
       temporalUiUrl: config.TEMPORAL_UI_URL,
       namespace: config.TEMPORAL_NAMESPACE,
       isShuttingDown: runtime.isShuttingDown,

@@ -7,7 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { Router, type Request, type RequestHandler } from 'express';
+import { DomainError } from '../domain/errors';
 import { httpRequestDuration, registry } from '../observability/metrics';
+import { metricsAuthorizer } from '../observability/metrics-auth';
 import { workflowUrl, type Logger } from '../observability/logger';
 import { requestContext, type RequestContext } from '../observability/request-context';
 import { registerRoute } from './openapi';
@@ -15,7 +17,8 @@ import { registerRoute } from './openapi';
 registerRoute({
   method: 'get', path: '/metrics', tags: ['operations'], auth: 'none',
   summary: 'Prometheus metrics (requests by route and status, workflows, ledger postings, Stripe calls, webhooks, process)',
-  responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } },
+  description: 'Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required.',
+  responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' }, 401: { description: 'METRICS_TOKEN is set and the bearer token is missing or wrong' } },
 });
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -98,9 +101,15 @@ export const enterRequestContext: RequestHandler = (_req, res, next) => {
   requestContext.run(ctx, next);
 };
 
-export function metricsRoutes(): Router {
+export function metricsRoutes(token?: string): Router {
   const router = Router();
-  router.get('/metrics', async (_req, res, next) => {
+  const allowed = metricsAuthorizer(token);
+  router.get('/metrics', async (req, res, next) => {
+    if (!allowed(req.get('Authorization'))) {
+      res.setHeader('WWW-Authenticate', 'Bearer');
+      next(new DomainError('unauthorized', 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>'));
+      return;
+    }
     try {
       res.type(registry.contentType).send(await registry.metrics());
     } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { registry } from '../observability/metrics';
+import { metricsAuthorizer } from '../observability/metrics-auth';
 
 async function runtimeMetrics(address: string | null): Promise<string> {
   if (!address) return '';
@@ -16,9 +17,22 @@ async function runtimeMetrics(address: string | null): Promise<string> {
   }
 }
 
-export function startMetricsServer(opts: { host: string; port: number; runtimeAddress: string | null; isHealthy: () => boolean }): Promise<Server> {
+export function startMetricsServer(opts: {
+  host: string;
+  port: number;
+  runtimeAddress: string | null;
+  isHealthy: () => boolean;
+  /** METRICS_TOKEN: /metrics then needs it as a bearer token (/healthz stays open for health checks). */
+  token?: string;
+}): Promise<Server> {
+  const allowed = metricsAuthorizer(opts.token);
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
+      if (!allowed(req.headers.authorization)) {
+        res.writeHead(401, { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' });
+        res.end(JSON.stringify({ error: { code: 'unauthorized', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>', details: {} } }));
+        return;
+      }
       Promise.all([registry.metrics(), runtimeMetrics(opts.runtimeAddress)])
         .then(([own, sdk]) => {
           res.writeHead(200, { 'Content-Type': registry.contentType });

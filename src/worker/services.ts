@@ -49,6 +49,7 @@ export async function startWorkerServices(opts: {
         port: config.WORKER_METRICS_PORT,
         runtimeAddress: opts.runtimeMetrics,
         isHealthy: opts.isHealthy,
+        token: config.METRICS_TOKEN,
       }).catch((err: Error) => {
         logger.error({ err: err.message, port: config.WORKER_METRICS_PORT }, 'worker /metrics could not listen; running without it');
         return null;

@@ -3,6 +3,7 @@
  * real stack. A second worker runs in this process on its own task queue so the test
  * can read the activity's log lines.
  */
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import pino from 'pino';
@@ -10,6 +11,7 @@ import request from 'supertest';
 import { createApp } from '../../src/api/app';
 import { createWallet } from '../../src/db/queries/wallets';
 import { REDACT_PATHS } from '../../src/observability/logger';
+import { startMetricsServer } from '../../src/worker/metrics-server';
 import { createWorker } from '../../src/worker/worker';
 import { expectLedgerExact, newEnvironment, startTestContext, type TestContext } from '../helpers/stack';
 
@@ -131,4 +133,36 @@ test("worker /metrics: this process's counters and the Temporal runtime's own me
   expect(text).toMatch(/^temporal_\w+/m);
   const health = await fetch(ctx.stack.workerMetricsUrl.replace('/metrics', '/healthz'));
   expect(health.status).toBe(200);
+});
+
+test('METRICS_TOKEN guards /metrics on the API and the worker; health stays open', async () => {
+  const token = 'metrics-token-0123456789';
+  const app = createApp({
+    pool: ctx.pool,
+    temporal: { client: ctx.client, taskQueue: TASK_QUEUE, searchAttributes: true, syncTimeoutMs: 30_000 },
+    ops: { logger: capture(apiLines), metricsToken: token },
+  });
+  const none = await request(app).get('/metrics');
+  expect(none.status).toBe(401);
+  expect(none.body.error.code).toBe('unauthorized');
+  expect(none.headers['www-authenticate']).toBe('Bearer');
+  expect((await request(app).get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789')).status).toBe(401);
+  const ok = await request(app).get('/metrics').set('Authorization', `Bearer ${token}`);
+  expect(ok.status).toBe(200);
+  expect(ok.text).toContain('paynocchio_http_request_duration_seconds');
+  expect((await request(app).get('/healthz')).status).toBe(200);
+  // The token never reaches a log line.
+  expect(JSON.stringify(apiLines)).not.toContain(token);
+
+  const server = await startMetricsServer({ host: '127.0.0.1', port: 0, runtimeAddress: null, isHealthy: () => true, token });
+  try {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const scraped = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('paynocchio_');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  } finally {
+    server.close();
+  }
 });
