@@ -56,12 +56,12 @@ async function main(): Promise<void> {
         taskQueue: 'paynocchio-bench',
         workDir: dataDir,
         log,
-        startTemporalWithoutWal: async () => {
+        startOtherTemporal: async (variant) => {
           const other = await startTemporal({
             temporal: tools.temporal,
             port: await freePort(),
-            dbFile: join(dataDir, 'temporal-no-wal.sqlite'),
-            sqliteWal: false,
+            // No file: the dev server keeps SQLite in memory.
+            ...(variant === 'no-wal' ? { dbFile: join(dataDir, 'temporal-no-wal.sqlite'), sqliteWal: false } : {}),
             quiet: true,
           });
           return { address: other.address, stop: () => stopChild(other.child) };

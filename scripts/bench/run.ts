@@ -24,8 +24,11 @@ export interface BenchStack {
   taskQueue: string;
   /** Scratch folder for wallet lists. */
   workDir: string;
-  /** Starts a second Temporal dev server whose SQLite file is NOT in WAL mode (the WAL lever). */
-  startTemporalWithoutWal?: () => Promise<{ address: string; stop: () => Promise<void> }>;
+  /**
+   * Starts a second Temporal dev server for a persistence lever: `no-wal` (its SQLite file
+   * in the rollback journal) or `in-memory` (no file at all: what persistence costs).
+   */
+  startOtherTemporal?: (variant: 'no-wal' | 'in-memory') => Promise<{ address: string; stop: () => Promise<void> }>;
   log?: (line: string) => void;
 }
 
@@ -201,15 +204,31 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     const combined = { ...baseEnv, DATABASE_POOL_MAX: '20' };
     await lever('combined', 'one process (API + worker, shared NativeConnection), eager start off', 'combined', { ...combined, TEMPORAL_EAGER_START: 'false' });
     await lever('combined-eager', 'one process, eager workflow start on', 'combined', { ...combined, TEMPORAL_EAGER_START: 'true' }, true);
-    if (stack.startTemporalWithoutWal) {
-      const other = await stack.startTemporalWithoutWal();
+    if (stack.startOtherTemporal) {
+      const noWal = await stack.startOtherTemporal('no-wal');
       try {
         await lever('no-wal', 'two processes, Temporal SQLite rollback journal (no WAL, synchronous=full)', 'two-process', {
           ...baseEnv,
-          TEMPORAL_ADDRESS: other.address,
+          TEMPORAL_ADDRESS: noWal.address,
         });
       } finally {
-        await other.stop();
+        await noWal.stop();
+      }
+      // Not a setting to ship (a restart loses every workflow): it shows how much of the
+      // workflow path's cost is the dev server writing its SQLite file.
+      const memory = await stack.startOtherTemporal('in-memory');
+      try {
+        await lever('in-memory', 'two processes, Temporal SQLite in memory (no persistence: a measurement only)', 'two-process', {
+          ...baseEnv,
+          TEMPORAL_ADDRESS: memory.address,
+        });
+        await lever('in-memory-combined-eager', 'one process, eager start, Temporal SQLite in memory (a measurement only)', 'combined', {
+          ...combined,
+          TEMPORAL_EAGER_START: 'true',
+          TEMPORAL_ADDRESS: memory.address,
+        }, true);
+      } finally {
+        await memory.stop();
       }
     }
   }
