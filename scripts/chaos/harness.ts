@@ -28,6 +28,8 @@ export interface ChaosOptions {
   maxRequests: number;
   concurrency: number;
   killEveryMs: number;
+  /** How long a (re)started worker polls before it may be killed again (default 500 ms). */
+  minWorkerUpMs?: number;
   restartTemporal: boolean;
   restartPostgres: boolean;
   verbose: boolean;
@@ -113,13 +115,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     };
     const spawnWorker = () => {
       let ready = false;
+      let readyAt = 0;
       const child = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), processEnv, !opts.verbose, (line) => {
-        if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) ready = true;
+        if (!ready && (line.startsWith('worker ready') || line.includes('"msg":"worker ready"'))) {
+          ready = true;
+          readyAt = Date.now();
+        }
       });
       child.on('exit', () => {
         if (!stopping && children.worker === child) setTimeout(() => !stopping && (children.worker = spawnWorker()), 300);
       });
-      (child as ChildProcess & { ready: () => boolean }).ready = () => ready;
+      (child as ChildProcess & { ready: () => boolean; upFor: () => number }).ready = () => ready;
+      (child as ChildProcess & { upFor: () => number }).upFor = () => (ready ? Date.now() - readyAt : 0);
       return child;
     };
     children.worker = spawnWorker();
@@ -184,14 +191,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // Faults, on their own timers while the load runs (timed from the load's start).
     const loadStarted = Date.now();
     const faults = (async () => {
+      // SIGKILL the worker every killEveryMs, but only one that has been polling for at
+      // least minWorkerUpMs: a worker killed while still starting makes no progress at
+      // all on a loaded machine (every request would time out), which tests nothing.
+      let lastKill = Date.now();
       const killTimer = setInterval(() => {
-        const w = children.worker;
-        if (w && w.exitCode === null && w.signalCode === null) {
-          w.kill('SIGKILL');
-          report.kills += 1;
-          log(`worker killed (${report.kills})`);
-        }
-      }, opts.killEveryMs);
+        const w = children.worker as (ChildProcess & { upFor?: () => number }) | undefined;
+        if (!w || w.exitCode !== null || w.signalCode !== null) return;
+        if (Date.now() - lastKill < opts.killEveryMs || (w.upFor?.() ?? 0) < (opts.minWorkerUpMs ?? 500)) return;
+        w.kill('SIGKILL');
+        lastKill = Date.now();
+        report.kills += 1;
+        log(`worker killed (${report.kills})`);
+      }, 100);
       try {
         if (opts.restartTemporal) {
           await sleep(opts.durationMs * 0.35);

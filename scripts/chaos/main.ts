@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     durationMs: seconds * 1000,
     maxRequests: quick ? 400 : 100_000,
     concurrency: quick ? 8 : 16,
-    killEveryMs: quick ? 6_000 : 3_000,
+    killEveryMs: quick ? 6_000 : 2_500,
     restartTemporal: !quick,
     restartPostgres: !quick,
     verbose: !values.quiet,
