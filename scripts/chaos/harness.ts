@@ -55,7 +55,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const tools = ensureTools();
   const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const cluster = await startOwnCluster(pgPort);
-  const children: { worker?: ChildProcess; api?: ChildProcess; temporal?: ChildProcess | null; stripe?: ChildProcess } = {};
+  const children: { worker?: ChildProcess & { ready: () => boolean; upFor: () => number }; api?: ChildProcess; temporal?: ChildProcess | null; stripe?: ChildProcess } = {};
   const dir = mkdtempSync(join(tmpdir(), 'paynocchio-chaos-'));
   const report: ChaosReport = { requests: 0, answered2xx: 0, refused4xx: 0, unresolved: 0, kills: 0, restarts: { temporal: 0, postgres: 0 }, violations: [], seconds: 0 };
   let stopping = false;
@@ -114,25 +114,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       WITHDRAW_ONBOARDING_TIMEOUT_MS: '4000',
     };
     const spawnWorker = () => {
-      let ready = false;
-      let readyAt = 0;
+      let readyAt = 0; // when it logged "worker ready"; 0 while it starts
       const child = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), processEnv, !opts.verbose, (line) => {
-        if (!ready && (line.startsWith('worker ready') || line.includes('"msg":"worker ready"'))) {
-          ready = true;
-          readyAt = Date.now();
-        }
+        if (!readyAt && (line.startsWith('worker ready') || line.includes('"msg":"worker ready"'))) readyAt = Date.now();
       });
       child.on('exit', () => {
         if (!stopping && children.worker === child) setTimeout(() => !stopping && (children.worker = spawnWorker()), 300);
       });
-      (child as ChildProcess & { ready: () => boolean; upFor: () => number }).ready = () => ready;
-      (child as ChildProcess & { upFor: () => number }).upFor = () => (ready ? Date.now() - readyAt : 0);
-      return child;
+      return Object.assign(child, { ready: () => readyAt > 0, upFor: () => (readyAt ? Date.now() - readyAt : 0) });
     };
     children.worker = spawnWorker();
     children.api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), processEnv, !opts.verbose);
     await waitFor('api', () => portOpen(apiPort), 60_000, children.api);
-    await waitFor('worker', async () => (children.worker as ChildProcess & { ready: () => boolean }).ready(), 60_000);
+    await waitFor('worker', async () => children.worker!.ready(), 60_000);
     log(`stack up: postgres :${pgPort}, temporal :${temporalPort}, api :${apiPort}`);
 
     const pick = <T>(list: T[], n: (k: number) => number) => list[n(list.length)]!;
@@ -196,9 +190,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // all on a loaded machine (every request would time out), which tests nothing.
       let lastKill = Date.now();
       const killTimer = setInterval(() => {
-        const w = children.worker as (ChildProcess & { upFor?: () => number }) | undefined;
+        const w = children.worker;
         if (!w || w.exitCode !== null || w.signalCode !== null) return;
-        if (Date.now() - lastKill < opts.killEveryMs || (w.upFor?.() ?? 0) < (opts.minWorkerUpMs ?? 500)) return;
+        if (Date.now() - lastKill < opts.killEveryMs || w.upFor() < (opts.minWorkerUpMs ?? 500)) return;
         w.kill('SIGKILL');
         lastKill = Date.now();
         report.kills += 1;

@@ -4,12 +4,10 @@
  * cleaned by a redirect). Compared as SHA-256 digests in constant time. With no
  * OPERATOR_TOKEN configured the console does not exist (404).
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { bearerOf, tokenMatcher } from '../../bearer-token';
 
 export const COOKIE = 'paynocchio_operator';
-
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 function cookieValue(header: string | undefined, name: string): string | undefined {
   for (const part of header?.split(';') ?? []) {
@@ -25,16 +23,15 @@ const LOGIN = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 <button type="submit">Open</button></form></body></html>`;
 
 export function operatorAuth(token: string | undefined): RequestHandler {
-  const expected = token ? digest(token) : null;
+  const matches = token ? tokenMatcher(token) : null;
   return (req, res, next) => {
-    if (!expected) {
+    if (!matches) {
       res.status(404).type('text').send('the operator console is disabled: set OPERATOR_TOKEN');
       return;
     }
     const query = typeof req.query.token === 'string' ? req.query.token : undefined;
-    const bearer = /^Bearer (.+)$/.exec(req.get('Authorization') ?? '')?.[1];
-    const given = query ?? bearer ?? cookieValue(req.get('Cookie'), COOKIE);
-    if (!given || !timingSafeEqual(digest(given), expected)) {
+    const given = query ?? bearerOf(req.get('Authorization')) ?? cookieValue(req.get('Cookie'), COOKIE);
+    if (!given || !matches(given)) {
       res.status(401).type('html').send(LOGIN);
       return;
     }
