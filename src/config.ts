@@ -105,7 +105,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Bearer token for the read-only operator console at /console; unset = console disabled. */
   OPERATOR_TOKEN: z.string().min(16, 'OPERATOR_TOKEN must be at least 16 characters').optional(),
-  /** When set, GET /metrics (API and worker) needs `Authorization: Bearer <token>`; unset, it is open (keep the port private). */
+  /**
+   * When set, GET /metrics (API and worker) needs `Authorization: Bearer <token>`; unset, it is
+   * open, which is allowed only while HOST (and WORKER_METRICS_HOST) are loopback (issue 10).
+   */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** The worker's /metrics and /healthz (the API serves /metrics on PORT). 0 = off. */
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
