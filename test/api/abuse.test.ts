@@ -14,7 +14,7 @@ import { createApp } from '../../src/api/app';
 import { signRequest, signedPayload } from '../../src/api/auth';
 import { DEV_SECRETS_PEPPER } from '../../src/config';
 import type { Pool } from '../../src/db/pool';
-import { createEnvironment, hashSecret } from '../../src/db/queries/environments';
+import { createEnvironment, hashSecret, purgeSeenSignatures } from '../../src/db/queries/environments';
 import { signingKeyCipher, signingKeyOf } from '../../src/signing-keys';
 import { newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 
@@ -125,6 +125,18 @@ describe('signed mode', () => {
       expect(res.body.error.code).toBe('unauthorized');
     }
     expect(await balance()).toBe(before);
+  });
+
+  test("housekeeping forgets seen signatures once past the window, and only those", async () => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    expect((await signed(topupBody(), { timestamp, key: 'kept-for-a-while' })).status).toBe(200);
+    const live = (await ctx.pool.query('select count(*)::int as n from seen_signatures where env_id = $1', [env.envId])).rows[0].n as number;
+    expect(live).toBeGreaterThan(0);
+    await ctx.pool.query(`insert into seen_signatures (env_id, signature, expires_at) values ($1, '\\x00', now() - interval '1 second')`, [env.envId]);
+    expect(await purgeSeenSignatures(ctx.pool)).toBeGreaterThanOrEqual(1);
+    expect((await ctx.pool.query('select count(*)::int as n from seen_signatures where env_id = $1', [env.envId])).rows[0].n).toBe(live);
+    const expires = (await ctx.pool.query('select min(expires_at) as at from seen_signatures where env_id = $1', [env.envId])).rows[0].at as Date;
+    expect(expires.getTime() / 1000).toBeGreaterThanOrEqual(timestamp - 1 + 300);
   });
 
   test('a signed POST without Idempotency-Key is refused with 401 naming the header', async () => {
