@@ -2,6 +2,7 @@
  * Configuration, read once from the environment and checked with zod. A missing or
  * malformed variable stops the process at start with a message naming it.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -16,6 +17,13 @@ export const DEV_SECRETS_PEPPER = 'paynocchio_dev_only_secrets_pepper_00000000';
 export function isLoopbackHost(host: string): boolean {
   const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function isProxyAddress(p: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(p)) return true;
+  const [ip, bits, ...rest] = p.split('/');
+  if (rest.length || !ip || !isIP(ip)) return false;
+  return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (isIP(ip) === 4 ? 32 : 128));
 }
 
 const duration = (defaultMs: number) => z.coerce.number().int().min(1).max(365 * 24 * 3600_000).default(defaultMs);
@@ -60,6 +68,17 @@ const schema = z.object({
   /** Failed authentications allowed per client address per window before 429 (no database query). 0 disables. */
   AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(20),
   AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /**
+   * Behind a reverse proxy: which hops to trust for the client address (X-Forwarded-For),
+   * as Express's `trust proxy`: a hop count, or comma-separated proxy addresses / CIDRs /
+   * `loopback`, `linklocal`, `uniquelocal`. Unset: the connection's address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => /^[0-9]{1,2}$/.test(v) || v.split(',').every((p) => isProxyAddress(p.trim())), {
+      message: 'TRUST_PROXY must be a hop count or comma-separated addresses/CIDRs (or loopback, linklocal, uniquelocal)',
+    })
+    .optional(),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */

@@ -41,6 +41,8 @@ export interface AppDeps {
    * of failed authentications (absent = none: tests that do not test it).
    */
   auth?: AuthOptions;
+  /** TRUST_PROXY: Express's `trust proxy` (the client address of the auth throttle); absent = the connection's address. */
+  trustProxy?: string;
   /** Per-environment limits; absent = no limit (tests that do not test limits). */
   rateLimit?: RateLimitOptions;
   /** Logging, console and Web UI links; every field has a default so tests can omit it. */
@@ -91,6 +93,10 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.trustProxy) {
+    const t = deps.trustProxy;
+    app.set('trust proxy', /^[0-9]+$/.test(t) ? Number(t) : t.split(',').map((p) => p.trim()));
+  }
   const ops = {
     logger: deps.ops?.logger ?? createLogger({ name: 'api' }),
     temporalUiUrl: deps.ops?.temporalUiUrl ?? 'http://localhost:8233',

@@ -343,4 +343,26 @@ describe('throttle of failed authentication per client address', () => {
       server.close();
     }
   });
+
+  test('X-Forwarded-For is ignored unless TRUST_PROXY names the proxy: a client cannot pick a fresh address', async () => {
+    const env = await newEnvironment(ctx.pool, 'forwarded');
+    const make = (trustProxy?: string) =>
+      createApp({
+        pool: ctx.pool,
+        temporal: { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: 30_000 },
+        auth: { secretsPepper: DEV_SECRETS_PEPPER, failureThrottle: { failures: 3, windowSeconds: 60 } },
+        ...(trustProxy ? { trustProxy } : {}),
+      });
+    const attempt = (app: ReturnType<typeof createApp>, forwardedFor: string, secret: string) =>
+      request(app).get('/wallet/').set('X-Forwarded-For', forwardedFor).set('X-Wallet-Signature', secret).query({ env_id: env.envId, user_id: 't' });
+
+    const direct = make();
+    for (let i = 0; i < 3; i++) expect((await attempt(direct, `198.51.100.${i}`, 'secret_wrong')).status).toBe(401);
+    expect((await attempt(direct, '198.51.100.99', env.secret)).status).toBe(429);
+
+    const proxied = make('loopback');
+    for (let i = 0; i < 3; i++) expect((await attempt(proxied, '198.51.100.1', 'secret_wrong')).status).toBe(401);
+    expect((await attempt(proxied, '198.51.100.1', env.secret)).status).toBe(429);
+    expect((await attempt(proxied, '198.51.100.2', env.secret)).status).toBe(200);
+  });
 });

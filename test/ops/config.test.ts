@@ -76,4 +76,7 @@ test('the failed-authentication throttle is configurable and on by default', () 
   expect(loadConfig(db)).toMatchObject({ AUTH_FAILURES_PER_ADDRESS: 20, AUTH_FAILURE_WINDOW_SECONDS: 60 });
   expect(loadConfig({ ...db, AUTH_FAILURES_PER_ADDRESS: '0' }).AUTH_FAILURES_PER_ADDRESS).toBe(0);
   expect(() => loadConfig({ ...db, AUTH_FAILURE_WINDOW_SECONDS: '0' })).toThrow(/AUTH_FAILURE_WINDOW_SECONDS/);
+  for (const ok of ['1', 'loopback', '10.0.0.0/8, 192.168.1.7', 'fd00::/8,uniquelocal']) expect(loadConfig({ ...db, TRUST_PROXY: ok }).TRUST_PROXY).toBe(ok);
+  // `true` would trust any X-Forwarded-For: a client could pick its own address.
+  for (const bad of ['true', '10.0.0.0/33', 'proxy.internal']) expect(() => loadConfig({ ...db, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
 });
