@@ -57,7 +57,7 @@ const schema = z.object({
   /** Per-environment rate limit: sustained requests per second, and extra burst over 10 s. 0 disables. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(200),
   RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(400),
-  // Authentication (README: Signed requests, Rate limits). One block: issue 10, sections 4 and 6.
+  // Authentication (README: Signed requests, Failed authentication). One block: issue 10, sections 4 and 6.
   /**
    * Server-side key (32+ characters) that seals the signed-mode signing keys stored in
    * environment_secrets. Required with NODE_ENV=production or a live Stripe key; a fixed

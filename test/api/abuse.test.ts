@@ -158,6 +158,17 @@ describe('signed mode', () => {
     expect(BigInt(await balance())).toBe(before + 100n);
   });
 
+  test('a retry signed anew with the same Idempotency-Key is answered from the first result (the documented retry)', async () => {
+    const before = BigInt(await balance());
+    const now = Math.floor(Date.now() / 1000);
+    const first = await signed(topupBody(), { timestamp: now - 1, key: 'retry-me' });
+    const retry = await signed(topupBody(), { timestamp: now, key: 'retry-me' });
+    expect([first.status, retry.status]).toEqual([200, 200]);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.body).toEqual(first.body);
+    expect(BigInt(await balance())).toBe(before + 100n);
+  });
+
   test('the captured signature with another Idempotency-Key, or none, is refused: the money moves once', async () => {
     const before = BigInt(await balance());
     const timestamp = Math.floor(Date.now() / 1000);
