@@ -8,6 +8,8 @@
 import { postTransaction } from '../src/db/ledger';
 import { withTransaction, type Pool } from '../src/db/pool';
 import { ensureEnvironment } from '../src/db/queries/environments';
+import { DEV_SECRETS_PEPPER } from '../src/config';
+import { signingKeyCipher } from '../src/signing-keys';
 
 export const DEV_ENV_ID = '123';
 export const DEV_ENV_SECRET = 'secret_t1CdN9S8yicG5eWLUOfhcWaOscVnFXns';
@@ -15,8 +17,9 @@ export const DEV_WALLET_ID = '123';
 export const DEV_USER_ID = '123';
 const OPENING_BALANCE = 100_000n; // 1000.00 USD
 
-export async function seedDevData(pool: Pool): Promise<void> {
-  await ensureEnvironment(pool, DEV_ENV_ID, 'dev (seed docs)', DEV_ENV_SECRET);
+/** `secretsPepper`: the SECRETS_PEPPER the API will run with (its signing key is sealed under it). */
+export async function seedDevData(pool: Pool, secretsPepper: string = DEV_SECRETS_PEPPER): Promise<void> {
+  await ensureEnvironment(pool, DEV_ENV_ID, 'dev (seed docs)', DEV_ENV_SECRET, signingKeyCipher(secretsPepper));
   await withTransaction(pool, async (client) => {
     const created = await client.query(
       `insert into wallets (id, env_id, user_id, currency) values ($1, $2, $3, 'USD') on conflict do nothing returning id`,

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   console.log(`[dev] postgres: ${db.source} (${db.url.replace(/:[^:@/]*@/, ':***@')})`);
   const pool = createPool(db.url, 2);
   await migrate(pool);
-  await seedDevData(pool);
+  await seedDevData(pool, process.env.SECRETS_PEPPER || undefined);
   await pool.end();
 
   let temporalAddress = process.env.TEMPORAL_ADDRESS ?? '';

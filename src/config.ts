@@ -2,12 +2,29 @@
  * Configuration, read once from the environment and checked with zod. A missing or
  * malformed variable stops the process at start with a message naming it.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** The webhook signing secret dev and tests use with stripe-mock (never accepted in production). */
 export const DEV_STRIPE_WEBHOOK_SECRET = 'whsec_paynocchio_dev_only_0000000000000000';
+
+/** The key that seals signing keys in dev and tests (never accepted in production or with a live Stripe key). */
+export const DEV_SECRETS_PEPPER = 'paynocchio_dev_only_secrets_pepper_00000000';
+
+/** True when a listen address is reachable from this host only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function isProxyAddress(p: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(p)) return true;
+  const [ip, bits, ...rest] = p.split('/');
+  if (rest.length || !ip || !isIP(ip)) return false;
+  return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (isIP(ip) === 4 ? 32 : 128));
+}
 
 const duration = (defaultMs: number) => z.coerce.number().int().min(1).max(365 * 24 * 3600_000).default(defaultMs);
 
@@ -40,6 +57,28 @@ const schema = z.object({
   /** Per-environment rate limit: sustained requests per second, and extra burst over 10 s. 0 disables. */
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(200),
   RATE_LIMIT_BURST: z.coerce.number().int().min(0).default(400),
+  // Authentication (README: Signed requests, Failed authentication). One block: issue 10, sections 4 and 6.
+  /**
+   * Server-side key (32+ characters) that seals the signed-mode signing keys stored in
+   * environment_secrets. Required with NODE_ENV=production or a live Stripe key; a fixed
+   * dev value otherwise. Changing it voids stored signing keys until each secret is
+   * presented again in bearer mode (or rotated).
+   */
+  SECRETS_PEPPER: z.string().min(32, 'SECRETS_PEPPER must be at least 32 characters').optional(),
+  /** Failed authentications allowed per client address per window before 429 (no database query). 0 disables. */
+  AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(0).default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  /**
+   * Behind a reverse proxy: which hops to trust for the client address (X-Forwarded-For),
+   * as Express's `trust proxy`: a hop count, or comma-separated proxy addresses / CIDRs /
+   * `loopback`, `linklocal`, `uniquelocal`. Unset: the connection's address.
+   */
+  TRUST_PROXY: z
+    .string()
+    .refine((v) => /^[0-9]{1,2}$/.test(v) || v.split(',').every((p) => isProxyAddress(p.trim())), {
+      message: 'TRUST_PROXY must be a hop count or comma-separated addresses/CIDRs (or loopback, linklocal, uniquelocal)',
+    })
+    .optional(),
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   /** stripe-mock's address when STRIPE_SECRET_KEY is unset, e.g. http://127.0.0.1:12111 */
@@ -85,7 +124,10 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Bearer token for the read-only operator console at /console; unset = console disabled. */
   OPERATOR_TOKEN: z.string().min(16, 'OPERATOR_TOKEN must be at least 16 characters').optional(),
-  /** When set, GET /metrics (API and worker) needs `Authorization: Bearer <token>`; unset, it is open (keep the port private). */
+  /**
+   * When set, GET /metrics (API and worker) needs `Authorization: Bearer <token>`; unset, it is
+   * open, which is allowed only while HOST (and WORKER_METRICS_HOST) are loopback (issue 10).
+   */
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   /** The worker's /metrics and /healthz (the API serves /metrics on PORT). 0 = off. */
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
@@ -111,8 +153,28 @@ const checked = schema
       const missing = c.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
       ctx.addIssue({ code: 'custom', path: [missing], message: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH' });
     }
-    if (c.NODE_ENV === 'production' && c.STRIPE_SECRET_KEY && !c.STRIPE_WEBHOOK_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'is required in production when STRIPE_SECRET_KEY is set' });
+    // Issue 10, section 6: defaults that fail open. A real Stripe key means real events:
+    // never verify them with the built-in dev secret, whatever NODE_ENV says.
+    if (c.STRIPE_SECRET_KEY && !c.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STRIPE_WEBHOOK_SECRET'],
+        message: 'is required when STRIPE_SECRET_KEY is set (whatever NODE_ENV says): the dev webhook secret is public',
+      });
+    }
+    if (!c.SECRETS_PEPPER && (c.NODE_ENV === 'production' || c.STRIPE_SECRET_KEY?.startsWith('sk_live_'))) {
+      ctx.addIssue({ code: 'custom', path: ['SECRETS_PEPPER'], message: 'is required in production and with a live STRIPE_SECRET_KEY' });
+    }
+    const exposed = [
+      !isLoopbackHost(c.HOST) && `HOST=${c.HOST}`,
+      c.WORKER_METRICS_PORT > 0 && !isLoopbackHost(c.WORKER_METRICS_HOST) && `WORKER_METRICS_HOST=${c.WORKER_METRICS_HOST}`,
+    ].filter(Boolean);
+    if (exposed.length && !c.METRICS_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_TOKEN'],
+        message: `is required when /metrics listens beyond loopback (${exposed.join(', ')})`,
+      });
     }
   })
   .transform((c) => ({
@@ -120,6 +182,7 @@ const checked = schema
     // The fixed dev secret lets tests sign events for stripe-mock; production never falls back to it.
     STRIPE_WEBHOOK_SECRET: c.STRIPE_WEBHOOK_SECRET || (c.NODE_ENV === 'production' ? undefined : DEV_STRIPE_WEBHOOK_SECRET),
     STRIPE_API_BASE: c.STRIPE_API_BASE ?? 'http://127.0.0.1:12111',
+    SECRETS_PEPPER: c.SECRETS_PEPPER ?? DEV_SECRETS_PEPPER,
   }));
 
 export type Config = z.infer<typeof checked>;

@@ -4,6 +4,7 @@
  * from a separate process, and collect numbers. No thresholds here: targets are
  * judged in report.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createPool, type Pool } from '../../src/db/pool';
 import type { DriverResult, ScenarioKind } from './driver';
@@ -93,6 +94,8 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: 'production',
+    // Production needs its own pepper (signed mode; the bench signs nothing): a throwaway one.
+    SECRETS_PEPPER: randomBytes(32).toString('hex'),
     DATABASE_URL: stack.databaseUrl,
     TEMPORAL_ADDRESS: stack.temporalAddress,
     TEMPORAL_TASK_QUEUE: stack.taskQueue,

@@ -17,12 +17,15 @@ import { walletById, walletPostings } from '../db/queries/admin';
 import { createEnvironment, listEnvironments, rotateEnvironmentSecret } from '../db/queries/environments';
 import { findLedgerViolations } from '../db/queries/invariants';
 import { historyToJson } from './history-json';
+import { signingKeyCipher } from '../signing-keys';
 
 export interface AdminDeps {
   pool: () => Pool;
   temporal: () => Promise<Client>;
   out: (line: string) => void;
   err: (line: string) => void;
+  /** SECRETS_PEPPER: new secrets get their signed-mode signing key sealed under it. */
+  secretsPepper?: string;
 }
 
 export const USAGE = `usage: npm run admin -- <command>
@@ -59,12 +62,13 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
   const [group, command, ...rest] = argv;
   try {
     const { positional, named } = flags(rest);
+    const cipher = deps.secretsPepper ? signingKeyCipher(deps.secretsPepper) : undefined;
     switch (`${group ?? ''} ${command ?? ''}`) {
       case 'environments create': {
         const name = named.get('name');
         if (!name) throw new UsageError('--name is required');
         const id = named.has('id') ? digits(named.get('id'), '--id') : undefined;
-        const env = await createEnvironment(deps.pool(), name, id ? { id } : {});
+        const env = await createEnvironment(deps.pool(), name, { ...(id ? { id } : {}), cipher });
         deps.out(JSON.stringify({ id: env.id, name, secret: env.secret }));
         deps.err('store the secret now: only its digest is kept');
         return 0;
@@ -77,7 +81,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         const envId = digits(positional[0], 'env_id');
         const hours = Number(named.get('overlap-hours') ?? 24);
         if (!Number.isFinite(hours) || hours < 0) throw new UsageError('--overlap-hours must be a number >= 0');
-        const rotated = await withTransaction(deps.pool(), (c) => rotateEnvironmentSecret(c, envId, Math.round(hours * 3600)));
+        const rotated = await withTransaction(deps.pool(), (c) => rotateEnvironmentSecret(c, envId, Math.round(hours * 3600), cipher));
         if (!rotated) {
           deps.err(`environment ${envId} not found`);
           return 1;

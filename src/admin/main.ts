@@ -18,6 +18,7 @@ async function main(): Promise<number> {
       },
       out: (line) => process.stdout.write(line + '\n'),
       err: (line) => process.stderr.write(line + '\n'),
+      secretsPepper: config.SECRETS_PEPPER,
     });
   } finally {
     await (connection as Connection | null)?.close();

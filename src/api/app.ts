@@ -5,7 +5,7 @@
 import express, { type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool';
-import { authenticate } from './auth';
+import { authenticate, type AuthOptions } from './auth';
 import { consoleRoutes } from './console/routes';
 import { closeWhenShuttingDown, enterRequestContext, metricsRoutes, observability } from './observability';
 import { docsRoutes } from './routes/docs';
@@ -36,6 +36,13 @@ export interface AppDeps {
   withdrawWaits?: WithdrawWaits;
   pool: Pool;
   temporal: TemporalDeps & { client: Client };
+  /**
+   * SECRETS_PEPPER (signed mode; absent = signed mode refused) and the per-address throttle
+   * of failed authentications (absent = none: tests that do not test it).
+   */
+  auth?: AuthOptions;
+  /** TRUST_PROXY: Express's `trust proxy` (the client address of the auth throttle); absent = the connection's address. */
+  trustProxy?: string;
   /** Per-environment limits; absent = no limit (tests that do not test limits). */
   rateLimit?: RateLimitOptions;
   /** Logging, console and Web UI links; every field has a default so tests can omit it. */
@@ -86,6 +93,10 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.trustProxy) {
+    const t = deps.trustProxy;
+    app.set('trust proxy', /^[0-9]+$/.test(t) ? Number(t) : t.split(',').map((p) => p.trim()));
+  }
   const ops = {
     logger: deps.ops?.logger ?? createLogger({ name: 'api' }),
     temporalUiUrl: deps.ops?.temporalUiUrl ?? 'http://localhost:8233',
@@ -105,7 +116,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(forPaths(['/stripe/'], stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe))); // browser GETs: no body
   app.use(jsonBody);
   app.use(enterRequestContext); // after the body parser: see its comment
-  const auth = authenticate(deps.pool);
+  const auth = authenticate(deps.pool, deps.auth);
   app.use(['/wallet', '/environments'], auth);
   if (deps.rateLimit) app.use(['/wallet', '/environments'], rateLimit(deps.pool, deps.rateLimit));
   app.use(walletRoutes(deps.pool));

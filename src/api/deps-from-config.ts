@@ -29,6 +29,11 @@ export function appDepsFromConfig(
       payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
       payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
     },
+    auth: {
+      secretsPepper: config.SECRETS_PEPPER,
+      failureThrottle: { failures: config.AUTH_FAILURES_PER_ADDRESS, windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS },
+    },
+    trustProxy: config.TRUST_PROXY,
     rateLimit:
       config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : undefined,
     ops: {

@@ -13,6 +13,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   invalid_json: 400,
   invalid_request: 422,
   unauthorized: 401,
+  replayed_signature: 401,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,

@@ -19,7 +19,8 @@ registry.registerComponent('securitySchemes', 'walletSignature', {
   type: 'apiKey',
   in: 'header',
   name: 'X-Wallet-Signature',
-  description: "The environment's secret.",
+  description:
+    "The environment's secret; or, in signed mode, `v2=<hex HMAC-SHA256>` with X-Wallet-Env, X-Wallet-Timestamp and (on POST) Idempotency-Key (README: Signed requests).",
 });
 registry.registerComponent('securitySchemes', 'operatorToken', {
   type: 'http',

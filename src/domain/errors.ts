@@ -8,6 +8,8 @@ export const ERROR_CODES = [
   'invalid_json',
   'invalid_request',
   'unauthorized',
+  /** Signed mode: this exact signature was already accepted (a replayed request). */
+  'replayed_signature',
   'forbidden',
   'not_found',
   'method_not_allowed',

@@ -1,13 +1,17 @@
-/** Periodic clean-up in the worker: idempotency keys past their retention. */
+/** Periodic clean-up in the worker: idempotency keys past their retention, signed-mode signatures past their window. */
 import type { Pool } from '../db/pool';
+import { purgeSeenSignatures } from '../db/queries/environments';
 import { purgeKeys } from '../db/queries/idempotency';
 
 const EVERY_MS = 10 * 60 * 1000;
 
 export function startHousekeeping(pool: Pool, retentionHours: number): { stop: () => void } {
-  const run = () => purgeKeys(pool, retentionHours).catch((err: Error) => console.error('[housekeeping] purge failed:', err.message));
+  const run = () => {
+    void purgeKeys(pool, retentionHours).catch((err: Error) => console.error('[housekeeping] purge failed:', err.message));
+    void purgeSeenSignatures(pool).catch((err: Error) => console.error('[housekeeping] seen signatures purge failed:', err.message));
+  };
   const timer = setInterval(run, EVERY_MS);
   timer.unref();
-  void run();
+  run();
   return { stop: () => clearInterval(timer) };
 }

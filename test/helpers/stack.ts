@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
-import { DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
+import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
+import { signingKeyCipher } from '../../src/signing-keys';
 import { createStripe, type Stripe } from '../../src/stripe';
 import { createPool, type Pool } from '../../src/db/pool';
 import { createEnvironment } from '../../src/db/queries/environments';
@@ -54,6 +55,7 @@ export async function startTestContext(
     pool,
     temporal: { client, taskQueue: stack.taskQueue, searchAttributes: true, syncTimeoutMs: opts.syncTimeoutMs ?? 30_000 },
     stripe: { client: stripe, webhookSecret: DEV_STRIPE_WEBHOOK_SECRET },
+    auth: { secretsPepper: DEV_SECRETS_PEPPER },
     ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),
   });
   return {
@@ -73,7 +75,7 @@ export async function startTestContext(
 }
 
 export async function newEnvironment(pool: Pool, name = 'test'): Promise<{ envId: string; secret: string }> {
-  const { id, secret } = await createEnvironment(pool, name);
+  const { id, secret } = await createEnvironment(pool, name, { cipher: signingKeyCipher(DEV_SECRETS_PEPPER) });
   return { envId: id, secret };
 }
 

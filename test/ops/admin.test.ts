@@ -17,6 +17,8 @@ import { createPool } from '../../src/db/pool';
 import { createWallet } from '../../src/db/queries/wallets';
 import { createDatabase, LOCAL_POSTGRES, ROOT } from '../../scripts/stack';
 import { startTestContext, type TestContext } from '../helpers/stack';
+import { signRequest } from '../../src/api/auth';
+import { DEV_SECRETS_PEPPER } from '../../src/config';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -27,7 +29,13 @@ afterAll(async () => ctx.close());
 async function admin(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const deps: AdminDeps = { pool: () => ctx.pool, temporal: async () => ctx.client, out: (l) => out.push(l), err: (l) => err.push(l) };
+  const deps: AdminDeps = {
+    pool: () => ctx.pool,
+    temporal: async () => ctx.client,
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    secretsPepper: DEV_SECRETS_PEPPER,
+  };
   const code = await runAdmin(argv, deps);
   return { code, out, err };
 }
@@ -51,6 +59,15 @@ test('environments create, list and rotate-secret (old secret expires after the 
     const query = { env_id: env.id, user_id: 'u1' };
     expect((await request(other.app).get('/wallet').set('X-Wallet-Signature', fresh).query(query)).status).toBe(200);
     expect((await request(other.app).get('/wallet').set('X-Wallet-Signature', env.secret).query(query)).status).toBe(401);
+    // Signed mode works with the new secret at once: the CLI sealed its signing key.
+    const timestamp = Math.floor(Date.now() / 1000);
+    const path = `/wallet?env_id=${env.id}&user_id=u1`;
+    const signed = await request(other.app)
+      .get(path)
+      .set('X-Wallet-Env', env.id)
+      .set('X-Wallet-Timestamp', String(timestamp))
+      .set('X-Wallet-Signature', signRequest(fresh, timestamp, 'GET', path, ''));
+    expect(signed.status).toBe(200);
   } finally {
     await other.close();
   }

@@ -1,7 +1,7 @@
 /** Configuration fails fast naming the variable; .env.example lists every variable with its real default. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_KEYS, loadConfig } from '../../src/config';
+import { CONFIG_KEYS, DEV_SECRETS_PEPPER, isLoopbackHost, loadConfig } from '../../src/config';
 
 const ROOT = join(__dirname, '../..');
 
@@ -34,4 +34,49 @@ test('a missing or malformed variable stops the start with its name', () => {
   expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', OPERATOR_TOKEN: 'short' })).toThrow(/OPERATOR_TOKEN.*16/);
   expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+});
+
+// Issue 10, section 6: defaults that fail open.
+const db = { DATABASE_URL: 'postgres://x/y' };
+
+test('a real STRIPE_SECRET_KEY without STRIPE_WEBHOOK_SECRET stops the start, whatever NODE_ENV says', () => {
+  for (const NODE_ENV of [undefined, 'development', 'test', 'production']) {
+    for (const STRIPE_SECRET_KEY of ['sk_test_51abc', 'sk_live_51abc']) {
+      const env = { ...db, SECRETS_PEPPER: 'p'.repeat(32), STRIPE_SECRET_KEY, ...(NODE_ENV ? { NODE_ENV } : {}) };
+      expect(() => loadConfig(env)).toThrow(/STRIPE_WEBHOOK_SECRET.*STRIPE_SECRET_KEY/);
+      expect(loadConfig({ ...env, STRIPE_WEBHOOK_SECRET: 'whsec_real' }).STRIPE_WEBHOOK_SECRET).toBe('whsec_real');
+    }
+  }
+  // stripe-mock (no key): the dev webhook secret stays the default outside production.
+  expect(loadConfig(db).STRIPE_WEBHOOK_SECRET).toMatch(/^whsec_paynocchio_dev/);
+});
+
+test('/metrics beyond loopback needs METRICS_TOKEN: the start fails naming it', () => {
+  const token = { METRICS_TOKEN: 't'.repeat(16) };
+  for (const HOST of ['0.0.0.0', '::', '10.0.0.5', 'api.internal']) {
+    expect(() => loadConfig({ ...db, HOST })).toThrow(/METRICS_TOKEN.*HOST/);
+    expect(loadConfig({ ...db, HOST, ...token }).HOST).toBe(HOST);
+  }
+  for (const HOST of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) expect(loadConfig({ ...db, HOST }).HOST).toBe(HOST);
+  expect(() => loadConfig({ ...db, WORKER_METRICS_HOST: '0.0.0.0' })).toThrow(/METRICS_TOKEN.*WORKER_METRICS_HOST/);
+  expect(loadConfig({ ...db, WORKER_METRICS_HOST: '0.0.0.0', WORKER_METRICS_PORT: '0' }).WORKER_METRICS_PORT).toBe(0);
+  expect(loadConfig({ ...db, WORKER_METRICS_HOST: '0.0.0.0', ...token }).METRICS_TOKEN).toBe(token.METRICS_TOKEN);
+  expect(isLoopbackHost('127.0.0.1.example.com')).toBe(false);
+});
+
+test('SECRETS_PEPPER: required in production and with a live Stripe key, a fixed dev value elsewhere', () => {
+  expect(() => loadConfig({ ...db, NODE_ENV: 'production' })).toThrow(/SECRETS_PEPPER/);
+  expect(() => loadConfig({ ...db, STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' })).toThrow(/SECRETS_PEPPER/);
+  expect(() => loadConfig({ ...db, SECRETS_PEPPER: 'short' })).toThrow(/SECRETS_PEPPER.*32/);
+  expect(loadConfig({ ...db, NODE_ENV: 'production', SECRETS_PEPPER: 'p'.repeat(32) }).SECRETS_PEPPER).toBe('p'.repeat(32));
+  expect(loadConfig(db).SECRETS_PEPPER).toBe(DEV_SECRETS_PEPPER);
+});
+
+test('the failed-authentication throttle is configurable and on by default', () => {
+  expect(loadConfig(db)).toMatchObject({ AUTH_FAILURES_PER_ADDRESS: 20, AUTH_FAILURE_WINDOW_SECONDS: 60 });
+  expect(loadConfig({ ...db, AUTH_FAILURES_PER_ADDRESS: '0' }).AUTH_FAILURES_PER_ADDRESS).toBe(0);
+  expect(() => loadConfig({ ...db, AUTH_FAILURE_WINDOW_SECONDS: '0' })).toThrow(/AUTH_FAILURE_WINDOW_SECONDS/);
+  for (const ok of ['1', 'loopback', '10.0.0.0/8, 192.168.1.7', 'fd00::/8,uniquelocal']) expect(loadConfig({ ...db, TRUST_PROXY: ok }).TRUST_PROXY).toBe(ok);
+  // `true` would trust any X-Forwarded-For: a client could pick its own address.
+  for (const bad of ['true', '10.0.0.0/33', 'proxy.internal']) expect(() => loadConfig({ ...db, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
 });

@@ -29,7 +29,8 @@ test('every promised service is there with its port, and long-running ones have 
   for (const [name, port] of Object.entries(PROMISED)) {
     const service = compose.services[name]!;
     if (port === null) continue;
-    expect({ name, ports: service.ports }).toEqual({ name, ports: [`${port}:${port}`] });
+    // Published on the host's loopback only (issue 10): nothing of the stack faces the network.
+    expect({ name, ports: service.ports }).toEqual({ name, ports: [`127.0.0.1:${port}:${port}`] });
     expect({ name, health: Boolean(service.healthcheck?.test) }).toEqual({ name, health: true });
   }
 });
@@ -43,6 +44,24 @@ test('the API and worker get only variables the configuration knows, and the wor
   }
   expect(JSON.stringify(compose.services.worker!.command)).toContain('src/worker/main.ts');
   expect(compose.services.api!.build).toBeDefined();
+});
+
+test('compose ships no default secret: tokens, passwords and the pepper must be given (${VAR:?…}), and every port is on 127.0.0.1', () => {
+  const secretLike = /TOKEN|SECRET|PASSWORD|PWD|PEPPER|API_KEY/;
+  const seen: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const [key, value] of Object.entries(service.environment ?? {})) {
+      if (!secretLike.test(key)) continue;
+      seen.push(key);
+      expect({ name, key, value }).toEqual({ name, key, value: expect.stringMatching(/^\$\{[A-Z_]+:\?[^}]*\}$/) });
+    }
+    for (const port of service.ports ?? []) expect({ name, port }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
+  }
+  expect(seen).toEqual(expect.arrayContaining(['OPERATOR_TOKEN', 'METRICS_TOKEN', 'SECRETS_PEPPER', 'POSTGRES_PASSWORD']));
+  // No `${VAR:-default}` / `${VAR-default}` for anything secret, and no password inside a URL but the required one.
+  const text = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+  for (const m of text.matchAll(/\$\{([A-Z_]+)(:?-)[^}]*\}/g)) expect({ variable: m[1], secretLike: secretLike.test(m[1]!) }).toEqual({ variable: m[1], secretLike: false });
+  for (const m of text.matchAll(/postgres:\/\/[^:@\s]+:([^@\s]+)@/g)) expect(m[1]).toMatch(/^\$\{POSTGRES_PASSWORD:\?[^}]*\}$/);
 });
 
 test('the compose docs in README.md name the same ports', () => {

@@ -1,6 +1,10 @@
-/** Environments (merchant platforms) and their secrets, stored as SHA-256 digests only. */
+/**
+ * Environments (merchant platforms) and their secrets, stored as SHA-256 digests only,
+ * each with its signed-mode signing key sealed under SECRETS_PEPPER (src/signing-keys.ts).
+ */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool, PoolClient } from '../pool';
+import { signingKeyOf, type SigningKeyCipher } from '../../signing-keys';
 
 type Queryable = Pool | PoolClient;
 
@@ -24,44 +28,84 @@ export function generateSecret(): string {
 export async function createEnvironment(
   db: Queryable,
   name: string,
-  opts: { id?: string; secret?: string } = {},
+  opts: { id?: string; secret?: string; cipher?: SigningKeyCipher } = {},
 ): Promise<{ id: string; secret: string }> {
   const secret = opts.secret ?? generateSecret();
+  const digest = hashSecret(secret);
   const { rows } = await db.query<{ id: string }>(
     `with env as (
        insert into environments (id, name) values (coalesce($1::bigint, nextval(pg_get_serial_sequence('environments', 'id'))), $2)
        returning id
      )
-     insert into environment_secrets (env_id, secret_hash) select id, $3 from env returning env_id as id`,
-    [opts.id ?? null, name, hashSecret(secret)],
+     insert into environment_secrets (env_id, secret_hash, signing_key_enc) select id, $3, $4 from env returning env_id as id`,
+    [opts.id ?? null, name, digest, sealedKey(opts.cipher, digest, secret)],
   );
   return { id: rows[0]!.id, secret };
 }
 
-/** Creates the environment with this id and secret unless it exists (dev seed data). */
-export async function ensureEnvironment(db: Queryable, id: string, name: string, secret: string): Promise<void> {
-  const { rowCount } = await db.query('select 1 from environments where id = $1', [id]);
-  if (!rowCount) await createEnvironment(db, name, { id, secret });
+/** The secret's signing key sealed for its row; null without a cipher (filled later, see auth.ts). */
+function sealedKey(cipher: SigningKeyCipher | undefined, digest: Buffer, secret: string): Buffer | null {
+  return cipher ? cipher.seal(digest, signingKeyOf(secret)) : null;
 }
 
-/** The environment whose unexpired secret has this digest, if any. */
-export async function findEnvironmentBySecretHash(db: Queryable, digest: Buffer): Promise<{ envId: string; hash: Buffer } | null> {
-  const { rows } = await db.query<{ env_id: string; secret_hash: Buffer }>(
-    `select env_id, secret_hash from environment_secrets
+/** Creates the environment with this id and secret unless it exists (dev seed data). */
+export async function ensureEnvironment(db: Queryable, id: string, name: string, secret: string, cipher?: SigningKeyCipher): Promise<void> {
+  const { rowCount } = await db.query('select 1 from environments where id = $1', [id]);
+  if (!rowCount) await createEnvironment(db, name, { id, secret, cipher });
+}
+
+/** The environment whose unexpired secret has this digest, if any, with its sealed signing key. */
+export async function findEnvironmentBySecretHash(
+  db: Queryable,
+  digest: Buffer,
+): Promise<{ envId: string; hash: Buffer; signingKeyEnc: Buffer | null } | null> {
+  const { rows } = await db.query<{ env_id: string; secret_hash: Buffer; signing_key_enc: Buffer | null }>(
+    `select env_id, secret_hash, signing_key_enc from environment_secrets
      where secret_hash = $1 and (expires_at is null or expires_at > now())`,
     [digest],
   );
-  return rows[0] ? { envId: rows[0].env_id, hash: rows[0].secret_hash } : null;
+  return rows[0] ? { envId: rows[0].env_id, hash: rows[0].secret_hash, signingKeyEnc: rows[0].signing_key_enc } : null;
 }
 
-/** Digests of the environment's unexpired secrets (more than one during a rotation's overlap). */
-export async function findEnvironmentSecretHashes(db: Queryable, envId: string): Promise<Buffer[]> {
-  const { rows } = await db.query<{ secret_hash: Buffer }>(
-    `select secret_hash from environment_secrets
+/**
+ * Stores the sealed signing key of a secret presented in bearer mode: the migration path
+ * of secrets made before signing keys existed (or sealed under a former pepper).
+ */
+export async function storeSigningKey(db: Queryable, digest: Buffer, sealed: Buffer): Promise<void> {
+  await db.query('update environment_secrets set signing_key_enc = $2 where secret_hash = $1', [digest, sealed]);
+}
+
+/** The environment's unexpired secrets (more than one during a rotation's overlap) with their sealed signing keys. */
+export async function findEnvironmentSigningKeys(db: Queryable, envId: string): Promise<{ hash: Buffer; signingKeyEnc: Buffer | null }[]> {
+  const { rows } = await db.query<{ secret_hash: Buffer; signing_key_enc: Buffer | null }>(
+    `select secret_hash, signing_key_enc from environment_secrets
      where env_id = $1 and (expires_at is null or expires_at > now())`,
     [envId],
   );
-  return rows.map((r) => r.secret_hash);
+  return rows.map((r) => ({ hash: r.secret_hash, signingKeyEnc: r.signing_key_enc }));
+}
+
+/**
+ * Records an accepted signature until `expiresAt` (unix seconds). False when it was
+ * already there: the same signed request seen twice, a replay.
+ */
+export async function recordSignature(db: Queryable, envId: string, signature: Buffer, expiresAt: number): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `insert into seen_signatures (env_id, signature, expires_at) values ($1, $2, to_timestamp($3))
+     on conflict do nothing`,
+    [envId, signature, expiresAt],
+  );
+  return rowCount === 1;
+}
+
+/** Housekeeping: forgets signatures whose timestamp has left the window. */
+export async function purgeSeenSignatures(db: Queryable, limit = 10_000): Promise<number> {
+  const { rowCount } = await db.query(
+    `delete from seen_signatures where ctid = any(array(
+       select ctid from seen_signatures where expires_at < now() limit $1))`,
+    [limit],
+  );
+  return rowCount ?? 0;
 }
 
 export interface EnvironmentSummary {
@@ -91,6 +135,7 @@ export async function rotateEnvironmentSecret(
   client: PoolClient,
   envId: string,
   overlapSeconds: number,
+  cipher?: SigningKeyCipher,
 ): Promise<{ secret: string; oldExpireAt: string } | null> {
   const env = await client.query('select 1 from environments where id = $1 for update', [envId]);
   if (!env.rowCount) return null;
@@ -102,6 +147,11 @@ export async function rotateEnvironmentSecret(
      where env_id = $1 and (expires_at is null or expires_at > $2)`,
     [envId, at],
   );
-  await client.query('insert into environment_secrets (env_id, secret_hash) values ($1, $2)', [envId, hashSecret(secret)]);
+  const digest = hashSecret(secret);
+  await client.query('insert into environment_secrets (env_id, secret_hash, signing_key_enc) values ($1, $2, $3)', [
+    envId,
+    digest,
+    sealedKey(cipher, digest, secret),
+  ]);
   return { secret, oldExpireAt: at.toISOString() };
 }
