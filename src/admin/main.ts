@@ -18,6 +18,7 @@ async function main(): Promise<number> {
       },
       out: (line) => process.stdout.write(line + '\n'),
       err: (line) => process.stderr.write(line + '\n'),
+      defaultFundingLimit: config.DEFAULT_FUNDING_LIMIT,
     });
   } finally {
     await (connection as Connection | null)?.close();
