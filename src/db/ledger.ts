@@ -12,8 +12,8 @@
  *
  * One exception, off the hot path: a transaction that posts to `funding` (a deposit, a
  * topup) also moves the environment's float counters (environment_funding) with a
- * conditional UPDATE, after the wallet checks and before the postings (so that row is
- * always the last lock taken, and held only for the writes and the commit). A
+ * conditional UPDATE, as the last statement (so that row is always the last lock taken,
+ * and held only until the caller's commit). A
  * topup the float cannot cover is refused (`funding_limit_exceeded`) and posts nothing.
  * Payments, transfers, refunds and withdrawals never post to `funding`, so they never
  * touch that row.
@@ -141,9 +141,6 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
     if (state.held < 0n) throw new Error(`held of wallet ${delta.walletId} would go negative`);
   }
 
-  // Last before writing, so the environment's float row is held only for the writes and the commit.
-  await moveFundingFloat(client, req);
-
   await client.query(
     `insert into ledger_postings (transaction_id, env_id, currency, account, wallet_id, amount, balance_after)
      select $1, $2, $3, p.account, p.wallet_id, p.amount, p.balance_after
@@ -158,15 +155,18 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
       postings.map((p) => (p.balanceAfter === null ? null : p.balanceAfter.toString())),
     ],
   );
-  // Counted before the commit: a rollback after this point is rare (the caller's own rows).
-  ledgerTransactions.inc({ type: req.type, replayed: 'false' });
-  ledgerPostings.inc({ type: req.type }, postings.length);
   const wallets = walletIds.length
     ? await writeWalletBalances(
         client,
         [...next].map(([id, s]) => ({ id, balance: s.balance, held: s.held })),
       )
     : [];
+  // The last statement, so the environment's float row (topups of one environment queue on
+  // it) is held only from here to the caller's commit. A refusal rolls the writes above back.
+  await moveFundingFloat(client, req);
+  // Counted before the commit: a rollback after this point is rare (the caller's own rows).
+  ledgerTransactions.inc({ type: req.type, replayed: 'false' });
+  ledgerPostings.inc({ type: req.type }, postings.length);
   return { transactionId, replayed: false, wallets };
 }
 
