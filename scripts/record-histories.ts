@@ -11,7 +11,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { loadConfig } from '../src/config';
 import { createPool } from '../src/db/pool';
-import { createEnvironment } from '../src/db/queries/environments';
+import { createFundedEnvironment } from '../src/db/deposits';
 import { createWallet } from '../src/db/queries/wallets';
 import { ROOT, ensureTools } from './stack';
 import { temporalConnectionOptions } from '../src/temporal-connection';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const pool = createPool(config.DATABASE_URL, 2);
   const connection = await Connection.connect(temporalConnectionOptions(config));
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const { id: envId } = await createEnvironment(pool, 'history recording');
+  const { id: envId } = await createFundedEnvironment(pool, 'history recording', [{ currency: 'USD', amount: 1_000_000n }]);
   const { wallet } = await createWallet(pool, envId, 'history-user', 'USD');
   const base = { envId, walletId: wallet.id, currency: 'USD' };
   const runs: [string, string, unknown][] = [

@@ -92,6 +92,21 @@ const schema = z.object({
   WITHDRAW_PAYOUT_POLL_MS: duration(3600_000),
   /** Give up waiting for a payout's outcome after this long and leave it to an operator (30 days). */
   WITHDRAW_PAYOUT_TIMEOUT_MS: duration(30 * 24 * 3600_000),
+  // Funding float (README, "Where the money behind a wallet comes from").
+  /**
+   * The initial float of a new environment (env:create, admin `environments create`) when
+   * no --funding-limit is given: a decimal amount in major units of DEFAULT_CURRENCY (USD).
+   * 0 (the default): a new environment moves nothing until an operator records a deposit.
+   */
+  DEFAULT_FUNDING_LIMIT: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,11})(\.[0-9]+)?$/, 'must be a plain decimal amount such as 5000 or 5000.00')
+    .default('0'),
+  /**
+   * Withdrawals cap per environment and currency: withdrawals in flight plus those paid in
+   * the last 24 h may not exceed this share of what the environment has deposited (1 = 100%).
+   */
+  WITHDRAWAL_LIMIT_SHARE: z.coerce.number().min(0).max(100).default(1),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** Idempotency keys are kept at least 24 hours (issue 5), then purged by the worker. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),

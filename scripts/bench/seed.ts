@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { postTransaction } from '../../src/db/ledger';
 import { withTransaction, type Pool } from '../../src/db/pool';
-import { createEnvironment } from '../../src/db/queries/environments';
+import { createFundedEnvironment } from '../../src/db/deposits';
 
 export interface WalletSet {
   name: string;
@@ -24,8 +24,17 @@ const BATCH = 10_000;
 /** 1,000,000.00 USD each: enough for every payment a run can make. */
 export const OPENING_MINOR = 100_000_000n;
 
+/**
+ * The bench environment's funding float (one deposit at creation): 100 trillion USD,
+ * far more than every opening balance (≈10^13 minor units at 100,000 wallets) and every
+ * topup a run makes, so the float never refuses a bench request.
+ */
+export const BENCH_FLOAT_MINOR = 10n ** 16n;
+
 export async function createBenchEnvironment(pool: Pool): Promise<{ envId: string; secret: string }> {
-  const { id, secret } = await createEnvironment(pool, `bench ${new Date().toISOString()}`);
+  const { id, secret } = await createFundedEnvironment(pool, `bench ${new Date().toISOString()}`, [
+    { currency: 'USD', amount: BENCH_FLOAT_MINOR },
+  ]);
   return { envId: id, secret };
 }
 
@@ -86,6 +95,11 @@ export async function seedHistory(pool: Pool, envId: string, count: number): Pro
       [envId, walletId, count],
     );
     await client.query('update wallets set balance = $2, updated_at = now() where id = $1', [walletId, count]);
+    // Written around postTransaction, so the float's counter is moved here too (ledger verify compares them).
+    await client.query(`update environment_funding set used = used + $2, updated_at = now() where env_id = $1 and currency = 'USD'`, [
+      envId,
+      count,
+    ]);
     return walletId;
   }).then(async (walletId) => {
     await pool.query('analyze ledger_postings');

@@ -14,7 +14,7 @@ import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import { migrate } from '../../src/db/migrate';
 import { postTransaction } from '../../src/db/ledger';
 import { createPool, withTransaction } from '../../src/db/pool';
-import { createEnvironment } from '../../src/db/queries/environments';
+import { createFundedEnvironment } from '../../src/db/deposits';
 import { findLedgerViolations } from '../../src/db/queries/invariants';
 import { createWallet } from '../../src/db/queries/wallets';
 import { createDatabase, ensureTools, freePort, nodeScript, portOpen, spawnPrefixed, startStripeMock, startTemporal, stopChild, waitFor } from '../stack';
@@ -63,7 +63,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     const databaseUrl = await createDatabase(cluster.url, 'paynocchio_chaos', true);
     const pool = createPool(databaseUrl, 4);
     await migrate(pool);
-    const env = await createEnvironment(pool, 'chaos');
+    // Funded far beyond what a run can top up (opening balances and the load's topups).
+    const env = await createFundedEnvironment(pool, 'chaos', [{ currency: 'USD', amount: 100_000_000_000n }]);
     const wallets: { id: string; userId: string }[] = [];
     for (let i = 0; i < opts.wallets; i++) {
       const { wallet } = await createWallet(pool, env.id, `chaos-user-${i}`, 'USD');

@@ -18,6 +18,8 @@ export interface ActivityDeps {
   stripe: Stripe;
   /** Base of the URLs Stripe sends users back to (PUBLIC_URL). */
   publicUrl: string;
+  /** WITHDRAWAL_LIMIT_SHARE (default 1): the per-environment withdrawal cap's share of deposits. */
+  withdrawalLimitShare?: number;
 }
 
 export function createActivities(deps: ActivityDeps) {

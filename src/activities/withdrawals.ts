@@ -4,21 +4,25 @@
  * (money paid out). Each is one SQL transaction, idempotent by the workflow id + step.
  */
 import { DomainError } from '../domain/errors';
-import type { Currency } from '../domain/money';
+import { formatAmount, type Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
 import type { Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
 import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
 import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool } from '../db/pool';
+import { getFunding } from '../db/queries/funding';
 import { recordEvent } from '../db/queries/outbox';
 import { presentWithdrawal } from '../wire/present';
 import {
   addWithdrawalEvent,
   insertWithdrawal,
   lockWithdrawal,
+  lockWithdrawalLimit,
   updateWithdrawal,
+  withdrawalsTowardLimit,
   type WithdrawalChange,
 } from '../db/queries/withdrawals';
+import type { PoolClient } from '../db/pool';
 
 export interface HoldWithdrawalInput {
   workflowId: string;
@@ -49,12 +53,58 @@ export interface FinishWithdrawalInput extends TimelineStep {
   failureMessage?: string | null;
 }
 
-export function createWithdrawalActivities({ pool }: { pool: Pool }) {
+/** WITHDRAWAL_LIMIT_SHARE's default: withdrawals in flight + paid in 24 h up to 100% of what was deposited. */
+export const DEFAULT_WITHDRAWAL_LIMIT_SHARE = 1;
+
+/** The share as parts per million, so the cap is computed in exact integers. */
+const PPM = 1_000_000n;
+
+/**
+ * Refuses (withdrawal_limit_exceeded) a hold that would take the environment's withdrawals
+ * in flight plus those paid in the last 24 h above `share` × what it has deposited in this
+ * currency. Under a per-environment-and-currency advisory lock held to the commit, so two
+ * concurrent holds cannot both pass on the same total. A retried activity whose hold is
+ * already committed is not checked again (its own withdrawal is in the total).
+ */
+async function checkWithdrawalLimit(client: PoolClient, input: HoldWithdrawalInput, amount: bigint, sharePpm: bigint): Promise<void> {
+  await lockWithdrawalLimit(client, input.envId, input.currency);
+  const held = await client.query('select 1 from ledger_transactions where idempotency_id = $1', [`${input.workflowId}:hold`]);
+  if (held.rowCount) return;
+  const funding = await getFunding(client, input.envId, input.currency);
+  const deposited = BigInt(funding?.deposited ?? '0');
+  const limit = (deposited * sharePpm) / PPM;
+  const counted = await withdrawalsTowardLimit(client, input.envId, input.currency);
+  if (counted + amount <= limit) return;
+  const left = limit > counted ? limit - counted : 0n;
+  throw new DomainError(
+    'withdrawal_limit_exceeded',
+    `environment ${input.envId} may withdraw ${formatAmount(left, input.currency)} ${input.currency} more now ` +
+      `(withdrawals in flight and paid in the last 24 h are limited to ${formatAmount(limit, input.currency)}), ` +
+      `this withdrawal is ${formatAmount(amount, input.currency)}`,
+    {
+      env_id: input.envId,
+      currency: input.currency,
+      limit_minor: limit.toString(),
+      counted_minor: counted.toString(),
+      available_minor: left.toString(),
+      required_minor: amount.toString(),
+    },
+  );
+}
+
+export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { pool: Pool; withdrawalLimitShare?: number }) {
+  const share = withdrawalLimitShare ?? DEFAULT_WITHDRAWAL_LIMIT_SHARE;
+  if (!Number.isFinite(share) || share < 0) throw new Error(`withdrawal limit share must be a number >= 0, got ${share}`);
+  const sharePpm = BigInt(Math.round(share * 1_000_000));
   return {
-    /** Moves the amount from the wallet to in_flight (held) and creates the withdrawal, in one commit. */
+    /**
+     * Checks the environment's withdrawal limit, moves the amount from the wallet to
+     * in_flight (held) and creates the withdrawal, in one commit.
+     */
     async holdWithdrawal(input: HoldWithdrawalInput): Promise<{ withdrawal: Withdrawal; wallet: Wallet }> {
       const amount = BigInt(input.amount);
       return withTransaction(pool, async (client) => {
+        await checkWithdrawalLimit(client, input, amount, sharePpm);
         const posted = await postTransaction(client, {
           idempotencyId: `${input.workflowId}:hold`,
           envId: input.envId,

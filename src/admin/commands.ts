@@ -2,8 +2,11 @@
  * The admin CLI's commands (`npm run admin -- <command>`), as a function of argv that
  * returns the exit code, so tests call it in-process. main.ts wires real deps.
  *
- *   environments create --name <name> [--id <id>]
+ *   environments create --name <name> [--id <id>] [--funding-limit <amount>] [--currency <cur>]
  *   environments list
+ *   environments show <env_id>                                   (funding float: deposited, used, left)
+ *   environments fund <env_id> <amount> [--currency <cur>] [--key <k>] [--reference <text>]
+ *   environments credit-line <env_id> <amount> [--currency <cur>]
  *   environments rotate-secret <env_id> [--overlap-hours <h>]   (default 24)
  *   wallet show <wallet_id> [--postings <n>]
  *   ledger verify
@@ -11,10 +14,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
-import { formatAmount } from '../domain/money';
+import { randomUUID } from 'node:crypto';
+import { DomainError } from '../domain/errors';
+import { DEFAULT_CURRENCY, formatAmount, isCurrency, parseAmount, parseAmountOrZero, type Currency } from '../domain/money';
+import { createFundedEnvironment, deposit } from '../db/deposits';
 import { withTransaction, type Pool } from '../db/pool';
-import { walletById, walletPostings } from '../db/queries/admin';
-import { createEnvironment, listEnvironments, rotateEnvironmentSecret } from '../db/queries/environments';
+import { environmentById, walletById, walletPostings } from '../db/queries/admin';
+import { listEnvironments, rotateEnvironmentSecret } from '../db/queries/environments';
+import { listFunding, setCreditLine, type Funding } from '../db/queries/funding';
 import { findLedgerViolations } from '../db/queries/invariants';
 import { historyToJson } from './history-json';
 import { signingKeyCipher } from '../signing-keys';
@@ -26,11 +33,18 @@ export interface AdminDeps {
   err: (line: string) => void;
   /** SECRETS_PEPPER: new secrets get their signed-mode signing key sealed under it. */
   secretsPepper?: string;
+  /** DEFAULT_FUNDING_LIMIT: a new environment's float without --funding-limit (major units; default 0). */
+  defaultFundingLimit?: string;
 }
 
 export const USAGE = `usage: npm run admin -- <command>
-  environments create --name <name> [--id <id>]
+  environments create --name <name> [--id <id>] [--funding-limit <amount>] [--currency <cur>]
+                                              (initial float; default DEFAULT_FUNDING_LIMIT, in USD)
   environments list
+  environments show <env_id>                                    (funding float per currency: deposited, used, left)
+  environments fund <env_id> <amount> [--currency <cur>] [--key <key>] [--reference <text>]
+                                              (records a deposit; the same --key never deposits twice)
+  environments credit-line <env_id> <amount> [--currency <cur>] (how far below zero topups may take the float)
   environments rotate-secret <env_id> [--overlap-hours <hours>]   (default 24)
   wallet show <wallet_id> [--postings <n>]
   ledger verify                                                 (exit 1 on a violation)
@@ -58,6 +72,23 @@ const digits = (v: string | undefined, what: string): string => {
   return v;
 };
 
+function currencyFlag(named: Map<string, string>): Currency {
+  const currency = (named.get('currency') ?? DEFAULT_CURRENCY).toUpperCase();
+  if (!isCurrency(currency)) throw new UsageError(`--currency: unknown currency ${JSON.stringify(currency)}`);
+  return currency;
+}
+
+/** A float row as the operator reads it: decimal amounts, and what is left for topups. */
+function presentFunding(f: Funding) {
+  return {
+    currency: f.currency,
+    deposited: formatAmount(f.deposited, f.currency),
+    used: formatAmount(f.used, f.currency),
+    credit_line: formatAmount(f.creditLine, f.currency),
+    left: formatAmount(f.available, f.currency),
+  };
+}
+
 export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number> {
   const [group, command, ...rest] = argv;
   try {
@@ -68,9 +99,69 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         const name = named.get('name');
         if (!name) throw new UsageError('--name is required');
         const id = named.has('id') ? digits(named.get('id'), '--id') : undefined;
-        const env = await createEnvironment(deps.pool(), name, { ...(id ? { id } : {}), cipher });
-        deps.out(JSON.stringify({ id: env.id, name, secret: env.secret }));
+        const currency = currencyFlag(named);
+        const float = parseAmountOrZero(named.get('funding-limit') ?? deps.defaultFundingLimit ?? '0', currency, '--funding-limit');
+        const env = await createFundedEnvironment(deps.pool(), name, [{ currency, amount: float }], { ...(id ? { id } : {}), cipher });
+        deps.out(JSON.stringify({ id: env.id, name, secret: env.secret, funding: { currency, deposited: formatAmount(float, currency) } }));
         deps.err('store the secret now: only its digest is kept');
+        if (float === 0n) deps.err(`no funding float: topups are refused until a deposit is recorded (environments fund ${env.id} <amount>)`);
+        return 0;
+      }
+      case 'environments show': {
+        const envId = digits(positional[0], 'env_id');
+        const env = await environmentById(deps.pool(), envId);
+        if (!env) {
+          deps.err(`environment ${envId} not found`);
+          return 1;
+        }
+        const funding = (await listFunding(deps.pool(), envId)).map(presentFunding);
+        deps.out(JSON.stringify({ ...env, funding }, null, 2));
+        return 0;
+      }
+      case 'environments fund': {
+        const envId = digits(positional[0], 'env_id');
+        if (!positional[1]) throw new UsageError('amount is required');
+        const currency = currencyFlag(named);
+        const amount = parseAmount(positional[1], currency, 'amount');
+        if (!(await environmentById(deps.pool(), envId))) {
+          deps.err(`environment ${envId} not found`);
+          return 1;
+        }
+        const key = named.get('key') ?? randomUUID();
+        const done = await deposit(deps.pool(), {
+          envId,
+          currency,
+          amount,
+          idempotencyId: `deposit:${envId}:${key}`,
+          reference: named.get('reference') ?? 'deposit (admin CLI)',
+        });
+        deps.out(
+          JSON.stringify({
+            env_id: envId,
+            transaction_id: done.transactionId,
+            amount: formatAmount(amount, currency),
+            replayed: done.replayed,
+            ...presentFunding(done.funding),
+          }),
+        );
+        if (done.replayed) deps.err(`--key ${key} was used before: nothing deposited now`);
+        return 0;
+      }
+      case 'environments credit-line': {
+        const envId = digits(positional[0], 'env_id');
+        if (!positional[1]) throw new UsageError('amount is required');
+        const currency = currencyFlag(named);
+        const line = parseAmountOrZero(positional[1], currency, 'amount');
+        if (!(await environmentById(deps.pool(), envId))) {
+          deps.err(`environment ${envId} not found`);
+          return 1;
+        }
+        const set = await withTransaction(deps.pool(), (c) => setCreditLine(c, envId, currency, line));
+        if (!set) {
+          deps.err(`environment ${envId} has used more ${currency} than its deposits plus ${formatAmount(line, currency)}: deposit first`);
+          return 1;
+        }
+        deps.out(JSON.stringify({ env_id: envId, ...presentFunding(set) }));
         return 0;
       }
       case 'environments list': {
@@ -140,6 +231,10 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
   } catch (err) {
     if (err instanceof UsageError) {
       deps.err(`${err.message}\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof DomainError && err.code === 'invalid_request') {
+      deps.err(err.message);
       return 2;
     }
     throw err;

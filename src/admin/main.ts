@@ -19,6 +19,7 @@ async function main(): Promise<number> {
       out: (line) => process.stdout.write(line + '\n'),
       err: (line) => process.stderr.write(line + '\n'),
       secretsPepper: config.SECRETS_PEPPER,
+      defaultFundingLimit: config.DEFAULT_FUNDING_LIMIT,
     });
   } finally {
     await (connection as Connection | null)?.close();

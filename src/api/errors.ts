@@ -20,6 +20,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   wallet_not_active: 422,
   insufficient_funds: 422,
   currency_mismatch: 422,
+  funding_limit_exceeded: 422,
+  withdrawal_limit_exceeded: 422,
   idempotency_key_mismatch: 409,
   conflict: 409,
   payload_too_large: 413,

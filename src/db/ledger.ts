@@ -9,16 +9,38 @@
  * order → check tenancy, currency, status and funds → insert the postings → write the
  * wallets' new balances. System accounts have no row and take no lock: their balance
  * is the sum of their postings.
+ *
+ * One exception, off the hot path: a transaction that posts to `funding` (a deposit, a
+ * topup) also moves the environment's float counters (environment_funding) with a
+ * conditional UPDATE, as the last statement (so that row is always the last lock taken,
+ * and held only until the caller's commit). A
+ * topup the float cannot cover is refused (`funding_limit_exceeded`) and posts nothing.
+ * Payments, transfers, refunds and withdrawals never post to `funding`, so they never
+ * touch that row.
  */
 import { DomainError } from '../domain/errors';
-import type { Currency } from '../domain/money';
+import { formatAmount, type Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
 import { ledgerPostings, ledgerTransactions } from '../observability/metrics';
 import type { PoolClient } from './pool';
+import { applyFundingChange, getFunding } from './queries/funding';
 import { getWallets, lockWallets, writeWalletBalances } from './queries/wallets';
 
-export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out';
-export type TransactionType = 'topup' | 'payment' | 'payment_reversal' | 'transfer' | 'refund' | 'hold' | 'release' | 'settle';
+/**
+ * `settlement` is the outside world's side of a deposit (the merchant's bank transfer to
+ * the platform): deposit = settlement −x, funding +x. Only deposits post to it.
+ */
+export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement';
+export type TransactionType =
+  | 'topup'
+  | 'payment'
+  | 'payment_reversal'
+  | 'transfer'
+  | 'refund'
+  | 'hold'
+  | 'release'
+  | 'settle'
+  | 'deposit';
 
 export type Leg =
   | { account: 'wallet'; walletId: string; amount: bigint }
@@ -133,16 +155,49 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
       postings.map((p) => (p.balanceAfter === null ? null : p.balanceAfter.toString())),
     ],
   );
-  // Counted before the commit: a rollback after this point is rare (the caller's own rows).
-  ledgerTransactions.inc({ type: req.type, replayed: 'false' });
-  ledgerPostings.inc({ type: req.type }, postings.length);
   const wallets = walletIds.length
     ? await writeWalletBalances(
         client,
         [...next].map(([id, s]) => ({ id, balance: s.balance, held: s.held })),
       )
     : [];
+  // The last statement, so the environment's float row (topups of one environment queue on
+  // it) is held only from here to the caller's commit. A refusal rolls the writes above back.
+  await moveFundingFloat(client, req);
+  // Counted before the commit: a rollback after this point is rare (the caller's own rows).
+  ledgerTransactions.inc({ type: req.type, replayed: 'false' });
+  ledgerPostings.inc({ type: req.type }, postings.length);
   return { transactionId, replayed: false, wallets };
+}
+
+/**
+ * The float check: a deposit adds to `deposited`; any other posting to `funding` (a topup
+ * takes, a reversal would give back) changes `used`, refused when the float and its credit
+ * line cannot cover it. Runs in the caller's SQL transaction: a refusal rolls it all back.
+ */
+async function moveFundingFloat(client: PoolClient, req: PostingRequest): Promise<void> {
+  if (!req.legs.some((l) => l.account === 'funding')) return;
+  const delta = req.legs.reduce((s, l) => (l.account === 'funding' ? s + l.amount : s), 0n);
+  if (delta === 0n) return;
+  const deposit = req.type === 'deposit';
+  const moved = await applyFundingChange(client, req.envId, req.currency, deposit ? delta : 0n, deposit ? 0n : -delta);
+  if (moved) return;
+  const funding = await getFunding(client, req.envId, req.currency);
+  const available = funding ? BigInt(funding.available) : 0n;
+  throw new DomainError(
+    'funding_limit_exceeded',
+    `environment ${req.envId} has ${formatAmount(available < 0n ? 0n : available, req.currency)} ${req.currency} of funding left, ` +
+      `this ${req.type} needs ${formatAmount(-delta, req.currency)}: the platform operator must record a deposit first`,
+    {
+      env_id: req.envId,
+      currency: req.currency,
+      deposited_minor: funding?.deposited ?? '0',
+      used_minor: funding?.used ?? '0',
+      credit_line_minor: funding?.creditLine ?? '0',
+      available_minor: available.toString(),
+      required_minor: (-delta).toString(),
+    },
+  );
 }
 
 function assertBalanced(req: PostingRequest): void {
@@ -152,6 +207,16 @@ function assertBalanced(req: PostingRequest): void {
   if (req.legs.some((l) => l.amount === 0n)) throw new Error('a leg cannot be zero');
   const sum = req.legs.reduce((s, l) => s + l.amount, 0n);
   if (sum !== 0n) throw new Error(`legs of ${req.idempotencyId} sum to ${sum}, not zero`);
+  // A deposit is settlement −x, funding +x, nothing else; only deposits touch settlement.
+  if (req.type === 'deposit') {
+    const ok =
+      req.legs.length === 2 &&
+      req.legs.some((l) => l.account === 'settlement' && l.amount < 0n) &&
+      req.legs.some((l) => l.account === 'funding' && l.amount > 0n);
+    if (!ok) throw new Error(`${req.idempotencyId}: a deposit moves money from settlement to funding only`);
+  } else if (req.legs.some((l) => l.account === 'settlement')) {
+    throw new Error(`${req.idempotencyId}: only a deposit posts to settlement`);
+  }
   // sum(held) must track the in_flight account exactly (invariants.ts): every change of
   // `held` is matched by the same change of in_flight in this transaction.
   const heldTotal = (req.heldDelta ?? []).reduce((s, d) => s + d.amount, 0n);

@@ -16,6 +16,10 @@ export const ERROR_CODES = [
   'wallet_not_active',
   'insufficient_funds',
   'currency_mismatch',
+  /** A topup the environment's funding float (deposits + credit line − used) cannot cover. */
+  'funding_limit_exceeded',
+  /** A withdrawal over the environment's cap (in flight + paid in 24 h ≤ a share of what it deposited). */
+  'withdrawal_limit_exceeded',
   'idempotency_key_mismatch',
   'conflict',
   'payload_too_large',
@@ -35,6 +39,8 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'wallet_not_active',
   'insufficient_funds',
   'currency_mismatch',
+  'funding_limit_exceeded',
+  'withdrawal_limit_exceeded',
   'conflict',
 ];
 

@@ -57,6 +57,11 @@ export function parseAmount(text: string, currency: Currency, field = 'amount'):
   return minor;
 }
 
+/** As parseAmount, but zero ("0", "0.00") is allowed and gives 0n: an initial float, a credit line. */
+export function parseAmountOrZero(text: string, currency: Currency, field = 'amount'): bigint {
+  return /^0(\.0+)?$/.test(text) ? 0n : parseAmount(text, currency, field);
+}
+
 /** Formats minor units as a decimal string with exactly the currency's decimals. */
 export function formatAmount(minor: bigint | string, currency: Currency): string {
   const value = typeof minor === 'bigint' ? minor : BigInt(minor);

@@ -62,7 +62,7 @@ afterAll(async () => {
 });
 
 test('the console shows real wallets, movements, orders and the chart, with Web UI links; screenshot taken', async () => {
-  const { envId, secret } = await newEnvironment(ctx.pool, 'console-test');
+  const { envId, secret } = await newEnvironment(ctx.pool, 'console-test', [{ currency: 'USD', amount: 1_000_00n }]);
   const { wallet } = await createWallet(ctx.pool, envId, 'console-user', 'USD');
   const headers = { 'X-Wallet-Signature': secret };
   const topup = await request(server).post('/wallet/topup').set(headers).send({ env_id: envId, user_id: 'console-user', wallet_id: wallet.id, amount: '250.00' });
@@ -89,7 +89,7 @@ test('the console shows real wallets, movements, orders and the chart, with Web 
   const walletRow = await page.$$eval('#wallets tbody tr', (rows) => rows.map((r) => Array.from(r.querySelectorAll('td')).map((td) => td.textContent?.trim())));
   expect(walletRow).toEqual([[wallet.id, envId, 'console-user', 'active', '209.75', '0.00', 'USD', expect.any(String), 'workflows']]);
   const movementTypes = await page.$$eval('#movements tbody tr td:nth-child(3)', (tds) => tds.map((td) => td.textContent));
-  expect(movementTypes).toEqual(['payment', 'topup']);
+  expect(movementTypes).toEqual(['payment', 'topup', 'deposit']); // the environment's float, then the wallet's movements
   const links = await page.$$eval('a.wf', (as) => as.map((a) => (a as HTMLAnchorElement).href));
   expect(links).toContain(`${UI}/namespaces/default/workflows/${encodeURIComponent(paymentWorkflow)}`);
   const walletList = await page.$eval('#wallets a.wf-list', (a) => (a as HTMLAnchorElement).href);

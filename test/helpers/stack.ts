@@ -10,7 +10,8 @@ import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config'
 import { signingKeyCipher } from '../../src/signing-keys';
 import { createStripe, type Stripe } from '../../src/stripe';
 import { createPool, type Pool } from '../../src/db/pool';
-import { createEnvironment } from '../../src/db/queries/environments';
+import { CURRENCIES, CURRENCY_EXPONENT } from '../../src/domain/money';
+import { createFundedEnvironment, type InitialFloat } from '../../src/db/deposits';
 import { findLedgerViolations } from '../../src/db/queries/invariants';
 
 export interface TestStack {
@@ -74,8 +75,19 @@ export async function startTestContext(
   };
 }
 
-export async function newEnvironment(pool: Pool, name = 'test'): Promise<{ envId: string; secret: string }> {
-  const { id, secret } = await createEnvironment(pool, name, { cipher: signingKeyCipher(DEV_SECRETS_PEPPER) });
+/** A test environment's funding float: 1,000,000,000 major units in every currency (no test runs out). */
+export const TEST_FLOAT: InitialFloat[] = CURRENCIES.map((currency) => ({
+  currency,
+  amount: 1_000_000_000n * 10n ** BigInt(CURRENCY_EXPONENT[currency]),
+}));
+
+/** A fresh environment, funded with `float` (default TEST_FLOAT; [] for none) as deposits. */
+export async function newEnvironment(
+  pool: Pool,
+  name = 'test',
+  float: InitialFloat[] = TEST_FLOAT,
+): Promise<{ envId: string; secret: string }> {
+  const { id, secret } = await createFundedEnvironment(pool, name, float, { cipher: signingKeyCipher(DEV_SECRETS_PEPPER) });
   return { envId: id, secret };
 }
 

@@ -77,6 +77,82 @@ test('environments create, list and rotate-secret (old secret expires after the 
   expect((await admin('nonsense')).err.join('\n')).toMatch(/unknown command[\s\S]*usage/);
 });
 
+test('environments create --funding-limit, fund and show: deposits are ledger postings that topups draw down', async () => {
+  const topup = (env: { id: string; secret: string }, walletId: string, amount: string) =>
+    request(ctx.app).post('/wallet/topup').set('X-Wallet-Signature', env.secret).send({ env_id: env.id, user_id: 'u', wallet_id: walletId, amount });
+
+  // Without --funding-limit (and DEFAULT_FUNDING_LIMIT unset): no float, nothing moves.
+  const bare = JSON.parse((await admin('environments', 'create', '--name', 'bare')).out[0]!);
+  expect(bare.funding).toEqual({ currency: 'USD', deposited: '0.00' });
+  const bareWallet = (await createWallet(ctx.pool, bare.id, 'u', 'USD')).wallet.id;
+  const refused = await topup(bare, bareWallet, '1.00');
+  expect(refused.status).toBe(422);
+  expect(refused.body.error.code).toBe('funding_limit_exceeded');
+
+  // fund records a deposit; the same --key twice deposits once.
+  const funded = await admin('environments', 'fund', bare.id, '250.50', '--key', 'wire-1');
+  expect(funded.code).toBe(0);
+  expect(JSON.parse(funded.out[0]!)).toMatchObject({ env_id: bare.id, amount: '250.50', replayed: false, deposited: '250.50', used: '0.00', left: '250.50' });
+  expect(JSON.parse((await admin('environments', 'fund', bare.id, '250.50', '--key', 'wire-1')).out[0]!)).toMatchObject({ replayed: true, deposited: '250.50' });
+  expect((await topup(bare, bareWallet, '200.00')).status).toBe(200);
+  const { rows } = await ctx.pool.query(
+    `select type, reference from ledger_transactions where env_id = $1 order by id`,
+    [bare.id],
+  );
+  expect(rows).toEqual([
+    { type: 'deposit', reference: 'deposit (admin CLI)' },
+    { type: 'topup', reference: null },
+  ]);
+
+  const shown = await admin('environments', 'show', bare.id);
+  expect(shown.code).toBe(0);
+  expect(JSON.parse(shown.out.join('\n'))).toMatchObject({
+    id: bare.id,
+    name: 'bare',
+    funding: [{ currency: 'USD', deposited: '250.50', used: '200.00', credit_line: '0.00', left: '50.50' }],
+  });
+
+  // --funding-limit at creation is a deposit too; with a currency.
+  const acme = JSON.parse((await admin('environments', 'create', '--name', 'Acme', '--funding-limit', '5000')).out[0]!);
+  const acmeShown = JSON.parse((await admin('environments', 'show', acme.id)).out.join('\n'));
+  expect(acmeShown.funding).toEqual([{ currency: 'USD', deposited: '5000.00', used: '0.00', credit_line: '0.00', left: '5000.00' }]);
+  const yen = JSON.parse((await admin('environments', 'create', '--name', 'yen', '--funding-limit', '700', '--currency', 'JPY')).out[0]!);
+  expect(yen.funding).toEqual({ currency: 'JPY', deposited: '700' });
+
+  // A credit line, and refusals: bad amounts, unknown environment or currency.
+  expect(JSON.parse((await admin('environments', 'credit-line', bare.id, '10')).out[0]!)).toMatchObject({ credit_line: '10.00', left: '60.50' });
+  expect((await admin('environments', 'fund', bare.id, '-5')).code).toBe(2);
+  expect((await admin('environments', 'fund', bare.id, '1.234')).code).toBe(2);
+  expect((await admin('environments', 'fund', bare.id, '5', '--currency', 'XXX')).code).toBe(2);
+  expect((await admin('environments', 'fund', bare.id)).code).toBe(2);
+  expect((await admin('environments', 'fund', '999999999', '5')).code).toBe(1);
+  expect((await admin('environments', 'show', '999999999')).code).toBe(1);
+  expect(await admin('ledger', 'verify')).toMatchObject({ code: 0 });
+});
+
+test('npm run env:create -- --name Acme --funding-limit 5000 records the float; without it DEFAULT_FUNDING_LIMIT', async () => {
+  const run = (args: string[], extra: Record<string, string> = {}) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: ctx.stack.databaseUrl, NODE_ENV: 'test', ...extra };
+    if (!extra.DEFAULT_FUNDING_LIMIT) delete env.DEFAULT_FUNDING_LIMIT;
+    const res = spawnSync('npm', ['run', '--silent', 'env:create', '--', ...args], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(res.stderr).not.toMatch(/failed/);
+    expect(res.status).toBe(0);
+    return JSON.parse(res.stdout) as { env_id: string; secret: string };
+  };
+  const deposited = async (envId: string) =>
+    (await ctx.pool.query<{ deposited: string }>(`select deposited::text from environment_funding where env_id = $1 and currency = 'USD'`, [envId])).rows[0]
+      ?.deposited ?? '0';
+
+  const acme = run(['--name', 'Acme', '--funding-limit', '5000']);
+  expect(acme.secret).toMatch(/^secret_/);
+  expect(await deposited(acme.env_id)).toBe('500000');
+  const { rows } = await ctx.pool.query(`select type, amount::text from ledger_transactions where env_id = $1`, [acme.env_id]);
+  expect(rows).toEqual([{ type: 'deposit', amount: '500000' }]);
+
+  expect(await deposited(run(['--name', 'from config'], { DEFAULT_FUNDING_LIMIT: '12.50' }).env_id)).toBe('1250');
+  expect(await deposited(run(['--name', 'nothing']).env_id)).toBe('0');
+}, 60_000);
+
 test('wallet show prints the wallet with its balance text and recent postings', async () => {
   const res = await admin('wallet', 'show', '123');
   expect(res.code).toBe(0);
@@ -113,7 +189,7 @@ test('ledger verify: 0 on the exact ledger; a real `npm run admin` process exits
 }, 60_000);
 
 test('workflow export writes a history that replays against the current workflow code', async () => {
-  const env = JSON.parse((await admin('environments', 'create', '--name', 'export')).out[0]!);
+  const env = JSON.parse((await admin('environments', 'create', '--name', 'export', '--funding-limit', '10')).out[0]!);
   const { wallet } = await createWallet(ctx.pool, env.id, 'exp', 'USD');
   const topup = await request(ctx.app)
     .post('/wallet/topup')

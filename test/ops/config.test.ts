@@ -34,6 +34,13 @@ test('a missing or malformed variable stops the start with its name', () => {
   expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', OPERATOR_TOKEN: 'short' })).toThrow(/OPERATOR_TOKEN.*16/);
   expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(/OTEL_EXPORTER_OTLP_ENDPOINT/);
   expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
+  expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', DEFAULT_FUNDING_LIMIT: '-5' })).toThrow(/DEFAULT_FUNDING_LIMIT/);
+  expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', DEFAULT_FUNDING_LIMIT: '1e9' })).toThrow(/DEFAULT_FUNDING_LIMIT/);
+  expect(() => loadConfig({ DATABASE_URL: 'postgres://x/y', WITHDRAWAL_LIMIT_SHARE: '-0.1' })).toThrow(/WITHDRAWAL_LIMIT_SHARE/);
+  expect(loadConfig({ DATABASE_URL: 'postgres://x/y', DEFAULT_FUNDING_LIMIT: '5000.00', WITHDRAWAL_LIMIT_SHARE: '0.5' })).toMatchObject({
+    DEFAULT_FUNDING_LIMIT: '5000.00',
+    WITHDRAWAL_LIMIT_SHARE: 0.5,
+  });
 });
 
 // Issue 10, section 6: defaults that fail open.

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CURRENCIES, CURRENCY_EXPONENT, formatAmount, parseAmount, type Currency } from '../../src/domain/money';
+import { CURRENCIES, CURRENCY_EXPONENT, formatAmount, parseAmount, parseAmountOrZero, type Currency } from '../../src/domain/money';
 import { DomainError } from '../../src/domain/errors';
 
 const currency = fc.constantFrom(...CURRENCIES);
@@ -82,4 +82,12 @@ test('formats with exactly the currency decimals, including negatives and zero',
   expect(formatAmount(-101212n, 'USD')).toBe('-1012.12');
   expect(formatAmount('500', 'JPY')).toBe('500');
   expect(formatAmount(1n, 'KWD')).toBe('0.001');
+});
+
+test('parseAmountOrZero: zero is a float or credit line of nothing; anything else as parseAmount', () => {
+  expect(parseAmountOrZero('0', 'USD')).toBe(0n);
+  expect(parseAmountOrZero('0.00', 'USD')).toBe(0n);
+  expect(parseAmountOrZero('5000', 'USD')).toBe(500000n);
+  expect(() => parseAmountOrZero('-1', 'USD')).toThrow(DomainError);
+  expect(() => parseAmountOrZero('0.001', 'USD')).toThrow(DomainError);
 });

@@ -26,7 +26,9 @@ const workflowIdHeader = { description: 'The Temporal workflow that moved the mo
 
 registerRoute({
   method: 'post', path: '/wallet/topup', tags: ['movements'], summary: 'Top up a wallet',
-  description: 'Runs the `topup` workflow. Responds with the `Workflow-Id` header.',
+  description:
+    "Runs the `topup` workflow: the money comes out of the environment's funding float (what the merchant deposited). " +
+    'A topup the float cannot cover is refused with 422 `funding_limit_exceeded` and moves nothing. Responds with the `Workflow-Id` header.',
   request: { body: TopupBody, headers: movementHeaders, bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 100 } },
   responses: {
     200: {

@@ -51,6 +51,7 @@ registerRoute({
   description:
     'Holds the amount and runs the `withdraw` workflow. Answers as soon as the Stripe link exists: the onboarding link while the ' +
     "user's Stripe account cannot receive payouts yet, else the Express dashboard login link; the payout goes on in the workflow. " +
+    "Withdrawals are capped per environment (in flight + paid in 24 h ≤ a share of its deposits): over it, 422 `withdrawal_limit_exceeded`, nothing held. " +
     'Responds with the `Workflow-Id` header.',
   request: { body: WithdrawBody, headers: movementHeaders, bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 250 } },
   responses: {

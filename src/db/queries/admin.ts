@@ -28,3 +28,12 @@ export async function walletPostings(pool: Pool, walletId: string, limit: number
   );
   return rows;
 }
+
+export async function environmentById(pool: Pool, envId: string): Promise<{ id: string; name: string; created_at: string } | null> {
+  const { rows } = await pool.query<{ id: string; name: string; created_at: string }>(
+    `select id::text, name, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as created_at
+     from environments where id = $1`,
+    [envId],
+  );
+  return rows[0] ?? null;
+}

@@ -114,13 +114,18 @@ export interface VolumeRow {
   count: number;
 }
 
-/** Daily volume of ledger transactions over the last `days` days (UTC), by currency and type. */
+/**
+ * Daily volume of ledger transactions over the last `days` days (UTC), by currency and type.
+ * Deposits (money into an environment's funding float, not a wallet movement; one can be
+ * a billion) are left out, so they do not flatten every other bar; the movements list shows them.
+ */
 export async function consoleDailyVolume(pool: Pool, envId: string | null, days: number): Promise<VolumeRow[]> {
   const { rows } = await pool.query<VolumeRow>(
     `select to_char(date_trunc('day', created_at at time zone 'UTC'), 'YYYY-MM-DD') as day, currency, type,
        sum(amount)::text as amount, count(*)::int as count
      from ledger_transactions
      where ($1::bigint is null or env_id = $1) and created_at >= (now() at time zone 'UTC')::date - ($2::int - 1)
+       and type <> 'deposit'
      group by 1, 2, 3 order by 1, 2, 3`,
     [envId, days],
   );

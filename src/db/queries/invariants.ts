@@ -60,6 +60,28 @@ const RULES: { rule: string; sql: string }[] = [
             on r.reference = 'order:' || o.id
           where o.refunded_amount <> coalesce(r.total, 0)`,
   },
+  {
+    rule: "each environment's funding float counters equal its funding postings (deposits; used by topups)",
+    sql: `select coalesce(f.env_id, p.env_id)::text || ':' || coalesce(f.currency, p.currency) as id
+          from environment_funding f
+          full join (
+            select p.env_id, p.currency,
+              coalesce(sum(p.amount) filter (where t.type = 'deposit'), 0) as deposited,
+              -coalesce(sum(p.amount) filter (where t.type <> 'deposit'), 0) as used
+            from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+            where p.account = 'funding' group by p.env_id, p.currency
+          ) p on p.env_id = f.env_id and p.currency = f.currency
+          where coalesce(f.deposited, 0) <> coalesce(p.deposited, 0) or coalesce(f.used, 0) <> coalesce(p.used, 0)`,
+  },
+  {
+    rule: 'no environment has used more than its deposits and credit line',
+    sql: `select env_id::text || ':' || currency as id from environment_funding where deposited + credit_line - used < 0`,
+  },
+  {
+    rule: 'only deposits post to the settlement account',
+    sql: `select t.id::text as id from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+          where p.account = 'settlement' and t.type <> 'deposit'`,
+  },
 ];
 
 export interface Violation {

@@ -69,6 +69,34 @@ export async function insertWithdrawal(client: PoolClient, w: NewWithdrawal): Pr
   return fromRow(rows[0]!);
 }
 
+/**
+ * Serializes the withdrawal-limit check of one environment and currency until the end of
+ * the caller's SQL transaction (a transaction-level advisory lock): two holds cannot both
+ * read the same total and both pass. Topups, payments and transfers never take it.
+ */
+export async function lockWithdrawalLimit(client: PoolClient, envId: string, currency: Currency): Promise<void> {
+  await client.query(`select pg_advisory_xact_lock(hashtextextended('withdrawal-limit:' || $1::text || ':' || $2::text, 0))`, [
+    envId,
+    currency,
+  ]);
+}
+
+/**
+ * What counts toward the environment's withdrawal limit, in minor units: every withdrawal
+ * that has not ended with its money back in the wallet (in flight, or any status in which
+ * money may have left), and those paid in the last 24 hours.
+ */
+export async function withdrawalsTowardLimit(client: PoolClient, envId: string, currency: Currency): Promise<bigint> {
+  const { rows } = await client.query<{ total: string }>(
+    `select coalesce(sum(amount), 0)::text as total from withdrawals
+     where env_id = $1 and currency = $2
+       and status not in ('failed', 'canceled', 'expired')
+       and (status <> 'paid' or updated_at > now() - interval '24 hours')`,
+    [envId, currency],
+  );
+  return BigInt(rows[0]!.total);
+}
+
 export async function lockWithdrawal(client: PoolClient, id: string): Promise<Withdrawal | null> {
   const { rows } = await client.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where id = $1 for update`, [id]);
   return rows[0] ? fromRow(rows[0]) : null;
