@@ -6,16 +6,18 @@
 import { DomainError } from '../domain/errors';
 import type { Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
-import type { Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
+import type { AttentionReason, Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
 import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
 import { postTransaction } from '../db/ledger';
-import { withTransaction, type Pool } from '../db/pool';
+import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { recordEvent } from '../db/queries/outbox';
+import { withdrawalsNeedingAttention } from '../observability/metrics';
 import { presentWithdrawal } from '../wire/present';
 import {
   addWithdrawalEvent,
   insertWithdrawal,
   lockWithdrawal,
+  nextWithdrawalSeq,
   updateWithdrawal,
   type WithdrawalChange,
 } from '../db/queries/withdrawals';
@@ -47,6 +49,41 @@ export interface FinishWithdrawalInput extends TimelineStep {
   status: Extract<WithdrawalStatus, 'paid' | 'failed' | 'canceled' | 'expired'>;
   failureCode?: string | null;
   failureMessage?: string | null;
+}
+
+export interface NeedsAttentionInput {
+  withdrawalId: string;
+  /** The workflow's timeline counter; omitted (sweeper, late webhook): the next free position. */
+  seq?: number;
+  step: string;
+  reason: AttentionReason;
+  detail?: Record<string, unknown>;
+  failureCode?: string | null;
+  failureMessage?: string | null;
+}
+
+/**
+ * Marks a withdrawal `needs_attention` inside the caller's SQL transaction: the timeline
+ * step, the status (the hold or the settle stays as it is: nothing is posted), the merchant
+ * event `withdrawal.needs_attention` and the metric. Only from a status it can come from
+ * (in flight; `paid` for a payout.failed after payout.paid); otherwise (already ended,
+ * already marked) it changes nothing and returns null.
+ */
+export async function markNeedsAttention(client: PoolClient, input: NeedsAttentionInput): Promise<Withdrawal | null> {
+  const current = await lockWithdrawal(client, input.withdrawalId);
+  if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
+  const from: readonly WithdrawalStatus[] = input.reason === 'payout_failed_after_paid' ? ['paid'] : IN_FLIGHT_STATUSES;
+  if (!from.includes(current.status)) return null;
+  const seq = input.seq ?? (await nextWithdrawalSeq(client, current.id));
+  await addWithdrawalEvent(client, current.id, seq, input.step, { ...(input.detail ?? {}), reason: input.reason, status_before: current.status });
+  const marked = await updateWithdrawal(client, current.id, {
+    status: 'needs_attention',
+    failureCode: input.failureCode ?? input.reason,
+    failureMessage: input.failureMessage ?? null,
+  });
+  await recordEvent(client, marked.envId, 'withdrawal.needs_attention', { withdrawal: presentWithdrawal(marked), reason: input.reason });
+  withdrawalsNeedingAttention.inc({ reason: input.reason });
+  return marked;
 }
 
 export function createWithdrawalActivities({ pool }: { pool: Pool }) {
@@ -143,6 +180,18 @@ export function createWithdrawalActivities({ pool }: { pool: Pool }) {
           withdrawal: presentWithdrawal(finished),
         });
         return finished;
+      });
+    },
+
+    /**
+     * The workflow cannot end the withdrawal by itself (payout outcome never came, reversal
+     * refused, payout.failed after payout.paid): hand it to an operator. A retried activity
+     * whose first attempt committed changes nothing more.
+     */
+    async markWithdrawalNeedsAttention(input: NeedsAttentionInput & { seq: number }): Promise<Withdrawal> {
+      return withTransaction(pool, async (client) => {
+        const marked = await markNeedsAttention(client, input);
+        return marked ?? (await lockWithdrawal(client, input.withdrawalId))!;
       });
     },
   };
