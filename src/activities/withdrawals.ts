@@ -51,6 +51,75 @@ export interface FinishWithdrawalInput extends TimelineStep {
   failureMessage?: string | null;
 }
 
+/** The posting that ends a hold: release (back to the wallet) or settle (paid out). */
+async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 'release' | 'settle') {
+  const amount = BigInt(current.amount);
+  const base = {
+    envId: current.envId,
+    currency: current.currency,
+    amount,
+    reference: `withdrawal:${current.id}`,
+    requireActive: false, // a compensation or settle must succeed on a suspended wallet
+    heldDelta: [{ walletId: current.walletId, amount: -amount }],
+  };
+  return outcome === 'release'
+    ? postTransaction(client, {
+        ...base,
+        idempotencyId: `${current.workflowId}:release`,
+        type: 'release',
+        legs: [
+          { account: 'in_flight', amount: -amount },
+          { account: 'wallet', walletId: current.walletId, amount },
+        ],
+      })
+    : postTransaction(client, {
+        ...base,
+        idempotencyId: `${current.workflowId}:settle`,
+        type: 'settle',
+        legs: [
+          { account: 'in_flight', amount: -amount },
+          { account: 'paid_out', amount },
+        ],
+      });
+}
+
+/**
+ * An operator's decision on a `needs_attention` withdrawal whose hold is still in place
+ * (`npm run admin -- withdrawals resolve`): `released` (the money is back on the platform:
+ * release to the wallet, status `failed`) or `paid_out` (it reached the user: settle, status
+ * `paid`). One SQL transaction: posting, timeline step `resolved_by_operator`, status, merchant event.
+ */
+export async function resolveNeedsAttention(
+  pool: Pool,
+  input: { withdrawalId: string; outcome: 'released' | 'paid_out'; note: string },
+): Promise<Withdrawal> {
+  return withTransaction(pool, async (client) => {
+    const current = await lockWithdrawal(client, input.withdrawalId);
+    if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
+    if (current.status !== 'needs_attention') {
+      throw new DomainError('conflict', `withdrawal ${current.id} is ${current.status}, not needs_attention`);
+    }
+    const { rows } = await client.query<{ held: boolean }>('select final_transaction_id is null as held from withdrawals where id = $1', [current.id]);
+    if (!rows[0]!.held) {
+      throw new DomainError('conflict', `withdrawal ${current.id} has no hold left (it was settled before it needed attention): settle it at Stripe`);
+    }
+    const posted = await postHoldEnd(client, current, input.outcome === 'released' ? 'release' : 'settle');
+    await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), 'resolved_by_operator', {
+      outcome: input.outcome,
+      note: input.note,
+      transaction_id: posted.transactionId,
+    });
+    const resolved = await updateWithdrawal(client, current.id, {
+      status: input.outcome === 'released' ? 'failed' : 'paid',
+      finalTransactionId: posted.transactionId,
+    });
+    await recordEvent(client, resolved.envId, resolved.status === 'paid' ? 'withdrawal.paid' : 'withdrawal.failed', {
+      withdrawal: presentWithdrawal(resolved),
+    });
+    return resolved;
+  });
+}
+
 export interface NeedsAttentionInput {
   withdrawalId: string;
   /** The workflow's timeline counter; omitted (sweeper, late webhook): the next free position. */
@@ -134,35 +203,7 @@ export function createWithdrawalActivities({ pool }: { pool: Pool }) {
         if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
         // A retried activity whose first attempt committed: nothing more to do.
         if (!IN_FLIGHT_STATUSES.includes(current.status)) return current;
-        const amount = BigInt(current.amount);
-        const base = {
-          envId: current.envId,
-          currency: current.currency,
-          amount,
-          reference: `withdrawal:${current.id}`,
-          requireActive: false, // a compensation or settle must succeed on a suspended wallet
-          heldDelta: [{ walletId: current.walletId, amount: -amount }],
-        };
-        const posted =
-          input.outcome === 'release'
-            ? await postTransaction(client, {
-                ...base,
-                idempotencyId: `${current.workflowId}:release`,
-                type: 'release',
-                legs: [
-                  { account: 'in_flight', amount: -amount },
-                  { account: 'wallet', walletId: current.walletId, amount },
-                ],
-              })
-            : await postTransaction(client, {
-                ...base,
-                idempotencyId: `${current.workflowId}:settle`,
-                type: 'settle',
-                legs: [
-                  { account: 'in_flight', amount: -amount },
-                  { account: 'paid_out', amount },
-                ],
-              });
+        const posted = await postHoldEnd(client, current, input.outcome);
         await addWithdrawalEvent(client, current.id, input.seq, input.step, {
           ...(input.detail ?? {}),
           transaction_id: posted.transactionId,

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import request from 'supertest';
+import { runAdmin } from '../../src/admin/commands';
 import { createApp } from '../../src/api/app';
 import { HOLD_SWEEPER_SCHEDULE_ID } from '../../src/worker/hold-sweeper-schedule';
 import type { HoldSweepResult } from '../../src/workflows/hold-sweeper';
@@ -101,6 +102,18 @@ async function eventsOf(withdrawalId: string): Promise<string[]> {
     `%"id":"${withdrawalId}"%`,
   ]);
   return rows.map((r) => r.type as string);
+}
+
+/** `npm run admin -- withdrawals resolve …` in-process: exit code and what it printed. */
+async function resolve(id: string, outcome: string) {
+  const out: string[] = [];
+  const code = await runAdmin(['withdrawals', 'resolve', id, '--outcome', outcome, '--note', 'checked in the Stripe dashboard'], {
+    pool: () => ctx.pool,
+    temporal: async () => ctx.client,
+    out: (l) => out.push(l),
+    err: (l) => out.push(l),
+  });
+  return { code, out: out.join('\n') };
 }
 
 async function runSweeper(workflowId = `hold-sweeper-test-${randomUUID()}`): Promise<HoldSweepResult> {
@@ -195,6 +208,14 @@ test('a terminated workflow after the transfer: the sweeper marks it needs_atten
   const section = page.text.slice(page.text.indexOf('id="needs-attention"'));
   expect(section).toContain(`<td>${w.id}</td>`);
   expect(section.slice(0, section.indexOf('</table>'))).toContain('workflow_closed');
+
+  // The operator checked Stripe: the transfer came back. The admin CLI releases the hold.
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 0 });
+  const resolved = await getWithdrawal(w.id);
+  expect(resolved.body).toMatchObject({ status: 'failed' });
+  expect(resolved.body.timeline.at(-1)).toMatchObject({ step: 'resolved_by_operator', detail: expect.objectContaining({ outcome: 'released' }) });
+  expect(await wallet(u)).toMatchObject({ balance: 80, held: 0 });
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('not needs_attention') });
 });
 
 test('no payout outcome within payoutTimeoutMs: needs_attention with its hold, the merchant told, the workflow completed', async () => {
@@ -211,6 +232,11 @@ test('no payout outcome within payoutTimeoutMs: needs_attention with its hold, t
   // The sweeper leaves it alone: its workflow completed.
   expect((await runSweeper()).needsAttention).not.toContain(w.id);
   recordHistory('withdraw-payout-timeout', w.workflowId);
+  // Stripe's dashboard shows the payout reached the bank: the operator settles the hold.
+  expect(await resolve(w.id, 'nonsense')).toMatchObject({ code: 2 });
+  expect(await resolve(w.id, 'paid_out')).toMatchObject({ code: 0 });
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 0 });
+  expect((await getWithdrawal(w.id)).body.status).toBe('paid');
 });
 
 test('payout.failed after payout.paid is recorded and the withdrawal needs attention, not dropped', async () => {
@@ -231,6 +257,8 @@ test('payout.failed after payout.paid is recorded and the withdrawal needs atten
   // Settled stays settled: the money left the platform (it is in the connected account now).
   expect(await wallet(u)).toMatchObject({ balance: 0, held: 0 });
   expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.paid', 'withdrawal.needs_attention']);
+  // Nothing is held any more: the admin CLI refuses to post anything for it.
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('no hold left') });
 });
 
 test('the refresh link is bounded per withdrawal: 409 past the limit, no Stripe call, no workflow update', async () => {
