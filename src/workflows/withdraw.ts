@@ -356,6 +356,8 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
       else if (polled.status === 'failed' || polled.status === 'canceled') {
         outcome = { payoutId, status: 'failed', failureCode: polled.failureCode ?? `payout_${polled.status}`, failureMessage: polled.failureMessage };
       }
+      // Kept like a webhook's outcome: a payout.failed signal after a polled `paid` is then a late failure.
+      if (outcome && !outcomes.has(payoutId)) outcomes.set(payoutId, outcome);
     }
 
     if (outcome.status === 'paid') {
