@@ -107,6 +107,20 @@ const schema = z.object({
    * the last 24 h may not exceed this share of what the environment has deposited (1 = 100%).
    */
   WITHDRAWAL_LIMIT_SHARE: z.coerce.number().min(0).max(100).default(1),
+  /** How many fresh onboarding links the unauthenticated refresh URL may ask for, per withdrawal. */
+  WITHDRAW_MAX_LINK_REFRESHES: z.coerce.number().int().min(0).max(1000).default(10),
+  /** Requests per minute one client address may make to /stripe/connect/* (in memory, per API process). 0 = no limit. */
+  STRIPE_CONNECT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  /** Requests per second one client address may make to /stripe/webhook (in memory, per API process). 0 = no limit. */
+  STRIPE_WEBHOOK_RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(0).default(100),
+  /** How often the hold sweeper's Temporal Schedule runs (whole seconds). 0 = the worker creates no schedule. */
+  HOLD_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600_000)
+    .refine((v) => v === 0 || v >= 1000, 'must be 0 (off) or at least 1000')
+    .default(5 * 60_000),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** Idempotency keys are kept at least 24 hours (issue 5), then purged by the worker. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),

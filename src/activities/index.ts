@@ -7,6 +7,7 @@ import type { Pool } from '../db/pool';
 import type { Stripe } from '../stripe';
 import { createStripeActivities } from './stripe';
 import { createWithdrawalActivities } from './withdrawals';
+import { createSweeperActivities } from './hold-sweeper';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
 import { createRefundActivities } from './refund';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     // DomainError mapping passes their ApplicationFailures through unchanged.
     ...createStripeActivities(deps),
     ...createWithdrawalActivities(deps),
+    ...createSweeperActivities(deps),
     ...createLedgerActivities(deps),
     ...createTransferActivities(deps),
     ...createRefundActivities(deps),

@@ -6,23 +6,24 @@
 import { DomainError } from '../domain/errors';
 import { formatAmount, type Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
-import type { Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
+import type { AttentionReason, Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
 import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
 import { postTransaction } from '../db/ledger';
-import { withTransaction, type Pool } from '../db/pool';
+import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { getFunding } from '../db/queries/funding';
 import { recordEvent } from '../db/queries/outbox';
+import { withdrawalsNeedingAttention } from '../observability/metrics';
 import { presentWithdrawal } from '../wire/present';
 import {
   addWithdrawalEvent,
   insertWithdrawal,
   lockWithdrawal,
   lockWithdrawalLimit,
+  nextWithdrawalSeq,
   updateWithdrawal,
   withdrawalsTowardLimit,
   type WithdrawalChange,
 } from '../db/queries/withdrawals';
-import type { PoolClient } from '../db/pool';
 
 export interface HoldWithdrawalInput {
   workflowId: string;
@@ -92,6 +93,110 @@ async function checkWithdrawalLimit(client: PoolClient, input: HoldWithdrawalInp
   );
 }
 
+/** The posting that ends a hold: release (back to the wallet) or settle (paid out). */
+async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 'release' | 'settle') {
+  const amount = BigInt(current.amount);
+  const base = {
+    envId: current.envId,
+    currency: current.currency,
+    amount,
+    reference: `withdrawal:${current.id}`,
+    requireActive: false, // a compensation or settle must succeed on a suspended wallet
+    heldDelta: [{ walletId: current.walletId, amount: -amount }],
+  };
+  return outcome === 'release'
+    ? postTransaction(client, {
+        ...base,
+        idempotencyId: `${current.workflowId}:release`,
+        type: 'release',
+        legs: [
+          { account: 'in_flight', amount: -amount },
+          { account: 'wallet', walletId: current.walletId, amount },
+        ],
+      })
+    : postTransaction(client, {
+        ...base,
+        idempotencyId: `${current.workflowId}:settle`,
+        type: 'settle',
+        legs: [
+          { account: 'in_flight', amount: -amount },
+          { account: 'paid_out', amount },
+        ],
+      });
+}
+
+/**
+ * An operator's decision on a `needs_attention` withdrawal whose hold is still in place
+ * (`npm run admin -- withdrawals resolve`): `released` (the money is back on the platform:
+ * release to the wallet, status `failed`) or `paid_out` (it reached the user: settle, status
+ * `paid`). One SQL transaction: posting, timeline step `resolved_by_operator`, status, merchant event.
+ */
+export async function resolveNeedsAttention(
+  pool: Pool,
+  input: { withdrawalId: string; outcome: 'released' | 'paid_out'; note: string },
+): Promise<Withdrawal> {
+  return withTransaction(pool, async (client) => {
+    const current = await lockWithdrawal(client, input.withdrawalId);
+    if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
+    if (current.status !== 'needs_attention') {
+      throw new DomainError('conflict', `withdrawal ${current.id} is ${current.status}, not needs_attention`);
+    }
+    const { rows } = await client.query<{ held: boolean }>('select final_transaction_id is null as held from withdrawals where id = $1', [current.id]);
+    if (!rows[0]!.held) {
+      throw new DomainError('conflict', `withdrawal ${current.id} has no hold left (it was settled before it needed attention): settle it at Stripe`);
+    }
+    const posted = await postHoldEnd(client, current, input.outcome === 'released' ? 'release' : 'settle');
+    await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), 'resolved_by_operator', {
+      outcome: input.outcome,
+      note: input.note,
+      transaction_id: posted.transactionId,
+    });
+    const resolved = await updateWithdrawal(client, current.id, {
+      status: input.outcome === 'released' ? 'failed' : 'paid',
+      finalTransactionId: posted.transactionId,
+    });
+    await recordEvent(client, resolved.envId, resolved.status === 'paid' ? 'withdrawal.paid' : 'withdrawal.failed', {
+      withdrawal: presentWithdrawal(resolved),
+    });
+    return resolved;
+  });
+}
+
+export interface NeedsAttentionInput {
+  withdrawalId: string;
+  /** The workflow's timeline counter; omitted (sweeper, late webhook): the next free position. */
+  seq?: number;
+  step: string;
+  reason: AttentionReason;
+  detail?: Record<string, unknown>;
+  failureCode?: string | null;
+  failureMessage?: string | null;
+}
+
+/**
+ * Marks a withdrawal `needs_attention` inside the caller's SQL transaction: the timeline
+ * step, the status (the hold or the settle stays as it is: nothing is posted), the merchant
+ * event `withdrawal.needs_attention` and the metric. Only from a status it can come from
+ * (in flight; `paid` for a payout.failed after payout.paid); otherwise (already ended,
+ * already marked) it changes nothing and returns null.
+ */
+export async function markNeedsAttention(client: PoolClient, input: NeedsAttentionInput): Promise<Withdrawal | null> {
+  const current = await lockWithdrawal(client, input.withdrawalId);
+  if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
+  const from: readonly WithdrawalStatus[] = input.reason === 'payout_failed_after_paid' ? ['paid'] : IN_FLIGHT_STATUSES;
+  if (!from.includes(current.status)) return null;
+  const seq = input.seq ?? (await nextWithdrawalSeq(client, current.id));
+  await addWithdrawalEvent(client, current.id, seq, input.step, { ...(input.detail ?? {}), reason: input.reason, status_before: current.status });
+  const marked = await updateWithdrawal(client, current.id, {
+    status: 'needs_attention',
+    failureCode: input.failureCode ?? input.reason,
+    failureMessage: input.failureMessage ?? null,
+  });
+  await recordEvent(client, marked.envId, 'withdrawal.needs_attention', { withdrawal: presentWithdrawal(marked), reason: input.reason });
+  withdrawalsNeedingAttention.inc({ reason: input.reason });
+  return marked;
+}
+
 export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { pool: Pool; withdrawalLimitShare?: number }) {
   const share = withdrawalLimitShare ?? DEFAULT_WITHDRAWAL_LIMIT_SHARE;
   if (!Number.isFinite(share) || share < 0) throw new Error(`withdrawal limit share must be a number >= 0, got ${share}`);
@@ -147,35 +252,7 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
         if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
         // A retried activity whose first attempt committed: nothing more to do.
         if (!IN_FLIGHT_STATUSES.includes(current.status)) return current;
-        const amount = BigInt(current.amount);
-        const base = {
-          envId: current.envId,
-          currency: current.currency,
-          amount,
-          reference: `withdrawal:${current.id}`,
-          requireActive: false, // a compensation or settle must succeed on a suspended wallet
-          heldDelta: [{ walletId: current.walletId, amount: -amount }],
-        };
-        const posted =
-          input.outcome === 'release'
-            ? await postTransaction(client, {
-                ...base,
-                idempotencyId: `${current.workflowId}:release`,
-                type: 'release',
-                legs: [
-                  { account: 'in_flight', amount: -amount },
-                  { account: 'wallet', walletId: current.walletId, amount },
-                ],
-              })
-            : await postTransaction(client, {
-                ...base,
-                idempotencyId: `${current.workflowId}:settle`,
-                type: 'settle',
-                legs: [
-                  { account: 'in_flight', amount: -amount },
-                  { account: 'paid_out', amount },
-                ],
-              });
+        const posted = await postHoldEnd(client, current, input.outcome);
         await addWithdrawalEvent(client, current.id, input.seq, input.step, {
           ...(input.detail ?? {}),
           transaction_id: posted.transactionId,
@@ -193,6 +270,18 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
           withdrawal: presentWithdrawal(finished),
         });
         return finished;
+      });
+    },
+
+    /**
+     * The workflow cannot end the withdrawal by itself (payout outcome never came, reversal
+     * refused, payout.failed after payout.paid): hand it to an operator. A retried activity
+     * whose first attempt committed changes nothing more.
+     */
+    async markWithdrawalNeedsAttention(input: NeedsAttentionInput & { seq: number }): Promise<Withdrawal> {
+      return withTransaction(pool, async (client) => {
+        const marked = await markNeedsAttention(client, input);
+        return marked ?? (await lockWithdrawal(client, input.withdrawalId))!;
       });
     },
   };

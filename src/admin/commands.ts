@@ -11,6 +11,7 @@
  *   wallet show <wallet_id> [--postings <n>]
  *   ledger verify
  *   workflow export <workflow_id> [--out <file>]               (history JSON, for test/histories/)
+ *   withdrawals resolve <withdrawal_id> --outcome released|paid_out --note <text>
  */
 import { writeFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
@@ -25,6 +26,7 @@ import { listFunding, setCreditLine, type Funding } from '../db/queries/funding'
 import { findLedgerViolations } from '../db/queries/invariants';
 import { historyToJson } from './history-json';
 import { signingKeyCipher } from '../signing-keys';
+import { resolveNeedsAttention } from '../activities/withdrawals';
 
 export interface AdminDeps {
   pool: () => Pool;
@@ -48,7 +50,9 @@ export const USAGE = `usage: npm run admin -- <command>
   environments rotate-secret <env_id> [--overlap-hours <hours>]   (default 24)
   wallet show <wallet_id> [--postings <n>]
   ledger verify                                                 (exit 1 on a violation)
-  workflow export <workflow_id> [--out <file>]                  (history JSON for the replay tests)`;
+  workflow export <workflow_id> [--out <file>]                  (history JSON for the replay tests)
+  withdrawals resolve <withdrawal_id> --outcome released|paid_out --note <text>
+                                                                (a needs_attention withdrawal's hold, after checking Stripe)`;
 
 class UsageError extends Error {}
 
@@ -224,6 +228,22 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
           deps.err(`wrote ${history.events?.length ?? 0} events to ${out}`);
         } else deps.out(json);
         return 0;
+      }
+      case 'withdrawals resolve': {
+        const withdrawalId = digits(positional[0], 'withdrawal_id');
+        const outcome = named.get('outcome');
+        if (outcome !== 'released' && outcome !== 'paid_out') throw new UsageError('--outcome must be released or paid_out');
+        const note = named.get('note');
+        if (!note) throw new UsageError('--note is required (what Stripe showed, who decided)');
+        try {
+          const resolved = await resolveNeedsAttention(deps.pool(), { withdrawalId, outcome, note });
+          deps.out(JSON.stringify({ id: resolved.id, status: resolved.status }));
+          return 0;
+        } catch (err) {
+          if (!(err instanceof DomainError)) throw err;
+          deps.err(err.message);
+          return 1;
+        }
       }
       default:
         throw new UsageError(group ? `unknown command: ${[group, command].filter(Boolean).join(' ')}` : 'no command given');

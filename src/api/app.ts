@@ -21,6 +21,7 @@ import { transferRoutes } from './routes/transfers';
 import { walletRoutes } from './routes/wallets';
 import { webhookRoutes } from './routes/webhooks';
 import { rateLimit, type RateLimitOptions } from './rate-limit';
+import { addressRateLimit } from './address-rate-limit';
 import type { TemporalDeps } from './temporal';
 import { stripeConnectRoutes } from './routes/stripe-connect';
 import { stripeWebhookRoutes, type StripeDeps } from './routes/stripe-webhook';
@@ -45,6 +46,11 @@ export interface AppDeps {
   trustProxy?: string;
   /** Per-environment limits; absent = no limit (tests that do not test limits). */
   rateLimit?: RateLimitOptions;
+  /**
+   * Per-client-address limits on the unauthenticated /stripe/* routes (in memory, per
+   * process: src/api/address-rate-limit.ts); absent = no limit. 0 turns one off.
+   */
+  stripeRateLimit?: { connectPerMinute: number; webhookPerSecond: number };
   /** Logging, console and Web UI links; every field has a default so tests can omit it. */
   ops?: {
     logger?: Logger;
@@ -111,9 +117,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(forPaths(['/metrics'], metricsRoutes(deps.ops?.metricsToken)));
   app.use(forPaths(['/docs', '/openapi.json'], docsRoutes()));
   app.use(forPaths(['/console'], consoleRoutes({ pool: deps.pool, operatorToken: deps.ops?.operatorToken, ...ops })));
+  if (deps.stripeRateLimit) {
+    const { connectPerMinute, webhookPerSecond } = deps.stripeRateLimit;
+    app.use(forPaths(['/stripe/connect/'], addressRateLimit({ points: connectPerMinute, durationSeconds: 60, what: '/stripe/connect' })));
+    app.use(forPaths(['/stripe/webhook'], addressRateLimit({ points: webhookPerSecond, durationSeconds: 1, what: '/stripe/webhook' })));
+  }
   // Before jsonBody: the webhook's signature covers the raw bytes.
   app.use(forPaths(['/stripe/'], stripeWebhookRoutes(deps.pool, deps.temporal, deps.stripe)));
-  app.use(forPaths(['/stripe/'], stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe))); // browser GETs: no body
+  // Browser GETs: no body. The refresh URL is bounded per withdrawal (withdrawWaits.maxLinkRefreshes).
+  app.use(forPaths(['/stripe/'], stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe, deps.withdrawWaits?.maxLinkRefreshes)));
   app.use(jsonBody);
   app.use(enterRequestContext); // after the body parser: see its comment
   const auth = authenticate(deps.pool, deps.auth);

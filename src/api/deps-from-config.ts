@@ -28,6 +28,11 @@ export function appDepsFromConfig(
       onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
       payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
       payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
+      maxLinkRefreshes: config.WITHDRAW_MAX_LINK_REFRESHES,
+    },
+    stripeRateLimit: {
+      connectPerMinute: config.STRIPE_CONNECT_RATE_LIMIT_PER_MINUTE,
+      webhookPerSecond: config.STRIPE_WEBHOOK_RATE_LIMIT_PER_SECOND,
     },
     auth: {
       secretsPepper: config.SECRETS_PEPPER,

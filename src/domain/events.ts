@@ -13,5 +13,7 @@ export const EVENT_TYPES = [
   'withdrawal.awaiting_onboarding',
   'withdrawal.paid',
   'withdrawal.failed',
+  // Money may have left and the workflow could not end the withdrawal: an operator decides (README, Runbook).
+  'withdrawal.needs_attention',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

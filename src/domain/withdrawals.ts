@@ -4,7 +4,13 @@
  */
 import type { Currency } from './money';
 
-export const WITHDRAWAL_STATUSES = ['awaiting_onboarding', 'processing', 'paid', 'failed', 'canceled', 'expired'] as const;
+/**
+ * `needs_attention`: the workflow could not end the withdrawal by itself (the payout's
+ * outcome never came, Stripe refused the reversal, the workflow was terminated after
+ * the transfer, or a `payout.failed` came after `payout.paid`): money may have left, so
+ * the hold (or the settled amount) is left as it is for an operator (README, Runbook).
+ */
+export const WITHDRAWAL_STATUSES = ['awaiting_onboarding', 'processing', 'paid', 'failed', 'canceled', 'expired', 'needs_attention'] as const;
 export type WithdrawalStatus = (typeof WITHDRAWAL_STATUSES)[number];
 
 /** Statuses in which the hold is still in place (no release or settle posted yet). */
@@ -46,9 +52,14 @@ export interface WithdrawInput {
   onboardingTimeoutMs?: number;
   /** How long to wait for a payout.paid/failed webhook before polling the payout once. Default 1 hour. */
   payoutPollIntervalMs?: number;
-  /** How long to wait for the payout's outcome at all before failing the workflow for an operator. Default 30 days. */
+  /** How long to wait for the payout's outcome at all before handing the withdrawal to an operator (`needs_attention`). Default 30 days. */
   payoutTimeoutMs?: number;
+  /** How many fresh onboarding links the refresh URL may ask for (unset: no bound, as before). */
+  maxLinkRefreshes?: number;
 }
+
+/** Why a withdrawal needs an operator (the `reason` of its timeline step and of the metric). */
+export type AttentionReason = 'payout_timed_out' | 'reversal_refused' | 'workflow_closed' | 'payout_failed_after_paid';
 
 /** What POST /wallet/withdraw (update-with-start) and the status query return. */
 export interface WithdrawalProgress {

@@ -79,3 +79,23 @@ export async function observeStripeCall<T>(operation: string, call: () => Promis
     throw err;
   }
 }
+
+/**
+ * Withdrawals handed to an operator (status `needs_attention`), by reason: payout_timed_out,
+ * reversal_refused, workflow_closed (the hold sweeper), payout_failed_after_paid. Incremented
+ * where the status changes (worker or API); alert on any increase.
+ */
+export const withdrawalsNeedingAttention = new Counter({
+  name: 'paynocchio_withdrawals_needs_attention_total',
+  help: 'Withdrawals marked needs_attention (money may have left: an operator decides), by reason',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+/** Holds the sweeper found stranded (workflow closed, not completed), by what it did: released or needs_attention. */
+export const strandedHolds = new Counter({
+  name: 'paynocchio_stranded_holds_total',
+  help: 'Withdrawal holds whose workflow closed without ending them, by what the sweeper did (released, needs_attention)',
+  labelNames: ['action'] as const,
+  registers: [registry],
+});

@@ -9,6 +9,7 @@ import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../observability/logger';
 import { startHousekeeping } from './housekeeping';
+import { ensureHoldSweeperSchedule } from './hold-sweeper-schedule';
 import { startMetricsServer } from './metrics-server';
 import { startWebhookDispatcher } from './webhook-dispatcher';
 import { temporalConnectionOptions } from '../temporal-connection';
@@ -30,9 +31,16 @@ export async function startWorkerServices(opts: {
   const { config, pool, logger } = opts;
   // The dispatcher starts delivery workflows through its own client connection.
   const clientConnection = await Connection.connect(temporalConnectionOptions(config));
+  const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+  // The hold sweeper's schedule (README, Runbook): created once, idempotently, by any worker.
+  if (config.HOLD_SWEEP_INTERVAL_MS > 0) {
+    await ensureHoldSweeperSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: config.HOLD_SWEEP_INTERVAL_MS, logger }).catch(
+      (err: Error) => logger.error({ err: err.message }, 'hold sweeper schedule could not be created; the worker runs on without it'),
+    );
+  }
   const dispatcher = startWebhookDispatcher({
     pool,
-    client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+    client,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS,
     retry: {

@@ -5,3 +5,4 @@ export { payment } from './payment';
 export { transfer } from './transfer';
 export { refund } from './refund';
 export { webhookDelivery } from './webhook-delivery';
+export { holdSweeper } from './hold-sweeper';

@@ -63,6 +63,8 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
     WEBHOOK_RETRY_INITIAL_MS: '200',
     WEBHOOK_RETRY_MAX_INTERVAL_MS: '1000',
     WEBHOOK_RETRY_MAX_ELAPSED_MS: '60000',
+    // The hold sweeper's schedule exists, but runs only when a test triggers it (or runs its workflow).
+    HOLD_SWEEP_INTERVAL_MS: '86400000',
     WORKER_METRICS_PORT: String(workerMetricsPort),
     TEMPORAL_METRICS_PORT: String(runtimeMetricsPort),
   };

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
+import type { WithdrawWaits } from '../../src/api/routes/withdrawals';
 import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
 import { signingKeyCipher } from '../../src/signing-keys';
 import { createStripe, type Stripe } from '../../src/stripe';
@@ -45,7 +46,7 @@ export interface TestContext {
 }
 
 export async function startTestContext(
-  opts: { syncTimeoutMs?: number; withdrawWaits?: { onboardingTimeoutMs?: number; payoutPollIntervalMs?: number; payoutTimeoutMs?: number } } = {},
+  opts: { syncTimeoutMs?: number; withdrawWaits?: WithdrawWaits } = {},
 ): Promise<TestContext> {
   const stack = readStack();
   const pool = createPool(stack.databaseUrl, 20);

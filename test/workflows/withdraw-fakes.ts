@@ -22,7 +22,9 @@ export interface World {
   created: Map<string, string>;
   payoutsEnabled: boolean;
   polledStatus: string;
-  failures: Partial<Record<'transfer500' | 'transferRefused' | 'payoutRefused' | 'insufficientFunds', number>>;
+  failures: Partial<Record<'transfer500' | 'transferRefused' | 'payoutRefused' | 'insufficientFunds' | 'reversalRefused', number>>;
+  /** Why the withdrawal was handed to an operator, if it was. */
+  attention: string | null;
 }
 
 export function newWorld(balance = 10_000n): World {
@@ -39,6 +41,7 @@ export function newWorld(balance = 10_000n): World {
     payoutsEnabled: false,
     polledStatus: 'in_transit',
     failures: {},
+    attention: null,
   };
 }
 
@@ -121,6 +124,14 @@ export function fakeActivities(get: () => World): Activities {
       w.withdrawal!.failureCode = input.failureCode ?? null;
       return w.withdrawal!;
     },
+    async markWithdrawalNeedsAttention(input) {
+      const w = get();
+      w.steps.push(input.step);
+      w.attention = input.reason;
+      w.withdrawal!.status = 'needs_attention';
+      w.withdrawal!.failureCode = input.failureCode ?? input.reason;
+      return w.withdrawal!;
+    },
     async ensureConnectedAccount(input) {
       return { accountId: stripeCreate('accounts.create', `account:${input.envId}:${input.userId}`, 'acct'), payoutsEnabled: get().payoutsEnabled };
     },
@@ -157,6 +168,11 @@ export function fakeActivities(get: () => World): Activities {
       return { status: w.polledStatus, failureCode: w.polledStatus === 'failed' ? 'account_closed' : null, failureMessage: null };
     },
     async reverseTransfer(input) {
+      const w = get();
+      if (consume(w, 'reversalRefused')) {
+        w.calls.push({ name: 'transfers.createReversal', key: input.idempotencyKey });
+        throw refusal('the transfer was already paid out: nothing to reverse');
+      }
       return { reversalId: stripeCreate('transfers.createReversal', input.idempotencyKey, 'trr') };
     },
   };

@@ -3,12 +3,23 @@
  * local Temporal dev server: each path ends with the fake ledger exact.
  */
 import { randomUUID } from 'node:crypto';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { ApplicationFailure } from '@temporalio/common';
+import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { CancelledFailure, type ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { WithdrawInput, WithdrawalProgress } from '../../src/domain/withdrawals';
-import { accountReadySignal, cancelUpdate, payoutOutcomeSignal, progressQuery, withdrawalUrlUpdate } from '../../src/workflows/withdraw-messages';
+import {
+  accountReadySignal,
+  cancelUpdate,
+  payoutOutcomeSignal,
+  progressQuery,
+  refreshLinkUpdate,
+  withdrawalUrlUpdate,
+} from '../../src/workflows/withdraw-messages';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJson } from '../../src/admin/history-json';
 import { readStack } from '../helpers/stack';
 import { callsOf, expectExact, fakeActivities, newWorld, type World } from './withdraw-fakes';
 
@@ -63,6 +74,12 @@ async function start(waits: Partial<WithdrawInput> = {}) {
   const progress = await env.client.workflow.executeUpdateWithStart(withdrawalUrlUpdate, { startWorkflowOperation: operation });
   const handle = await operation.workflowHandle();
   return { progress, handle, workflowId };
+}
+
+/** With RECORD_HISTORIES=1, keeps the run's history for the replay tests (branches stripe-mock cannot reach). */
+async function record(name: string, handle: WorkflowHandle) {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), historyToJson(await handle.fetchHistory()) + '\n');
 }
 
 async function until(check: () => boolean, timeoutMs = 15_000) {
@@ -177,9 +194,9 @@ test('Stripe refuses the transfer (invalid request): no retry, the hold is relea
 test('duplicate and out-of-order webhooks: one effect each', async () => {
   const { handle } = await start();
   // payout.paid arrives before the payout's id is known to the workflow (and twice).
+  // (A payout.failed after payout.paid is no duplicate: its own test below.)
   await handle.signal(payoutOutcomeSignal, { payoutId: 'po_4', status: 'paid' });
   await handle.signal(payoutOutcomeSignal, { payoutId: 'po_4', status: 'paid' });
-  await handle.signal(payoutOutcomeSignal, { payoutId: 'po_4', status: 'failed', failureCode: 'late', failureMessage: null });
   await handle.signal(accountReadySignal, { source: 'account.updated' });
   await handle.signal(accountReadySignal, { source: 'return_url' });
   const result = await handle.result();
@@ -198,16 +215,90 @@ test('no payout webhook: the workflow polls the payout and settles', async () =>
   expect(callsOf(world, 'payouts.retrieve').length).toBeGreaterThanOrEqual(1);
 });
 
-test('payout never settles: the wait is bounded, polls fill it, the hold stays for an operator', async () => {
+test('payout never settles: the wait is bounded, polls fill it, the withdrawal needs attention with its hold', async () => {
   // polledStatus stays 'in_transit': neither a webhook nor a poll gives an outcome.
   const { handle } = await start({ payoutPollIntervalMs: 200, payoutTimeoutMs: 700 });
   await handle.signal(accountReadySignal, { source: 'test' });
-  const err = await handle.result().catch((e: unknown) => e);
-  expect(((err as { cause?: ApplicationFailure }).cause as ApplicationFailure).type).toBe('payout_timeout');
+  // The workflow completes (no failed workflow nobody hears of): the withdrawal is handed to an operator.
+  const result = await handle.result();
+  expect(result.status).toBe('needs_attention');
+  expect(world.attention).toBe('payout_timed_out');
+  expect(world.withdrawal!.failureCode).toBe('payout_timeout');
+  expect(world.steps.at(-1)).toBe('needs_attention');
   // 700 ms of waiting in slices of 200, 200, 200 and 100 ms, a poll after each; then it ends.
   expect(callsOf(world, 'payouts.retrieve')).toHaveLength(4);
   // The money left with the transfer: it is neither released nor settled blindly.
   expect(world).toMatchObject({ held: 2500n, paidOut: 0n });
+});
+
+test('Stripe refuses the transfer reversal after a failed payout: needs attention, the hold stays', async () => {
+  world.failures.reversalRefused = 1;
+  const { handle } = await start();
+  await handle.signal(accountReadySignal, { source: 'test' });
+  await until(() => callsOf(world, 'payouts.create').length === 1);
+  await handle.signal(payoutOutcomeSignal, { payoutId: 'po_4', status: 'failed', failureCode: 'account_closed', failureMessage: 'closed' });
+  const result = await handle.result();
+  expect(result.status).toBe('needs_attention');
+  expect(world.attention).toBe('reversal_refused');
+  expect(callsOf(world, 'transfers.createReversal')).toHaveLength(1); // a refusal is not retried
+  expect(world).toMatchObject({ balance: START - 2500n, held: 2500n, paidOut: 0n });
+  expect(world.steps).not.toContain('funds_released');
+  await record('withdraw-reversal-refused', handle);
+});
+
+test('payout.failed after payout.paid: settled, then the withdrawal needs attention', async () => {
+  const { handle } = await start();
+  await handle.signal(accountReadySignal, { source: 'test' });
+  await until(() => callsOf(world, 'payouts.create').length === 1);
+  await handle.signal(payoutOutcomeSignal, { payoutId: 'po_4', status: 'paid' });
+  await handle.signal(payoutOutcomeSignal, { payoutId: 'po_4', status: 'failed', failureCode: 'account_closed', failureMessage: 'returned by the bank' });
+  const result = await handle.result();
+  expect(result.status).toBe('needs_attention');
+  expect(world.attention).toBe('payout_failed_after_paid');
+  // (The fake appends a step on every call: a local activity run again by a retried task shows twice.)
+  expect(world.steps.at(-1)).toBe('needs_attention');
+  expect(world.steps.indexOf('paid_out')).toBeGreaterThan(world.steps.indexOf('payout_paid'));
+  expect(world).toMatchObject({ held: 0n, paidOut: 2500n });
+  await record('withdraw-payout-failed-after-paid', handle);
+});
+
+test('Temporal cancel (Web UI, temporal workflow cancel) before the transfer: the hold is released, the workflow ends Canceled', async () => {
+  const { handle } = await start();
+  await handle.cancel();
+  const err = await handle.result().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  expect(world.withdrawal!.status).toBe('canceled');
+  expect(world.steps.at(-1)).toBe('funds_released');
+  expect(world).toMatchObject({ balance: START, held: 0n, inFlight: 0n });
+  expect(callsOf(world, 'transfers.create')).toHaveLength(0);
+});
+
+test('Temporal cancel after the transfer: ignored, noted in the timeline, the saga runs to its end', async () => {
+  const { handle } = await start();
+  await handle.signal(accountReadySignal, { source: 'test' });
+  await until(() => callsOf(world, 'payouts.create').length === 1);
+  await handle.cancel();
+  await until(() => world.steps.includes('cancel_ignored'));
+  await handle.signal(payoutOutcomeSignal, { payoutId: 'po_4', status: 'paid' });
+  const result = await handle.result();
+  expect(result.status).toBe('paid');
+  const at = (step: string) => world.steps.indexOf(step);
+  expect(at('cancel_ignored')).toBeGreaterThan(at('transfer_created'));
+  expect(at('cancel_ignored')).toBeLessThan(at('payout_paid'));
+  expect(world.steps.slice(-2)).toEqual(['payout_paid', 'paid_out']);
+  expect(world).toMatchObject({ held: 0n, paidOut: 2500n });
+});
+
+test('the refresh link is bounded: past maxLinkRefreshes the update is refused with conflict', async () => {
+  const { handle } = await start({ maxLinkRefreshes: 2 });
+  expect((await handle.executeUpdate(refreshLinkUpdate)).url).toContain('/setup/');
+  expect((await handle.executeUpdate(refreshLinkUpdate)).url).toContain('/setup/');
+  const third = await handle.executeUpdate(refreshLinkUpdate).catch((e: unknown) => e);
+  expect(third).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect(((third as WorkflowUpdateFailedError).cause as ApplicationFailure).type).toBe('conflict');
+  expect(callsOf(world, 'accountLinks.create')).toHaveLength(3); // the first link and two refreshes
+  expect((await handle.executeUpdate(cancelUpdate)).status).toBe('canceled');
 });
 
 test('insufficient funds: the update fails with the code and nothing is held', async () => {

@@ -13,6 +13,7 @@ import {
   consoleDailyVolume,
   consoleEnvironments,
   consoleMovements,
+  consoleNeedsAttention,
   consoleOrders,
   consoleWallets,
   consoleWithdrawals,
@@ -72,18 +73,29 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
       const parsed = Query.safeParse(req.query);
       const { env, days } = parsed.success ? parsed.data : { env: undefined, days: 14 };
       const envId = env ?? null;
-      const [envs, wallets, movements, orders, withdrawals, volume] = await Promise.all([
+      const [envs, wallets, movements, orders, withdrawals, volume, attention] = await Promise.all([
         consoleEnvironments(opts.pool),
         consoleWallets(opts.pool, envId, 50),
         consoleMovements(opts.pool, envId, 50),
         consoleOrders(opts.pool, envId, 30),
         consoleWithdrawals(opts.pool, envId, 30),
         consoleDailyVolume(opts.pool, envId, days),
+        consoleNeedsAttention(opts.pool, envId, 100),
       ]);
       const page = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paynocchio console</title><style>${raw(STYLE)}</style></head><body>
 <h1>Paynocchio operator console</h1>
 <nav>${link('/console', 'all environments')}${link(opts.temporalUiUrl, 'Temporal Web UI', 'target="_blank" rel="noopener"')}${link('/docs', 'API docs')}${link('/metrics', 'metrics')}</nav>
 <p>${envId ? html`Environment <strong>${envId}</strong>. ` : ''}Read-only. Generated ${new Date().toISOString()}.</p>
+<h2>Withdrawals needing attention</h2>${table(
+              'needs-attention',
+              ['id', 'env', 'wallet', 'user', 'amount', 'why', 'detail', 'hold', 'transfer', 'payout', 'since', 'workflow'],
+              attention.map((a) => [
+                a.id, a.env_id, a.wallet_id, a.user_id, `${money(a.amount, a.currency)} ${a.currency}`,
+                html`<span class="status-failed">${a.failure_code ?? 'needs_attention'}</span>`, a.failure_message ?? '',
+                a.held ? 'held' : 'settled', a.stripe_transfer_id ?? '', a.stripe_payout_id ?? '', cell(a.updated_at), wf(a.workflow_id),
+              ]),
+              'none: every withdrawal is in flight or ended',
+            )}
 <h2>Daily volume</h2>${volumeCharts(volume, days)}
 <h2>Environments</h2>${table(
         'environments',

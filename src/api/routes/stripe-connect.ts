@@ -9,7 +9,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import type { Pool } from '../../db/pool';
-import { findWithdrawalByLink, setPayoutsEnabled } from '../../db/queries/withdrawals';
+import { countLinkRefreshes, findWithdrawalByLink, setPayoutsEnabled } from '../../db/queries/withdrawals';
 import { sendJson } from '../json';
 import { id } from '../schemas';
 import type { TemporalDeps } from '../temporal';
@@ -73,15 +73,22 @@ registerRoute({
     302: { description: 'Redirect (`Location` header) to a fresh Stripe onboarding link' },
     404: notFound,
     409: {
-      description: 'The withdrawal is no longer awaiting onboarding',
+      description:
+        'The withdrawal is no longer awaiting onboarding, or its link was refreshed as often as allowed (`WITHDRAW_MAX_LINK_REFRESHES`, default 10): ' +
+        'cancel it and start a new withdrawal',
       schema: ErrorSchema,
       example: { error: { code: 'conflict', message: 'the withdrawal is processing: no onboarding link is needed', details: { status: 'processing' } } },
     },
     422: invalid,
+    429: {
+      description: 'Too many requests to /stripe/connect from this address (`STRIPE_CONNECT_RATE_LIMIT_PER_MINUTE`); see Retry-After',
+      schema: ErrorSchema,
+      example: { error: { code: 'rate_limited', message: 'too many requests to /stripe/connect from this address; retry in 42 s', details: { retry_after_seconds: 42 } } },
+    },
   },
 });
 
-export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: StripeDeps | undefined): Router {
+export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: StripeDeps | undefined, maxLinkRefreshes?: number): Router {
   const router = Router();
 
   router.get(
@@ -114,6 +121,18 @@ export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: 
       if (!w) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
       if (w.status !== 'awaiting_onboarding') {
         throw new DomainError('conflict', `the withdrawal is ${w.status}: no onboarding link is needed`, { status: w.status });
+      }
+      // Each refresh is a Stripe call and ~10 history events: bounded per withdrawal. The
+      // workflow's update validator holds the same bound against concurrent fetches.
+      if (maxLinkRefreshes !== undefined) {
+        const refreshes = await countLinkRefreshes(pool, w.id);
+        if (refreshes >= maxLinkRefreshes) {
+          throw new DomainError(
+            'conflict',
+            `the onboarding link of withdrawal ${w.id} was refreshed ${refreshes} times, the limit: cancel it and start a new withdrawal`,
+            { refreshes, limit: maxLinkRefreshes },
+          );
+        }
       }
       const progress = await refreshOnboardingLink(temporal, w);
       res.redirect(302, progress.url!);

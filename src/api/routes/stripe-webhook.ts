@@ -19,6 +19,7 @@ import type { Stripe } from '../../stripe';
 import { sendJson } from '../json';
 import type { TemporalDeps } from '../temporal';
 import { signalAccountReady, signalPayoutOutcome } from '../withdraw-temporal';
+import { markNeedsAttention } from '../../activities/withdrawals';
 import { ErrorSchema, registerRoute } from '../openapi';
 
 registerRoute({
@@ -93,6 +94,22 @@ async function onPayout(client: PoolClient, temporal: TemporalDeps, type: string
   // A payout id already recorded must match; one not yet recorded (webhook before the
   // activity's result) is kept by the workflow until it learns the id.
   if (!withdrawal || (withdrawal.stripePayoutId && withdrawal.stripePayoutId !== payout.id)) return { routed: 0 };
+  // payout.failed after payout.paid (Stripe sends these: the bank returned the money to the
+  // connected account). The workflow has settled and ended: the event is not dropped but
+  // recorded in the timeline, and the withdrawal goes to needs_attention (merchant event,
+  // metric, console) in this transaction. A workflow still running gets the signal and
+  // does the same after its settle.
+  if (type !== 'payout.paid' && withdrawal.status === 'paid' && withdrawal.stripePayoutId === payout.id) {
+    const marked = await markNeedsAttention(client, {
+      withdrawalId: withdrawal.id,
+      step: 'needs_attention',
+      reason: 'payout_failed_after_paid',
+      detail: { stripe_payout_id: payout.id, stripe_event: type, failure_code: payout.failure_code ?? null },
+      failureCode: payout.failure_code ?? `payout_${payout.status}`,
+      failureMessage: payout.failure_message ?? `${type} came after payout.paid: the money is back in the connected account`,
+    });
+    return { routed: marked ? 1 : 0 };
+  }
   const outcome: PayoutOutcome =
     type === 'payout.paid'
       ? { payoutId: payout.id, status: 'paid' }

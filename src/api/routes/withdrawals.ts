@@ -27,6 +27,8 @@ export interface WithdrawWaits {
   onboardingTimeoutMs?: number;
   payoutPollIntervalMs?: number;
   payoutTimeoutMs?: number;
+  /** How many fresh onboarding links the refresh URL may ask for per withdrawal (WITHDRAW_MAX_LINK_REFRESHES). */
+  maxLinkRefreshes?: number;
 }
 
 const WithdrawBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });

@@ -131,3 +131,31 @@ export async function consoleDailyVolume(pool: Pool, envId: string | null, days:
   );
   return rows;
 }
+
+export interface AttentionRow {
+  id: string;
+  env_id: string;
+  wallet_id: string;
+  user_id: string;
+  amount: string;
+  currency: string;
+  failure_code: string | null;
+  failure_message: string | null;
+  stripe_transfer_id: string | null;
+  stripe_payout_id: string | null;
+  held: boolean;
+  workflow_id: string;
+  updated_at: Date;
+}
+
+/** Withdrawals an operator must decide on (status needs_attention), most recent first. */
+export async function consoleNeedsAttention(pool: Pool, envId: string | null, limit: number): Promise<AttentionRow[]> {
+  const { rows } = await pool.query<AttentionRow>(
+    `select id, env_id, wallet_id, user_id, amount, currency, failure_code, failure_message, stripe_transfer_id,
+            stripe_payout_id, final_transaction_id is null as held, workflow_id, updated_at
+     from withdrawals where status = 'needs_attention' and ($1::bigint is null or env_id = $1)
+     order by updated_at desc limit $2`,
+    [envId, limit],
+  );
+  return rows;
+}

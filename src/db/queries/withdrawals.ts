@@ -270,3 +270,32 @@ function sameToken(a: string, b: string): boolean {
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
+
+/** The next timeline position of a withdrawal whose workflow no longer writes to it (sweeper, late webhooks). */
+export async function nextWithdrawalSeq(db: Queryable, withdrawalId: string): Promise<number> {
+  const { rows } = await db.query<{ next: number }>(
+    'select coalesce(max(seq), -1)::int + 1 as next from withdrawal_events where withdrawal_id = $1',
+    [withdrawalId],
+  );
+  return rows[0]!.next;
+}
+
+/** Withdrawals still holding money (in flight), by id after `afterId`: the hold sweeper's candidates. */
+export async function listHoldingWithdrawals(db: Queryable, afterId: string | null, limit: number): Promise<Withdrawal[]> {
+  const { rows } = await db.query<WithdrawalRow>(
+    `select ${COLUMNS} from withdrawals
+     where status in ('awaiting_onboarding', 'processing') and ($1::bigint is null or id > $1)
+     order by id limit $2`,
+    [afterId, limit],
+  );
+  return rows.map(fromRow);
+}
+
+/** How many fresh onboarding links the refresh URL has asked for (timeline steps). */
+export async function countLinkRefreshes(db: Queryable, withdrawalId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `select count(*)::int as n from withdrawal_events where withdrawal_id = $1 and step = 'onboarding_link_refreshed'`,
+    [withdrawalId],
+  );
+  return rows[0]!.n;
+}

@@ -1,0 +1,105 @@
+/**
+ * The hold sweeper's activities (issue 10, part 3). A withdraw workflow that is terminated,
+ * times out or overflows its history closes without its compensation: its hold stays.
+ * `listStrandedHolds` pages through the withdrawals still holding money and describes each
+ * one's workflow through the Temporal client; `sweepStrandedHold` ends a stranded one:
+ *   - no transfer was ever attempted (status `awaiting_onboarding`: the workflow records
+ *     `processing` before it schedules the transfer) → release (status `failed`);
+ *   - otherwise money may have left (a transfer may exist at Stripe even without a recorded
+ *     id) → `needs_attention` with the merchant event, the metric and the console list.
+ */
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { withTransaction, type Pool } from '../db/pool';
+import { listHoldingWithdrawals, lockWithdrawal, nextWithdrawalSeq } from '../db/queries/withdrawals';
+import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
+import { strandedHolds } from '../observability/metrics';
+import { createWithdrawalActivities, markNeedsAttention } from './withdrawals';
+
+/** A closed workflow's status as describe() names it, or NOT_FOUND (gone past retention). */
+export type ClosedStatus = 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | 'NOT_FOUND';
+
+export interface StrandedHold {
+  withdrawalId: string;
+  workflowId: string;
+  workflowStatus: ClosedStatus;
+}
+
+export interface SweeperDeps {
+  pool: Pool;
+  /** How to read a workflow's status; default: the worker's client from the activity context. */
+  describeWorkflow?: (workflowId: string) => Promise<string>;
+}
+
+function isNotFound(err: unknown): boolean {
+  const e = err as { name?: string; code?: number } | null;
+  return e?.name === 'WorkflowNotFoundError' || e?.code === 5;
+}
+
+/** The workflow's status name (RUNNING, COMPLETED, TERMINATED, …), or NOT_FOUND. */
+export async function describeWithClient(client: Client, workflowId: string): Promise<string> {
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return description.status.name;
+  } catch (err) {
+    if (isNotFound(err)) return 'NOT_FOUND';
+    throw err;
+  }
+}
+
+export function createSweeperActivities({ pool, describeWorkflow }: SweeperDeps) {
+  const describe = describeWorkflow ?? ((workflowId: string) => describeWithClient(Context.current().client, workflowId));
+  const withdrawals = createWithdrawalActivities({ pool });
+  return {
+    /** One page of in-flight withdrawals (by id after `afterId`) whose workflow is closed and not completed. */
+    async listStrandedHolds(input: { afterId: string | null; limit: number }): Promise<{ stranded: StrandedHold[]; nextAfterId: string | null }> {
+      const page = await listHoldingWithdrawals(pool, input.afterId, input.limit);
+      const stranded: StrandedHold[] = [];
+      for (const w of page) {
+        const status = await describe(w.workflowId);
+        if (status === 'RUNNING' || status === 'COMPLETED') continue;
+        stranded.push({ withdrawalId: w.id, workflowId: w.workflowId, workflowStatus: status as ClosedStatus });
+      }
+      return { stranded, nextAfterId: page.length === input.limit ? page.at(-1)!.id : null };
+    },
+
+    /**
+     * Ends one stranded hold; checks again under the row lock that it still holds money
+     * (another sweep, or an operator, may have ended it). Answers what it did.
+     */
+    async sweepStrandedHold(input: StrandedHold): Promise<'released' | 'needs_attention' | 'nothing'> {
+      const detail = { workflow_id: input.workflowId, workflow_status: input.workflowStatus.toLowerCase() };
+      const current = await withTransaction(pool, (client) => lockWithdrawal(client, input.withdrawalId));
+      if (!current || !IN_FLIGHT_STATUSES.includes(current.status)) return 'nothing';
+      if (current.status === 'awaiting_onboarding') {
+        // No transfer was scheduled: the money is still on the platform. Release it.
+        const seq = await nextWithdrawalSeq(pool, current.id);
+        const finished = await withdrawals.finishWithdrawal({
+          withdrawalId: current.id,
+          seq,
+          outcome: 'release',
+          status: 'failed',
+          step: 'funds_released',
+          detail: { ...detail, reason: 'workflow_closed' },
+          failureCode: 'workflow_closed',
+          failureMessage: `the withdraw workflow closed (${detail.workflow_status}) before any money left; the hold was released by the sweeper`,
+        });
+        if (finished.status !== 'failed') return 'nothing';
+        strandedHolds.inc({ action: 'released' });
+        return 'released';
+      }
+      const marked = await withTransaction(pool, (client) =>
+        markNeedsAttention(client, {
+          withdrawalId: current.id,
+          step: 'needs_attention',
+          reason: 'workflow_closed',
+          detail,
+          failureMessage: `the withdraw workflow closed (${detail.workflow_status}) after the transfer was scheduled; money may have left`,
+        }),
+      );
+      if (!marked) return 'nothing';
+      strandedHolds.inc({ action: 'needs_attention' });
+      return 'needs_attention';
+    },
+  };
+}

@@ -1,0 +1,298 @@
+/**
+ * Issue 10, part 3 "Holds can be stranded", against the real stack (Postgres, Temporal dev
+ * server, the worker process, stripe-mock): Temporal cancellation releases the hold before
+ * the transfer and is ignored after it; a terminated workflow's hold is found by the hold
+ * sweeper (its Temporal Schedule, or its workflow run directly) and released or marked
+ * needs_attention; a payout timeout and a payout.failed after payout.paid end as
+ * needs_attention; the refresh link is bounded per withdrawal and /stripe/* per address.
+ */
+import { randomUUID } from 'node:crypto';
+import { CancelledFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import request from 'supertest';
+import { runAdmin } from '../../src/admin/commands';
+import { createApp } from '../../src/api/app';
+import { HOLD_SWEEPER_SCHEDULE_ID } from '../../src/worker/hold-sweeper-schedule';
+import type { HoldSweepResult } from '../../src/workflows/hold-sweeper';
+import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
+import { recordHistory } from '../helpers/record-history';
+import { accountUpdated, payoutEvent, postEvent } from '../helpers/stripe-events';
+
+let ctx: TestContext;
+let timeoutCtx: TestContext; // payouts get no outcome within 1 s
+let limitedCtx: TestContext; // refresh bound 2, /stripe/connect 5 per minute per address
+let env: { envId: string; secret: string };
+let userSeq = 0;
+
+beforeAll(async () => {
+  ctx = await startTestContext();
+  timeoutCtx = await startTestContext({ withdrawWaits: { payoutPollIntervalMs: 300, payoutTimeoutMs: 1_000 } });
+  limitedCtx = await startTestContext({ withdrawWaits: { maxLinkRefreshes: 2 } });
+  env = await newEnvironment(ctx.pool, 'withdrawal holds');
+});
+afterAll(async () => {
+  await ctx.close();
+  await timeoutCtx.close();
+  await limitedCtx.close();
+});
+afterEach(async () => expectLedgerExact(ctx.pool));
+
+const auth = () => ({ 'X-Wallet-Signature': env.secret });
+
+async function funded(balance: number): Promise<{ userId: string; walletId: string }> {
+  const userId = `holds-user-${++userSeq}`;
+  const created = await request(ctx.app).post('/wallet/').set(auth()).send(seedBody({ env_id: Number(env.envId), user_id: userId }));
+  const walletId = created.body.id as string;
+  const topup = await request(ctx.app)
+    .post('/wallet/topup/')
+    .set(auth())
+    .send(seedBody({ env_id: Number(env.envId), user_id: userId, wallet_id: Number(walletId), amount: balance }));
+  expect(topup.status).toBe(200);
+  return { userId, walletId };
+}
+
+function withdraw(u: { userId: string; walletId: string }, amount: number, app = ctx.app) {
+  return request(app)
+    .post('/wallet/withdraw/')
+    .set(auth())
+    .send(seedBody({ env_id: Number(env.envId), user_id: u.userId, wallet_id: Number(u.walletId), amount }));
+}
+
+async function wallet(u: { userId: string }) {
+  const res = await request(ctx.app).get('/wallet/').set(auth()).query({ env_id: env.envId, user_id: u.userId });
+  return res.body.wallets[0];
+}
+
+function getWithdrawal(id: string) {
+  return request(ctx.app).get(`/wallet/withdrawals/${id}/`).set(auth()).query({ env_id: env.envId });
+}
+
+async function until(id: string, done: (w: Record<string, any>) => boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await getWithdrawal(id);
+    if (done(res.body)) return res.body;
+    if (Date.now() > deadline) throw new Error(`withdrawal ${id} stuck: ${JSON.stringify(res.body)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const steps = (w: Record<string, any>) => (w.timeline as { step: string }[]).map((e) => e.step);
+
+async function started(u: { userId: string; walletId: string }, amount: number, app = ctx.app) {
+  const res = await withdraw(u, amount, app);
+  expect(res.status).toBe(200);
+  const id = res.body.withdrawal_id as string;
+  const w = await until(id, (b) => b.stripe_account_id !== null);
+  return { ...w, workflowId: res.headers['workflow-id'] as string };
+}
+
+/** A withdrawal whose transfer and payout exist (money has left the platform). */
+async function moving(u: { userId: string; walletId: string }, amount: number, app = ctx.app) {
+  const w = await started(u, amount, app);
+  const ready = await postEvent(ctx.app, ctx.stripe, accountUpdated(w.stripe_account_id, env.envId, u.userId));
+  expect(ready.body).toMatchObject({ routed: 1 });
+  const m = await until(w.id, (b) => b.stripe_payout_id !== null);
+  return { ...m, workflowId: w.workflowId };
+}
+
+async function eventsOf(withdrawalId: string): Promise<string[]> {
+  const { rows } = await ctx.pool.query(`select type from webhook_events where env_id = $1 and payload like $2 order by id`, [
+    env.envId,
+    `%"id":"${withdrawalId}"%`,
+  ]);
+  return rows.map((r) => r.type as string);
+}
+
+/** `npm run admin -- withdrawals resolve …` in-process: exit code and what it printed. */
+async function resolve(id: string, outcome: string) {
+  const out: string[] = [];
+  const code = await runAdmin(['withdrawals', 'resolve', id, '--outcome', outcome, '--note', 'checked in the Stripe dashboard'], {
+    pool: () => ctx.pool,
+    temporal: async () => ctx.client,
+    out: (l) => out.push(l),
+    err: (l) => out.push(l),
+  });
+  return { code, out: out.join('\n') };
+}
+
+async function runSweeper(workflowId = `hold-sweeper-test-${randomUUID()}`): Promise<HoldSweepResult> {
+  return ctx.client.workflow.execute('holdSweeper', { taskQueue: ctx.stack.taskQueue, workflowId, args: [{}] });
+}
+
+test('Temporal cancel (the runbook) before the transfer releases the hold and ends canceled', async () => {
+  const u = await funded(100);
+  const w = await started(u, 60);
+  expect(await wallet(u)).toMatchObject({ balance: 40, held: 60 });
+  const handle = ctx.client.workflow.getHandle(w.workflowId);
+  await handle.cancel(); // what the Web UI's Cancel and `temporal workflow cancel` do
+  const err = await handle.result().catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  expect((await handle.describe()).status.name).toBe('CANCELLED');
+  const done = await until(w.id, (b) => b.status === 'canceled');
+  expect(done.timeline.at(-1)).toMatchObject({ step: 'funds_released', detail: expect.objectContaining({ reason: 'workflow_canceled' }) });
+  expect(await wallet(u)).toMatchObject({ balance: 100, held: 0 });
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.failed']);
+  recordHistory('withdraw-temporal-canceled', w.workflowId);
+});
+
+test('Temporal cancel after the transfer is ignored, said in the timeline, and the saga ends paid', async () => {
+  const u = await funded(100);
+  const w = await moving(u, 30);
+  const handle = ctx.client.workflow.getHandle(w.workflowId);
+  await handle.cancel();
+  await until(w.id, (b) => steps(b).includes('cancel_ignored'));
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  const done = await until(w.id, (b) => b.status === 'paid');
+  expect(steps(done).slice(-3)).toEqual(['cancel_ignored', 'payout_paid', 'paid_out']);
+  expect((await handle.result()).status).toBe('paid');
+  expect((await handle.describe()).status.name).toBe('COMPLETED');
+  expect(await wallet(u)).toMatchObject({ balance: 70, held: 0 });
+  recordHistory('withdraw-cancel-ignored', w.workflowId);
+});
+
+test('a terminated workflow before the transfer: the hold sweeper schedule releases the hold', async () => {
+  const schedule = await ctx.client.schedule.getHandle(HOLD_SWEEPER_SCHEDULE_ID).describe();
+  expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'holdSweeper' });
+
+  const u = await funded(50);
+  const w = await started(u, 50);
+  const handle = ctx.client.workflow.getHandle(w.workflowId);
+  await handle.terminate('test: an operator terminated it'); // skips every compensation
+  expect((await handle.describe()).status.name).toBe('TERMINATED');
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 50 }); // stranded
+
+  await ctx.client.schedule.getHandle(HOLD_SWEEPER_SCHEDULE_ID).trigger();
+  const done = await until(w.id, (b) => b.status !== 'awaiting_onboarding', 30_000);
+  expect(done).toMatchObject({ status: 'failed', failure_code: 'workflow_closed' });
+  expect(done.timeline.at(-1)).toMatchObject({
+    step: 'funds_released',
+    detail: expect.objectContaining({ reason: 'workflow_closed', workflow_status: 'terminated' }),
+  });
+  expect(await wallet(u)).toMatchObject({ balance: 50, held: 0 });
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.failed']);
+  await expectLedgerExact(ctx.pool);
+  // Swept once: another run finds nothing more to do for it.
+  const again = await runSweeper();
+  expect(again.released).not.toContain(w.id);
+});
+
+test('a terminated workflow after the transfer: the sweeper marks it needs_attention (event, metric, console), the hold stays', async () => {
+  const u = await funded(80);
+  const w = await moving(u, 80);
+  await ctx.client.workflow.getHandle(w.workflowId).terminate('test');
+  const sweepId = `hold-sweeper-test-${randomUUID()}`;
+  const result = await runSweeper(sweepId);
+  recordHistory('hold-sweeper', sweepId);
+  expect(result.needsAttention).toContain(w.id);
+  expect(result.released).not.toContain(w.id);
+  const marked = await getWithdrawal(w.id);
+  expect(marked.body).toMatchObject({ status: 'needs_attention', failure_code: 'workflow_closed' });
+  expect(marked.body.timeline.at(-1)).toMatchObject({
+    step: 'needs_attention',
+    detail: expect.objectContaining({ reason: 'workflow_closed', workflow_status: 'terminated', status_before: 'processing' }),
+  });
+  // Money may be at Stripe or the bank: neither released nor settled; the books stay exact.
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 80 });
+  await expectLedgerExact(ctx.pool);
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.needs_attention']);
+  const metrics = await fetch(ctx.stack.workerMetricsUrl).then((r) => r.text());
+  expect(metrics).toMatch(/paynocchio_withdrawals_needs_attention_total\{reason="workflow_closed"\} [1-9]/);
+  expect(metrics).toMatch(/paynocchio_stranded_holds_total\{action="needs_attention"\} [1-9]/);
+
+  const token = 'operator-token-for-holds-test';
+  const consoleApp = createApp({ pool: ctx.pool, temporal: { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: 30_000 }, ops: { operatorToken: token } });
+  const page = await request(consoleApp).get('/console').query({ env: env.envId }).set('Authorization', `Bearer ${token}`);
+  expect(page.status).toBe(200);
+  const section = page.text.slice(page.text.indexOf('id="needs-attention"'));
+  expect(section).toContain(`<td>${w.id}</td>`);
+  expect(section.slice(0, section.indexOf('</table>'))).toContain('workflow_closed');
+
+  // The operator checked Stripe: the transfer came back. The admin CLI releases the hold.
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 0 });
+  const resolved = await getWithdrawal(w.id);
+  expect(resolved.body).toMatchObject({ status: 'failed' });
+  expect(resolved.body.timeline.at(-1)).toMatchObject({ step: 'resolved_by_operator', detail: expect.objectContaining({ outcome: 'released' }) });
+  expect(await wallet(u)).toMatchObject({ balance: 80, held: 0 });
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('not needs_attention') });
+});
+
+test('no payout outcome within payoutTimeoutMs: needs_attention with its hold, the merchant told, the workflow completed', async () => {
+  const u = await funded(40);
+  // stripe-mock's payout stays in_transit: neither a webhook nor a poll gives an outcome.
+  const w = await moving(u, 40, timeoutCtx.app);
+  const done = await until(w.id, (b) => b.status === 'needs_attention', 20_000);
+  expect(done).toMatchObject({ failure_code: 'payout_timeout' });
+  expect(done.timeline.at(-1)).toMatchObject({ step: 'needs_attention', detail: expect.objectContaining({ reason: 'payout_timed_out' }) });
+  const result = await ctx.client.workflow.getHandle(w.workflowId).result();
+  expect(result.status).toBe('needs_attention');
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 40 });
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.needs_attention']);
+  // The sweeper leaves it alone: its workflow completed.
+  expect((await runSweeper()).needsAttention).not.toContain(w.id);
+  recordHistory('withdraw-payout-timeout', w.workflowId);
+  // Stripe's dashboard shows the payout reached the bank: the operator settles the hold.
+  expect(await resolve(w.id, 'nonsense')).toMatchObject({ code: 2 });
+  expect(await resolve(w.id, 'paid_out')).toMatchObject({ code: 0 });
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 0 });
+  expect((await getWithdrawal(w.id)).body.status).toBe('paid');
+});
+
+test('payout.failed after payout.paid is recorded and the withdrawal needs attention, not dropped', async () => {
+  const u = await funded(25);
+  const w = await moving(u, 25);
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  await until(w.id, (b) => b.status === 'paid');
+  await ctx.client.workflow.getHandle(w.workflowId).result(); // the workflow has ended
+  const late = await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.failed', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  expect(late.status).toBe(200);
+  expect(late.body).toMatchObject({ duplicate: false, routed: 1 });
+  const marked = await getWithdrawal(w.id);
+  expect(marked.body).toMatchObject({ status: 'needs_attention', failure_code: 'account_closed' });
+  expect(marked.body.timeline.at(-1)).toMatchObject({
+    step: 'needs_attention',
+    detail: expect.objectContaining({ reason: 'payout_failed_after_paid', status_before: 'paid', stripe_event: 'payout.failed' }),
+  });
+  // Settled stays settled: the money left the platform (it is in the connected account now).
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 0 });
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.paid', 'withdrawal.needs_attention']);
+  // Nothing is held any more: the admin CLI refuses to post anything for it.
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('no hold left') });
+});
+
+test('the refresh link is bounded per withdrawal: 409 past the limit, no Stripe call, no workflow update', async () => {
+  const u = await funded(10);
+  const w = await started(u, 5, limitedCtx.app);
+  const { rows } = await ctx.pool.query('select link_token from withdrawals where id = $1', [w.id]);
+  const refresh = () => request(limitedCtx.app).get(`/stripe/connect/refresh/${w.id}`).query({ token: rows[0].link_token });
+  expect((await refresh()).status).toBe(302);
+  expect((await refresh()).status).toBe(302);
+  const historyBefore = (await ctx.client.workflow.getHandle(w.workflowId).fetchHistory()).events!.length;
+  const third = await refresh();
+  expect(third.status).toBe(409);
+  expect(third.body.error).toMatchObject({ code: 'conflict', details: { refreshes: 2, limit: 2 } });
+  expect(third.body.error.message).toContain('start a new withdrawal');
+  expect((await ctx.client.workflow.getHandle(w.workflowId).fetchHistory()).events!.length).toBe(historyBefore);
+  const done = await until(w.id, (b) => steps(b).filter((s) => s === 'onboarding_link_refreshed').length === 2);
+  expect(done.status).toBe('awaiting_onboarding');
+  await request(ctx.app).post(`/wallet/withdrawals/${w.id}/cancel/`).set(auth()).send(seedBody({ env_id: Number(env.envId) }));
+});
+
+test('/stripe/* is rate limited per client address (429 with Retry-After)', async () => {
+  const app = createApp({
+    pool: ctx.pool,
+    temporal: { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: 30_000 },
+    stripeRateLimit: { connectPerMinute: 3, webhookPerSecond: 2 },
+  });
+  const codes: number[] = [];
+  for (let i = 0; i < 5; i++) codes.push((await request(app).get('/stripe/connect/return/1').query({ token: 'x'.repeat(32) })).status);
+  expect(codes).toEqual([404, 404, 404, 429, 429]);
+  const limited = await request(app).get('/stripe/connect/refresh/1').query({ token: 'x'.repeat(32) });
+  expect(limited.status).toBe(429);
+  expect(limited.body.error.code).toBe('rate_limited');
+  expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+  // Sent together, so they fall in one 1-second window: two pass (503 here: no Stripe deps), the rest are refused.
+  const hooks = await Promise.all([1, 2, 3, 4].map(() => request(app).post('/stripe/webhook').send('{}')));
+  expect(hooks.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(2);
+});
