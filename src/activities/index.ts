@@ -18,6 +18,8 @@ export interface ActivityDeps {
   stripe: Stripe;
   /** Base of the URLs Stripe sends users back to (PUBLIC_URL). */
   publicUrl: string;
+  /** Webhook delivery policy (WEBHOOK_ALLOW_PRIVATE_NETWORKS); absent = public addresses only. */
+  webhooks?: { allowPrivateNetworks?: boolean };
 }
 
 export function createActivities(deps: ActivityDeps) {

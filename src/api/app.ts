@@ -19,7 +19,7 @@ import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
 import { transferRoutes } from './routes/transfers';
 import { walletRoutes } from './routes/wallets';
-import { webhookRoutes } from './routes/webhooks';
+import { webhookRoutes, type WebhookPolicy } from './routes/webhooks';
 import { rateLimit, type RateLimitOptions } from './rate-limit';
 import type { TemporalDeps } from './temporal';
 import { stripeConnectRoutes } from './routes/stripe-connect';
@@ -36,6 +36,8 @@ export interface AppDeps {
   withdrawWaits?: WithdrawWaits;
   pool: Pool;
   temporal: TemporalDeps & { client: Client };
+  /** Webhook URL policy and endpoint cap; absent = public addresses only, 20 endpoints. */
+  webhooks?: WebhookPolicy;
   /** Per-environment limits; absent = no limit (tests that do not test limits). */
   rateLimit?: RateLimitOptions;
   /** Logging, console and Web UI links; every field has a default so tests can omit it. */
@@ -114,7 +116,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(refundRoutes(deps.pool, deps.temporal));
   app.use(historyRoutes(deps.pool));
   app.use(orderRoutes(deps.pool));
-  app.use(webhookRoutes(deps.pool));
+  app.use(webhookRoutes(deps.pool, deps.webhooks));
 
   app.use(withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits));
   app.use(notFoundHandler);

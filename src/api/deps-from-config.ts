@@ -29,6 +29,7 @@ export function appDepsFromConfig(
       payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
       payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
     },
+    webhooks: { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS, maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS },
     rateLimit:
       config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : undefined,
     ops: {

@@ -27,6 +27,8 @@ export interface WorkerDeps {
   stripe: Stripe;
   /** PUBLIC_URL: base of the onboarding return/refresh URLs. */
   publicUrl: string;
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS; absent = webhooks go to public addresses only. */
+  webhooks?: { allowPrivateNetworks?: boolean };
   namespace: string;
   taskQueue: string;
   /** A bundle from bundleWorkflowCode, written to disk: skips webpack at start. */
@@ -64,6 +66,7 @@ export function workerDepsFromConfig(
     ...runtime,
     stripe: createStripe(config),
     publicUrl: config.PUBLIC_URL,
+    webhooks: { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
@@ -86,7 +89,7 @@ export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOp
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     ...(deps.workflowBundlePath ? { workflowBundle: { codePath: deps.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ pool: deps.pool, stripe: deps.stripe, publicUrl: deps.publicUrl }),
+    activities: createActivities({ pool: deps.pool, stripe: deps.stripe, publicUrl: deps.publicUrl, webhooks: deps.webhooks }),
     interceptors: {
       workflowModules: deps.workflowBundlePath ? [] : workflowModules,
       activity: [

@@ -63,6 +63,8 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
     WEBHOOK_RETRY_INITIAL_MS: '200',
     WEBHOOK_RETRY_MAX_INTERVAL_MS: '1000',
     WEBHOOK_RETRY_MAX_ELAPSED_MS: '60000',
+    // The suite's receivers listen on 127.0.0.1 (off by default: endpoints must be public).
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     WORKER_METRICS_PORT: String(workerMetricsPort),
     TEMPORAL_METRICS_PORT: String(runtimeMetricsPort),
   };

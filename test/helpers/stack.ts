@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
+import type { WebhookPolicy } from '../../src/api/routes/webhooks';
 import { DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
 import { createStripe, type Stripe } from '../../src/stripe';
 import { createPool, type Pool } from '../../src/db/pool';
@@ -43,7 +44,12 @@ export interface TestContext {
 }
 
 export async function startTestContext(
-  opts: { syncTimeoutMs?: number; withdrawWaits?: { onboardingTimeoutMs?: number; payoutPollIntervalMs?: number; payoutTimeoutMs?: number } } = {},
+  opts: {
+    syncTimeoutMs?: number;
+    withdrawWaits?: { onboardingTimeoutMs?: number; payoutPollIntervalMs?: number; payoutTimeoutMs?: number };
+    /** The app's webhook policy; default: public addresses only (as WEBHOOK_ALLOW_PRIVATE_NETWORKS unset), 20 endpoints. */
+    webhooks?: WebhookPolicy;
+  } = {},
 ): Promise<TestContext> {
   const stack = readStack();
   const pool = createPool(stack.databaseUrl, 20);
@@ -55,6 +61,7 @@ export async function startTestContext(
     temporal: { client, taskQueue: stack.taskQueue, searchAttributes: true, syncTimeoutMs: opts.syncTimeoutMs ?? 30_000 },
     stripe: { client: stripe, webhookSecret: DEV_STRIPE_WEBHOOK_SECRET },
     ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),
+    ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
   });
   return {
     stack,
