@@ -145,6 +145,10 @@ describe('postWebhook against a receiver on 127.0.0.1', () => {
     const resolve = fakeResolver(['127.0.0.1']);
     await expect(post(`http://hooks.merchant.example:${port}/`, false, resolve)).rejects.toThrow(/resolves to 127\.0\.0\.1, a loopback address/);
     expect(resolve.calls).toBe(1);
+    // Over TLS too: the socket's lookup is ours.
+    const tls = fakeResolver(['10.0.0.7']);
+    await expect(post(`https://hooks.merchant.example:${port}/`, false, tls)).rejects.toThrow(/resolves to 10\.0\.0\.7, a private network address/);
+    expect(tls.calls).toBe(1);
     expect(received).toBe(1);
   });
 });

@@ -29,7 +29,7 @@ const url = z
   })
   .openapi({
     description:
-      'Absolute http(s) URL without credentials, at most 2048 characters, on a public address: loopback, private, link-local, unique-local, multicast and other reserved addresses (and `localhost`) are refused, here and again when each delivery resolves the host.',
+      'Absolute http(s) URL without credentials or control characters, at most 2048 characters, on a public address: loopback, private, link-local, unique-local, multicast and other reserved addresses (and `localhost`) are refused here, and again when each delivery resolves the host (unless the deployment sets `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`).',
   });
 
 const eventTypes = z

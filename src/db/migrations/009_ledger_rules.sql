@@ -25,29 +25,26 @@
 -- with an id at most that value existed when its transaction was checked. Anything
 -- else (a posting added afterwards, e.g. after SET CONSTRAINTS ... IMMEDIATE, or to an
 -- older transaction) checks its transaction again.
-create function ledger_check_transaction(tx_id bigint) returns void language plpgsql as $$
+create function ledger_check_transaction(tx_id bigint, tx_env bigint, tx_currency char(3)) returns void language plpgsql as $$
 declare
-  agg record;
+  n bigint;
+  total numeric;
+  foreign_legs bigint;
   seen text := current_setting('paynocchio.ledger_checked', true);
 begin
-  -- one index lookup of the transaction row and one range of its postings
-  select count(p.id) as n,
-         coalesce(sum(p.amount), 0) as total,
-         count(*) filter (where p.env_id <> t.env_id or p.currency <> t.currency) as foreign_legs,
-         min(t.env_id) as env_id, min(t.currency) as currency
-    into agg
-    from ledger_transactions t left join ledger_postings p on p.transaction_id = t.id
-   where t.id = tx_id;
-  if agg.n < 2 then
-    raise exception 'ledger transaction % has % posting(s); a transaction needs at least two', tx_id, agg.n
+  select count(*), coalesce(sum(amount), 0), count(*) filter (where env_id <> tx_env or currency <> tx_currency)
+    into n, total, foreign_legs
+    from ledger_postings where transaction_id = tx_id;
+  if n < 2 then
+    raise exception 'ledger transaction % has % posting(s); a transaction needs at least two', tx_id, n
       using errcode = 'check_violation';
   end if;
-  if agg.total <> 0 then
-    raise exception 'postings of ledger transaction % sum to %, not zero', tx_id, agg.total
+  if total <> 0 then
+    raise exception 'postings of ledger transaction % sum to %, not zero', tx_id, total
       using errcode = 'check_violation';
   end if;
-  if agg.foreign_legs > 0 then
-    raise exception 'ledger transaction % has postings outside its environment % and currency %', tx_id, agg.env_id, agg.currency
+  if foreign_legs > 0 then
+    raise exception 'ledger transaction % has postings outside its environment % and currency %', tx_id, tx_env, tx_currency
       using errcode = 'check_violation';
   end if;
   if seen is not null and seen <> '' and split_part(seen, ':', 2)::bigint = tx_id - 1 then
@@ -64,7 +61,7 @@ end $$;
 -- transaction committed with no postings at all).
 create function ledger_transactions_balanced() returns trigger language plpgsql as $$
 begin
-  perform ledger_check_transaction(new.id);
+  perform ledger_check_transaction(new.id, new.env_id, new.currency);
   return null;
 end $$;
 create constraint trigger ledger_transactions_balanced after insert on ledger_transactions
@@ -75,13 +72,15 @@ create constraint trigger ledger_transactions_balanced after insert on ledger_tr
 create function ledger_postings_balanced() returns trigger language plpgsql as $$
 declare
   seen text := current_setting('paynocchio.ledger_checked', true);
+  tx record;
 begin
   if seen is not null and seen <> ''
      and new.transaction_id between split_part(seen, ':', 1)::bigint and split_part(seen, ':', 2)::bigint
      and new.id <= split_part(seen, ':', 3)::bigint then
     return null;
   end if;
-  perform ledger_check_transaction(new.transaction_id);
+  select env_id, currency into tx from ledger_transactions where id = new.transaction_id;
+  perform ledger_check_transaction(new.transaction_id, tx.env_id, tx.currency);
   return null;
 end $$;
 create constraint trigger ledger_postings_balanced after insert on ledger_postings
