@@ -131,6 +131,13 @@ const schema = z.object({
   WEBHOOK_RETRY_MAX_INTERVAL_MS: z.coerce.number().int().min(1).optional(),
   WEBHOOK_RETRY_MAX_ELAPSED_MS: z.coerce.number().int().min(1).optional(),
   /**
+   * Deliver webhooks to loopback, private and link-local addresses too (tests, a receiver
+   * on this machine). Off by default, `npm run dev` included: endpoints must be public.
+   */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** Enabled webhook endpoints per environment; one more is refused with 409 `conflict`. */
+  WEBHOOK_MAX_ENDPOINTS: z.coerce.number().int().min(1).max(10_000).default(20),
+  /**
    * Worker tuning (benchmark levers, see BENCHMARKS.md). Cached workflows answer their
    * next task without replaying history; 0 turns the cache off.
    */

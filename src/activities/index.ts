@@ -21,6 +21,8 @@ export interface ActivityDeps {
   publicUrl: string;
   /** WITHDRAWAL_LIMIT_SHARE (default 1): the per-environment withdrawal cap's share of deposits. */
   withdrawalLimitShare?: number;
+  /** Webhook delivery policy (WEBHOOK_ALLOW_PRIVATE_NETWORKS); absent = public addresses only. */
+  webhooks?: { allowPrivateNetworks?: boolean };
 }
 
 export function createActivities(deps: ActivityDeps) {

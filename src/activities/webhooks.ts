@@ -4,10 +4,18 @@
  * deduplicate; webhook-timestamp = now; HMAC-SHA256 signature), POST it, record the
  * attempt. A refusal by the receiver is a result, not an error: the delivery
  * workflow decides when to try again. Only our own failures (Postgres) throw.
+ *
+ * Before each attempt the endpoint must still be enabled: a delivery to a disabled
+ * endpoint ends `canceled`. The POST goes to public addresses only
+ * (src/activities/webhook-http.ts): an endpoint that is, or resolves to, a loopback,
+ * private, link-local… address is refused without connecting, the attempt is recorded
+ * with the reason and the delivery ends `failed` at once (retrying would only probe the
+ * internal address again).
  */
 import { Webhook } from 'standardwebhooks';
 import type { Pool } from '../db/pool';
-import { getDeliveryTarget, markDeliveryFailed, recordAttempt } from '../db/queries/outbox';
+import { getDeliveryTarget, markDeliveryCanceled, markDeliveryFailed, recordAttempt } from '../db/queries/outbox';
+import { postWebhook, WebhookAddressRefused } from './webhook-http';
 
 export const WEBHOOK_REQUEST_TIMEOUT_MS = 10_000;
 
@@ -18,12 +26,24 @@ export interface AttemptResult {
   statusCode: number | null;
 }
 
-export function createWebhookActivities({ pool }: { pool: Pool }) {
+export interface WebhookActivityDeps {
+  pool: Pool;
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS: deliver to loopback and private addresses too (tests). */
+  webhooks?: { allowPrivateNetworks?: boolean };
+}
+
+export function createWebhookActivities({ pool, webhooks }: WebhookActivityDeps) {
+  const allowPrivateNetworks = webhooks?.allowPrivateNetworks ?? false;
   return {
     async attemptWebhookDelivery(input: { deliveryId: string; attempt: number }): Promise<AttemptResult> {
       const target = await getDeliveryTarget(pool, input.deliveryId);
       if (!target || target.status !== 'pending') {
         return { done: true, delivered: target?.status === 'delivered', statusCode: null };
+      }
+      if (target.endpointStatus !== 'enabled') {
+        // Disabled after this delivery was queued: nothing more is sent to it.
+        await markDeliveryCanceled(pool, input.deliveryId);
+        return { done: true, delivered: false, statusCode: null };
       }
       const msgId = `evt_${target.eventId}`;
       const now = new Date();
@@ -31,9 +51,10 @@ export function createWebhookActivities({ pool }: { pool: Pool }) {
       const started = Date.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let refused = false;
       try {
-        const res = await fetch(target.url, {
-          method: 'POST',
+        statusCode = await postWebhook({
+          url: target.url,
           headers: {
             'content-type': 'application/json',
             'user-agent': 'Paynocchio-Webhooks/1',
@@ -42,13 +63,12 @@ export function createWebhookActivities({ pool }: { pool: Pool }) {
             'webhook-signature': signature,
           },
           body: target.payload,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(WEBHOOK_REQUEST_TIMEOUT_MS),
+          timeoutMs: WEBHOOK_REQUEST_TIMEOUT_MS,
+          allowPrivateNetworks,
         });
-        statusCode = res.status;
-        await res.body?.cancel().catch(() => undefined);
       } catch (err) {
-        // The message only (connection refused, timeout): never the headers or body.
+        refused = err instanceof WebhookAddressRefused;
+        // The message only (connection refused, timeout, refused address): never the headers or body.
         error = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
       }
       const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
@@ -60,6 +80,10 @@ export function createWebhookActivities({ pool }: { pool: Pool }) {
         durationMs: Date.now() - started,
         delivered,
       });
+      if (refused) {
+        await markDeliveryFailed(pool, input.deliveryId);
+        return { done: true, delivered: false, statusCode: null };
+      }
       return { done: delivered, delivered, statusCode };
     },
 

@@ -19,7 +19,7 @@ import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
 import { transferRoutes } from './routes/transfers';
 import { walletRoutes } from './routes/wallets';
-import { webhookRoutes } from './routes/webhooks';
+import { webhookRoutes, type WebhookPolicy } from './routes/webhooks';
 import { rateLimit, type RateLimitOptions } from './rate-limit';
 import { addressRateLimit } from './address-rate-limit';
 import type { TemporalDeps } from './temporal';
@@ -44,6 +44,8 @@ export interface AppDeps {
   auth?: AuthOptions;
   /** TRUST_PROXY: Express's `trust proxy` (the client address of the auth throttle); absent = the connection's address. */
   trustProxy?: string;
+  /** Webhook URL policy and endpoint cap; absent = public addresses only, 20 endpoints. */
+  webhooks?: WebhookPolicy;
   /** Per-environment limits; absent = no limit (tests that do not test limits). */
   rateLimit?: RateLimitOptions;
   /**
@@ -137,7 +139,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(refundRoutes(deps.pool, deps.temporal));
   app.use(historyRoutes(deps.pool));
   app.use(orderRoutes(deps.pool));
-  app.use(webhookRoutes(deps.pool));
+  app.use(webhookRoutes(deps.pool, deps.webhooks));
 
   app.use(withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits));
   app.use(notFoundHandler);

@@ -39,6 +39,7 @@ export function appDepsFromConfig(
       failureThrottle: { failures: config.AUTH_FAILURES_PER_ADDRESS, windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS },
     },
     trustProxy: config.TRUST_PROXY,
+    webhooks: { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS, maxEndpoints: config.WEBHOOK_MAX_ENDPOINTS },
     rateLimit:
       config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : undefined,
     ops: {

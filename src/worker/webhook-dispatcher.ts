@@ -32,8 +32,10 @@ export function startWebhookDispatcher(opts: DispatcherOptions): { stop: () => P
 
   const tick = async (): Promise<number> =>
     withTransaction(opts.pool, async (client) => {
-      const ids = await claimUndispatched(client, BATCH);
-      for (const deliveryId of ids) {
+      const claimed = await claimUndispatched(client, BATCH);
+      const ids = claimed.map((d) => d.id);
+      // A delivery canceled before it was dispatched (its endpoint was disabled) needs no workflow.
+      for (const { id: deliveryId } of claimed.filter((d) => d.pending)) {
         await opts.client.workflow.start('webhookDelivery', {
           taskQueue: opts.taskQueue,
           workflowId: `webhook-delivery-${deliveryId}`,

@@ -29,6 +29,8 @@ export interface WorkerDeps {
   publicUrl: string;
   /** WITHDRAWAL_LIMIT_SHARE: withdrawals cap as a share of each environment's deposits (default 1). */
   withdrawalLimitShare?: number;
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS; absent = webhooks go to public addresses only. */
+  webhooks?: { allowPrivateNetworks?: boolean };
   namespace: string;
   taskQueue: string;
   /** A bundle from bundleWorkflowCode, written to disk: skips webpack at start. */
@@ -67,6 +69,7 @@ export function workerDepsFromConfig(
     stripe: createStripe(config),
     publicUrl: config.PUBLIC_URL,
     withdrawalLimitShare: config.WITHDRAWAL_LIMIT_SHARE,
+    webhooks: { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
@@ -94,6 +97,7 @@ export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOp
       stripe: deps.stripe,
       publicUrl: deps.publicUrl,
       withdrawalLimitShare: deps.withdrawalLimitShare,
+      webhooks: deps.webhooks,
     }),
     interceptors: {
       workflowModules: deps.workflowBundlePath ? [] : workflowModules,

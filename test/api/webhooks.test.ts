@@ -69,7 +69,8 @@ let secret = '';
 const receiver = startReceiver(() => secret, 2);
 let url: string;
 beforeAll(async () => {
-  ctx = await startTestContext();
+  // The receivers listen on 127.0.0.1: this app (and the suite's worker) allow private networks.
+  ctx = await startTestContext({ webhooks: { allowPrivateNetworks: true } });
   m = merchant(ctx, await newEnvironment(ctx.pool));
   url = await receiver.listen();
 });

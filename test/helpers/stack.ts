@@ -9,6 +9,7 @@ import { createApp } from '../../src/api/app';
 import type { WithdrawWaits } from '../../src/api/routes/withdrawals';
 import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
 import { signingKeyCipher } from '../../src/signing-keys';
+import type { WebhookPolicy } from '../../src/api/routes/webhooks';
 import { createStripe, type Stripe } from '../../src/stripe';
 import { createPool, type Pool } from '../../src/db/pool';
 import { CURRENCIES, CURRENCY_EXPONENT } from '../../src/domain/money';
@@ -46,7 +47,12 @@ export interface TestContext {
 }
 
 export async function startTestContext(
-  opts: { syncTimeoutMs?: number; withdrawWaits?: WithdrawWaits } = {},
+  opts: {
+    syncTimeoutMs?: number;
+    withdrawWaits?: WithdrawWaits;
+    /** The app's webhook policy; default: public addresses only (as WEBHOOK_ALLOW_PRIVATE_NETWORKS unset), 20 endpoints. */
+    webhooks?: WebhookPolicy;
+  } = {},
 ): Promise<TestContext> {
   const stack = readStack();
   const pool = createPool(stack.databaseUrl, 20);
@@ -59,6 +65,7 @@ export async function startTestContext(
     stripe: { client: stripe, webhookSecret: DEV_STRIPE_WEBHOOK_SECRET },
     auth: { secretsPepper: DEV_SECRETS_PEPPER },
     ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),
+    ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
   });
   return {
     stack,

@@ -16,18 +16,21 @@ import { presentWebhookEndpoint } from '../../wire/present';
 import { id } from '../schemas';
 import { endpoint } from '../validate';
 import { registerRoute, WebhookEndpointSchema } from '../openapi';
+import { webhookUrlProblem } from '../../domain/webhook-url';
 
+// The syntax rules (scheme, credentials, control characters): the same for every
+// deployment. Whether the host may be an internal address depends on the app's
+// policy (WEBHOOK_ALLOW_PRIVATE_NETWORKS) and is checked in the handler.
 const url = z
   .string({ error: 'must be an http(s) URL' })
-  .max(2048, 'must be at most 2048 characters')
-  .refine((text) => {
-    try {
-      const u = new URL(text);
-      return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password;
-    } catch {
-      return false;
-    }
-  }, 'must be an absolute http(s) URL without credentials');
+  .superRefine((text, ctx) => {
+    const problem = webhookUrlProblem(text, { allowPrivateNetworks: true });
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .openapi({
+    description:
+      'Absolute http(s) URL without credentials or control characters, at most 2048 characters, on a public address: loopback, private, link-local, unique-local, multicast and other reserved addresses (and `localhost`) are refused here, and again when each delivery resolves the host (unless the deployment sets `WEBHOOK_ALLOW_PRIVATE_NETWORKS=true`).',
+  });
 
 const eventTypes = z
   .array(z.enum(EVENT_TYPES, { error: `must be among ${EVENT_TYPES.join(', ')}` }), { error: 'must be a list of event types' })
@@ -44,7 +47,9 @@ const endpointExample = {
 
 registerRoute({
   method: 'post', path: '/environments/:env_id/webhooks', tags: ['webhooks'], summary: 'Register a webhook endpoint',
-  description: 'Without `event_types`, the endpoint receives every event type. The signing secret (Standard Webhooks `whsec_…`) is returned only here.',
+  description:
+    'Without `event_types`, the endpoint receives every event type. The signing secret (Standard Webhooks `whsec_…`) is returned only here. ' +
+    'An environment has at most `WEBHOOK_MAX_ENDPOINTS` (default 20) enabled endpoints: beyond, 409 `conflict` (disable one first).',
   request: {
     params: EnvParams,
     body: CreateBody,
@@ -78,16 +83,38 @@ function newSigningSecret(): string {
   return 'whsec_' + randomBytes(24).toString('base64');
 }
 
-export function webhookRoutes(pool: Pool): Router {
+export interface WebhookPolicy {
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS: accept loopback and private addresses (tests, a local receiver). */
+  allowPrivateNetworks?: boolean;
+  /** WEBHOOK_MAX_ENDPOINTS: enabled endpoints per environment. */
+  maxEndpoints?: number;
+}
+
+export const DEFAULT_MAX_WEBHOOK_ENDPOINTS = 20;
+
+export function webhookRoutes(pool: Pool, policy: WebhookPolicy = {}): Router {
+  const allowPrivateNetworks = policy.allowPrivateNetworks ?? false;
+  const maxEndpoints = policy.maxEndpoints ?? DEFAULT_MAX_WEBHOOK_ENDPOINTS;
   const router = Router();
   router.post(
     '/environments/:env_id/webhooks',
     ...endpoint({ params: EnvParams, body: CreateBody }, async ({ params: p, body }, _req, res) => {
       const envId = requireEnv(res, p.env_id);
+      const problem = webhookUrlProblem(body.url, { allowPrivateNetworks });
+      if (problem) {
+        throw new DomainError('invalid_request', `url: ${problem}`, { issues: [{ location: 'body', path: 'url', message: problem }] });
+      }
       const types = [...new Set(body.event_types ?? EVENT_TYPES)];
       const secret = newSigningSecret();
-      const created = await createEndpoint(pool, envId, body.url, types, secret);
-      sendJson(res, 201, { ...presentWebhookEndpoint(created), secret });
+      const created = await createEndpoint(pool, envId, body.url, types, secret, maxEndpoints);
+      if ('limitReached' in created) {
+        throw new DomainError(
+          'conflict',
+          `environment ${envId} already has ${created.limitReached} enabled webhook endpoints, the most allowed (${maxEndpoints}); disable one first`,
+          { limit: maxEndpoints },
+        );
+      }
+      sendJson(res, 201, { ...presentWebhookEndpoint(created.endpoint), secret });
     }),
   );
 

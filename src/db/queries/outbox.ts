@@ -37,12 +37,12 @@ export async function recordEvent(client: PoolClient, envId: string, type: Event
  * workers poll at once without handing out the same row; the caller marks them
  * dispatched in the same transaction after starting their workflows.
  */
-export async function claimUndispatched(client: PoolClient, limit: number): Promise<string[]> {
-  const { rows } = await client.query<{ id: string }>(
-    `select id from webhook_deliveries where dispatched_at is null order by id limit $1 for update skip locked`,
+export async function claimUndispatched(client: PoolClient, limit: number): Promise<{ id: string; pending: boolean }[]> {
+  const { rows } = await client.query<{ id: string; pending: boolean }>(
+    `select id, status = 'pending' as pending from webhook_deliveries where dispatched_at is null order by id limit $1 for update skip locked`,
     [limit],
   );
-  return rows.map((r) => r.id);
+  return rows;
 }
 
 export async function markDispatched(client: PoolClient, ids: string[]): Promise<void> {
@@ -52,15 +52,24 @@ export async function markDispatched(client: PoolClient, ids: string[]): Promise
 export interface DeliveryTarget {
   deliveryId: string;
   eventId: string;
-  status: 'pending' | 'delivered' | 'failed';
+  status: 'pending' | 'delivered' | 'failed' | 'canceled';
+  endpointStatus: 'enabled' | 'disabled';
   url: string;
   secret: string;
   payload: string;
 }
 
 export async function getDeliveryTarget(db: Queryable, deliveryId: string): Promise<DeliveryTarget | null> {
-  const { rows } = await db.query<{ id: string; event_id: string; status: DeliveryTarget['status']; url: string; secret: string; payload: string }>(
-    `select d.id, d.event_id, d.status, e.url, e.secret, ev.payload
+  const { rows } = await db.query<{
+    id: string;
+    event_id: string;
+    status: DeliveryTarget['status'];
+    endpoint_status: DeliveryTarget['endpointStatus'];
+    url: string;
+    secret: string;
+    payload: string;
+  }>(
+    `select d.id, d.event_id, d.status, e.status as endpoint_status, e.url, e.secret, ev.payload
      from webhook_deliveries d
      join webhook_endpoints e on e.id = d.endpoint_id
      join webhook_events ev on ev.id = d.event_id
@@ -68,7 +77,9 @@ export async function getDeliveryTarget(db: Queryable, deliveryId: string): Prom
     [deliveryId],
   );
   const r = rows[0];
-  return r ? { deliveryId: r.id, eventId: r.event_id, status: r.status, url: r.url, secret: r.secret, payload: r.payload } : null;
+  return r
+    ? { deliveryId: r.id, eventId: r.event_id, status: r.status, endpointStatus: r.endpoint_status, url: r.url, secret: r.secret, payload: r.payload }
+    : null;
 }
 
 export interface AttemptRecord {
@@ -101,6 +112,14 @@ export async function recordAttempt(db: Queryable, a: AttemptRecord): Promise<vo
 export async function markDeliveryFailed(db: Queryable, deliveryId: string): Promise<void> {
   await db.query(
     `update webhook_deliveries set status = 'failed', updated_at = now() where id = $1 and status = 'pending'`,
+    [deliveryId],
+  );
+}
+
+/** A delivery whose endpoint was disabled before it was delivered: nothing more is sent. */
+export async function markDeliveryCanceled(db: Queryable, deliveryId: string): Promise<void> {
+  await db.query(
+    `update webhook_deliveries set status = 'canceled', updated_at = now() where id = $1 and status = 'pending'`,
     [deliveryId],
   );
 }
