@@ -155,11 +155,12 @@ test('a webhook URL containing NUL → 422, not 500, and no endpoint stored', as
 
 describe('unknown parameters are refused, naming them (as Stripe: "received unknown parameter")', () => {
   test.each([
-    ['payment', '/wallet/payment/', 'capture', false],
-    ['payment', '/wallet/payment/', 'splits', [{ wallet_id: 1, amount: 1 }]],
-    ['topup', '/wallet/topup/', 'method', 'card'],
-    ['topup', '/wallet/topup/', 'capture', false],
-  ] as const)('%s with %s → 422, nothing moved', async (kind, path, field, value) => {
+    ['payment', 'capture', false],
+    ['payment', 'splits', [{ wallet_id: 1, amount: 1 }]],
+    ['topup', 'method', 'card'],
+    ['topup', 'capture', false],
+  ] as const)('a %s with "%s" → 422 naming it, nothing moved', async (kind, field, value) => {
+    const path = `/wallet/${kind}/`;
     const body = kind === 'payment' ? payment() : { env_id: env.envId, user_id: user, wallet_id: walletId, amount: 1 };
     const before = await snapshot();
     const res = await post(path, JSON.stringify({ ...body, [field]: value }));
