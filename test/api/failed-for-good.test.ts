@@ -28,7 +28,11 @@ let walletId: string;
 let poisonedWalletId: string;
 const user = 'doomed-user';
 const suffix = `${process.pid}-${Date.now()}`;
-const fn = { order: `test_poison_charge_${suffix}`.replace(/-/g, '_'), posting: `test_poison_posting_${suffix}`.replace(/-/g, '_') };
+const fn = {
+  order: `test_poison_charge_${suffix}`.replace(/-/g, '_'),
+  posting: `test_poison_posting_${suffix}`.replace(/-/g, '_'),
+  withdrawal: `test_poison_withdrawal_${suffix}`.replace(/-/g, '_'),
+};
 
 beforeAll(async () => {
   ctx = await startTestContext({ syncTimeoutMs: SYNC_TIMEOUT_MS });
@@ -54,12 +58,21 @@ beforeAll(async () => {
       return new;
     end $$;
     create trigger ${fn.posting} before insert on ledger_postings for each row execute function ${fn.posting}();
+    create function ${fn.withdrawal}() returns trigger language plpgsql as $$
+    begin
+      if new.env_id = ${env.envId} and new.user_id = '${user}' then
+        raise exception 'poisoned withdrawal' using errcode = '22023';
+      end if;
+      return new;
+    end $$;
+    create trigger ${fn.withdrawal} before insert on withdrawals for each row execute function ${fn.withdrawal}();
   `);
 });
 afterAll(async () => {
   await ctx.pool.query(`
     drop trigger if exists ${fn.order} on orders; drop function if exists ${fn.order}();
     drop trigger if exists ${fn.posting} on ledger_postings; drop function if exists ${fn.posting}();
+    drop trigger if exists ${fn.withdrawal} on withdrawals; drop function if exists ${fn.withdrawal}();
   `);
   await expectLedgerExact(ctx.pool);
   await ctx.close();
@@ -163,6 +176,23 @@ test.each([
   expect(workflowId).toMatch(new RegExp(`^${kind}-${env.envId}-`));
   expect(await statusOf(workflowId)).toBe('FAILED');
   expect([await balance(walletId), await balance(poisonedWalletId)]).toEqual(before);
+});
+
+test('a withdrawal whose hold Postgres refuses for good (22023): nothing held, 500 internal with the workflow id', async () => {
+  const before = await ctx.pool.query('select balance::text, held::text from wallets where id = $1', [walletId]);
+  const started = Date.now();
+  const res = await post('/wallet/withdraw/', { env_id: env.envId, user_id: user, wallet_id: walletId, amount: 5 }, `withdraw-poison-${suffix}`);
+  expect(Date.now() - started).toBeLessThan(SYNC_TIMEOUT_MS);
+  expect(res.status).toBe(500);
+  expect(res.body.error.code).toBe('internal');
+  const workflowId = res.body.error.details.workflow_id as string;
+  expect(workflowId).toMatch(new RegExp(`^withdraw-${env.envId}-key-withdraw-poison-`));
+  expect(await statusOf(workflowId)).toBe('FAILED');
+  const after = await ctx.pool.query('select balance::text, held::text from wallets where id = $1', [walletId]);
+  expect(after.rows).toEqual(before.rows);
+  const again = await post('/wallet/withdraw/', { env_id: env.envId, user_id: user, wallet_id: walletId, amount: 5 }, `withdraw-poison-${suffix}`);
+  expect(again.status).toBe(500);
+  expect(again.body.error.details.workflow_id).toBe(workflowId);
 });
 
 test('no workflow of the environment is left running', async () => {
