@@ -19,6 +19,7 @@ import { errorBody, HTTP_STATUS } from '../../src/api/errors';
 import { runMovement } from '../../src/api/temporal';
 import { DomainError } from '../../src/domain/errors';
 import type { PaymentInput } from '../../src/domain/types';
+import { recordHistory } from '../helpers/record-history';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 
 const SYNC_TIMEOUT_MS = 15_000;
@@ -150,6 +151,7 @@ test('a charge Postgres refuses for good (22023): the order is marked failed, no
   const workflowId = res.body.error.details.workflow_id as string;
   expect(workflowId).toMatch(new RegExp(`^payment-${env.envId}-key-poison-`));
   expect(await statusOf(workflowId)).toBe('FAILED');
+  recordHistory('payment-charge-failed-for-good', workflowId);
   const order = await ctx.pool.query('select status, failure_code, transaction_id from orders where workflow_id = $1', [workflowId]);
   expect(order.rows).toEqual([{ status: 'failed', failure_code: 'internal', transaction_id: null }]);
   expect(await balance(walletId)).toBe(before);
