@@ -281,6 +281,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     report.refused4xx = outcomes.filter((o) => typeof o.status === 'number' && o.status >= 400 && o.status < 500).length;
     report.unresolved = outcomes.length - report.answered2xx - report.refused4xx;
     report.poisonSent = outcomes.filter((o) => o.kind.endsWith('_nul')).length;
+    // Every answer a refusal means the load did not reach this run's API (its port taken
+    // by another process after freePort chose it, say): nothing was tested.
+    if (report.answered2xx === 0) report.violations.push('no request was answered 2xx: did the load reach this run\'s API?');
     report.violations.push(...(await checkOutcomes(pool, outcomes)));
     for (const v of await findLedgerViolations(pool)) report.violations.push(`${v.rule}: ${v.ids.join(', ')}`);
     await pool.end();
