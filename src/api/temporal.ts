@@ -112,9 +112,11 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
 export function failedForGood(err: unknown, workflowId: string): unknown {
   if (!(err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError)) return err;
   if (toDomainError(err).code !== 'internal') return err;
-  return new DomainError('internal', `the workflow ${workflowId} failed and will not complete: retrying the same request cannot succeed`, {
+  const domain = new DomainError('internal', `the workflow ${workflowId} failed and will not complete: retrying the same request cannot succeed`, {
     workflow_id: workflowId,
   });
+  // The API's error log keeps what failed (the answer carries only code, message and id).
+  return Object.assign(domain, { cause: err });
 }
 
 /**
