@@ -18,6 +18,12 @@ const STEPS: Record<string, string[]> = {
 export async function checkOutcomes(pool: Pool, outcomes: Outcome[]): Promise<string[]> {
   const violations: string[] = [];
   for (const o of outcomes) {
+    // A NUL in a text field: refused with 422 before any workflow starts.
+    if (o.kind.endsWith('_nul')) {
+      if (o.status !== 422) violations.push(`${o.kind} ${o.key}: a NUL in a text field answered ${o.status}, not 422: ${JSON.stringify(o.response).slice(0, 200)}`);
+      if (o.workflowId) violations.push(`${o.kind} ${o.key}: a NUL in a text field started workflow ${o.workflowId}`);
+      continue;
+    }
     const steps = STEPS[o.kind];
     if (!steps) continue;
     if (!o.workflowId && typeof o.status === 'number' && o.status < 300) {

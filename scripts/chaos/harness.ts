@@ -39,6 +39,8 @@ export interface ChaosReport {
   requests: number;
   answered2xx: number;
   refused4xx: number;
+  /** Requests with a NUL in a text field (all must be refused with 422). */
+  poisonSent: number;
   unresolved: number;
   kills: number;
   restarts: { temporal: number; postgres: number };
@@ -57,7 +59,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const cluster = await startOwnCluster(pgPort);
   const children: { worker?: ChildProcess & { ready: () => boolean; upFor: () => number }; api?: ChildProcess; temporal?: ChildProcess | null; stripe?: ChildProcess } = {};
   const dir = mkdtempSync(join(tmpdir(), 'paynocchio-chaos-'));
-  const report: ChaosReport = { requests: 0, answered2xx: 0, refused4xx: 0, unresolved: 0, kills: 0, restarts: { temporal: 0, postgres: 0 }, violations: [], seconds: 0 };
+  const report: ChaosReport = { requests: 0, answered2xx: 0, refused4xx: 0, poisonSent: 0, unresolved: 0, kills: 0, restarts: { temporal: 0, postgres: 0 }, violations: [], seconds: 0 };
   let stopping = false;
   try {
     const databaseUrl = await createDatabase(cluster.url, 'paynocchio_chaos', true);
@@ -172,6 +174,28 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(10)}.00` };
         },
       },
+      // Poison input: a NUL in a text field must be refused (422) before any workflow
+      // starts; old main started one that retried forever and was never drained.
+      {
+        kind: 'payment_nul',
+        path: '/wallet/payment/',
+        weight: 1,
+        body: (n) => {
+          const w = pick(wallets, n);
+          return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: '1.00', product_id: `sku-${n(20)}\u0000poison` };
+        },
+      },
+      {
+        kind: 'transfer_nul',
+        path: '/wallet/transfer/',
+        weight: 1,
+        body: (n) => {
+          const from = pick(wallets, n);
+          const to = pick(wallets, n);
+          if (from === to) return null;
+          return { env_id: env.id, user_id: from.userId, wallet_id: from.id, to_wallet_id: to.id, amount: '1.00', reference: `rent\u0000${n(100)}` };
+        },
+      },
       {
         kind: 'payment',
         path: '/wallet/payment/',
@@ -239,21 +263,28 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // Drain: make sure a worker runs, then wait until no workflow is left running.
     const connection = await Connection.connect({ address });
     const client = new Client({ connection });
+    let stillRunning: string[] = [];
     await waitFor(
       'drain',
       async () => {
-        let running = 0;
-        for await (const _ of client.workflow.list({ query: 'ExecutionStatus="Running"' })) running += 1;
-        return running === 0;
+        stillRunning = [];
+        for await (const wf of client.workflow.list({ query: 'ExecutionStatus="Running"' })) stillRunning.push(wf.workflowId);
+        return stillRunning.length === 0;
       },
       120_000,
-    );
+    ).catch(() => undefined);
+    // A workflow still running after the drain (one retrying forever) is a violation.
+    for (const id of stillRunning) report.violations.push(`workflow ${id} still running after the drain`);
     await connection.close();
 
     report.requests = outcomes.length;
     report.answered2xx = outcomes.filter((o) => typeof o.status === 'number' && o.status < 300).length;
     report.refused4xx = outcomes.filter((o) => typeof o.status === 'number' && o.status >= 400 && o.status < 500).length;
     report.unresolved = outcomes.length - report.answered2xx - report.refused4xx;
+    report.poisonSent = outcomes.filter((o) => o.kind.endsWith('_nul')).length;
+    // Every answer a refusal means the load did not reach this run's API (its port taken
+    // by another process after freePort chose it, say): nothing was tested.
+    if (report.answered2xx === 0) report.violations.push('no request was answered 2xx: did the load reach this run\'s API?');
     report.violations.push(...(await checkOutcomes(pool, outcomes)));
     for (const v of await findLedgerViolations(pool)) report.violations.push(`${v.rule}: ${v.ids.join(', ')}`);
     await pool.end();

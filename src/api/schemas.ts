@@ -53,4 +53,8 @@ export const pageLimit = z.coerce
   .max(100, 'must be an integer from 1 to 100')
   .default(20);
 
-export const cursor = z.string().regex(/^[0-9]{1,19}$/, 'is not a cursor this API returned').optional();
+/** A keyset cursor is a row id: digits within Postgres bigint (a larger one is a 422, not a 500). */
+export const cursor = z
+  .string()
+  .refine((text) => text === '0' || isNumericId(text), 'is not a cursor this API returned')
+  .optional();

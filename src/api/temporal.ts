@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -15,6 +17,7 @@ import { DomainError } from '../domain/errors';
 import { SEARCH_ATTRIBUTES } from '../domain/types';
 import { workflowOutcomes, workflowStarts } from '../observability/metrics';
 import { requestContext } from '../observability/request-context';
+import { toDomainError } from './errors';
 
 export interface TemporalDeps {
   client: Client;
@@ -95,8 +98,25 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
     return { result, workflowId };
   } catch (err) {
     workflowOutcomes.inc({ type: req.workflowType, outcome: outcomeOf(err) });
-    throw err;
+    throw failedForGood(err, workflowId);
   }
+}
+
+/**
+ * A workflow that failed without a business refusal (a data error Postgres will never
+ * accept, a step whose retry budget ran out, a terminated workflow) becomes 500
+ * `internal` naming the workflow: the request can never succeed as sent, so it is not
+ * a 503 "try again", and the id lets support find what happened. Business refusals
+ * (their code on the failure) and everything else pass through unchanged.
+ */
+export function failedForGood(err: unknown, workflowId: string): unknown {
+  if (!(err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError)) return err;
+  if (toDomainError(err).code !== 'internal') return err;
+  const domain = new DomainError('internal', `the workflow ${workflowId} failed and will not complete: retrying the same request cannot succeed`, {
+    workflow_id: workflowId,
+  });
+  // The API's error log keeps what failed (the answer carries only code, message and id).
+  return Object.assign(domain, { cause: err });
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   withdrawalUrlUpdate,
 } from '../workflows/withdraw-messages';
 import type { Idempotency } from './idempotency';
-import { KEYS, withinSyncTimeout, workflowIdFor, type TemporalDeps } from './temporal';
+import { failedForGood, KEYS, withinSyncTimeout, workflowIdFor, type TemporalDeps } from './temporal';
 
 /** Races a call against syncTimeoutMs; past it, 503 with the workflow id (retry with the same key). */
 const STILL_STARTING = 'the withdrawal is still starting; retry with the same Idempotency-Key to get its URL';
@@ -66,11 +66,11 @@ export async function startWithdrawal(
     return { progress, workflowId };
   } catch (err) {
     // Same Idempotency-Key as a withdrawal that has finished: answer what it became.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw failedForGood(err, workflowId);
     const done = await findWithdrawalByWorkflow(pool, workflowId);
     if (!done) {
-      // The hold was refused: the workflow's failure carries the code.
-      await deps.client.workflow.getHandle(workflowId).result();
+      // The hold was refused: the workflow's failure carries the code (or, failed for good, 500 with its id).
+      await deps.client.workflow.getHandle(workflowId).result().catch((e: unknown) => Promise.reject(failedForGood(e, workflowId)));
       throw err;
     }
     return { progress: { withdrawalId: done.id, status: done.status, url: null }, workflowId };

@@ -44,6 +44,13 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'conflict',
 ];
 
+/**
+ * The failure type of a database error no retry can fix (SQLSTATE classes 22, 23, 42:
+ * src/activities/failures.ts). Not a client-facing code: the workflow fails and the
+ * API answers 500 `internal` with the workflow id.
+ */
+export const DATABASE_ERROR = 'database_error';
+
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }

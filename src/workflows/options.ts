@@ -5,17 +5,25 @@
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { BUSINESS_ERROR_CODES } from '../domain/errors';
+import { BUSINESS_ERROR_CODES, DATABASE_ERROR } from '../domain/errors';
 
 export const ledger = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
-  // Postgres being down or a serialization failure is retried with backoff until it
-  // comes back; business refusals are not retried at all.
+  // The retry budget of every ledger step. Postgres down, a lost connection, a
+  // serialization failure or a deadlock is retried with backoff for up to 10 minutes:
+  // longer than a Postgres restart or a managed failover (seconds to a couple of
+  // minutes), short enough that a step that cannot succeed fails its workflow within
+  // minutes instead of running forever. Local-activity retries run inside one workflow
+  // task that heartbeats every ~2.4 s (3 events each), so 10 minutes of retries add
+  // under a thousand events to the history: far from Temporal's limit.
+  // Business refusals and data/integrity errors (src/activities/failures.ts) are not
+  // retried at all.
+  scheduleToCloseTimeout: '10m',
   retry: {
     initialInterval: '100ms',
     backoffCoefficient: 2,
     maximumInterval: '5s',
-    nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES],
+    nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES, DATABASE_ERROR],
   },
 });
 
@@ -27,15 +35,19 @@ export const ledger = proxyLocalActivities<Activities>({
 export const stripeSetup = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['provider_error'] },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['provider_error', DATABASE_ERROR] },
 });
 
 /**
  * Stripe steps that move money (transfer, payout, reversal, payout poll): retried
- * until they succeed or Stripe refuses. Giving up on a transfer whose outcome is
- * unknown could pay out and release both; the idempotency key makes retrying safe.
+ * until they succeed or Stripe refuses, for up to a day. Giving up on a transfer whose
+ * outcome is unknown must not release the hold (it could pay out and release both),
+ * so when the day is spent the workflow fails with the hold in place, for an operator
+ * (and the hold sweeper) to resolve; the idempotency key makes every retry safe. A day
+ * outlasts any Stripe outage on record, and no step retries forever.
  */
 export const stripeMoney = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['provider_error'] },
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['provider_error', DATABASE_ERROR] },
 });

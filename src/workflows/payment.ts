@@ -3,10 +3,16 @@
  * order (one SQL transaction) → done. A refusal (insufficient funds, wallet not
  * active) marks the order failed and fails the workflow with the refusal's code.
  *
+ * A charge that fails for good (a data error Postgres will never accept, or its retry
+ * budget spent: src/workflows/options.ts) marks the order failed with `internal` and
+ * fails the workflow, so no order stays pending behind a closed workflow. Should the
+ * charge have committed after all (its answer lost for the whole budget), the order
+ * is completed, failOrder leaves it so, and the charge's replay answers it.
+ *
  * DESIGN.md lists a compensation "after the debit"; there is no such window here,
  * because the debit and the order's completion commit together.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { isCancellation, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { businessFailure } from './failures';
 import { ledger } from './options';
@@ -14,12 +20,20 @@ import { ledger } from './options';
 export async function payment(input: PaymentInput): Promise<PaymentResult> {
   const workflowId = workflowInfo().workflowId;
   const order = await ledger.createOrder({ ...input, workflowId });
+  const charge = { orderId: order.id, idempotencyId: `${workflowId}:charge` };
   try {
-    return await ledger.chargeOrder({ orderId: order.id, idempotencyId: `${workflowId}:charge` });
+    return await ledger.chargeOrder(charge);
   } catch (err) {
     const refusal = businessFailure(err);
-    if (!refusal) throw err;
-    await ledger.failOrder({ orderId: order.id, failureCode: refusal.type! });
-    throw refusal;
+    if (refusal) {
+      await ledger.failOrder({ orderId: order.id, failureCode: refusal.type! });
+      throw refusal;
+    }
+    // A local activity's failure (data error, retry budget spent) reaches the workflow as
+    // a TemporalFailure; anything else is a bug in this code (the workflow task retries it).
+    if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
+    const after = await ledger.failOrder({ orderId: order.id, failureCode: 'internal' });
+    if (after.status === 'completed') return await ledger.chargeOrder(charge);
+    throw err;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { proxyActivities, sleep } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { DATABASE_ERROR } from '../domain/errors';
 
 export interface WebhookDeliveryInput {
   deliveryId: string;
@@ -24,10 +25,12 @@ export const WEBHOOK_RETRY_DEFAULTS = {
 
 // The HTTP call is an ordinary activity (not local): it may take up to its timeout
 // and runs on any worker. Its own retries only cover our failures (Postgres down);
-// the receiver's refusals are results that the loop below retries.
+// the receiver's refusals are results that the loop below retries. Those retries are
+// bounded by a day, the delivery's own default budget: no step retries forever.
 const webhooks = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  scheduleToCloseTimeout: '24h',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: [DATABASE_ERROR] },
 });
 
 export async function webhookDelivery(input: WebhookDeliveryInput): Promise<{ delivered: boolean; attempts: number }> {

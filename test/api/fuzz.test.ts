@@ -4,6 +4,12 @@
  * ids, missing and extra fields, odd headers and methods, bodies over the limit.
  * Never a 5xx, always a JSON error body on 4xx, and a refused request changes nothing.
  *
+ * Then valid requests of every route with one hostile text field each (a NUL or another
+ * control character, a lone surrogate, a huge string, an unknown parameter), in the
+ * body, the query or the path: each is refused with 422 (413 past the body limit)
+ * naming the field, and nothing changes. After both runs no workflow of the fuzz
+ * environment is left Running.
+ *
  * FUZZ_RUNS sets the number of cases: 500 in `npm test`, 10,000 in `npm run fuzz`.
  */
 import fc from 'fast-check';
@@ -17,12 +23,16 @@ let ctx: TestContext;
 let env: { envId: string; secret: string };
 let walletId: string;
 beforeAll(async () => {
-  ctx = await startTestContext({ syncTimeoutMs: 10_000 });
+  // Withdrawals the fuzz starts expire within seconds (nobody onboards), so the run can
+  // end with no workflow left Running.
+  ctx = await startTestContext({ syncTimeoutMs: 10_000, withdrawWaits: { onboardingTimeoutMs: 2_000 } });
   env = await newEnvironment(ctx.pool, 'fuzz');
   walletId = (await request(ctx.app).post('/wallet/').set('X-Wallet-Signature', env.secret).send({ env_id: env.envId, user_id: 'fuzzer' })).body.id;
+  otherWalletId = (await request(ctx.app).post('/wallet/').set('X-Wallet-Signature', env.secret).send({ env_id: env.envId, user_id: 'fuzzer-2' })).body.id;
   await request(ctx.app).post('/wallet/topup/').set('X-Wallet-Signature', env.secret).send({ env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, amount: 50 });
 });
 afterAll(async () => ctx.close());
+let otherWalletId: string;
 
 /** Every route the app serves, with {wallet}/{env}/{user} placeholders for ids. */
 const ROUTES: { method: 'get' | 'post' | 'patch'; path: string; fields: string[] }[] = [
@@ -151,4 +161,133 @@ test(`${RUNS} hostile requests: never a 5xx, JSON errors, no effect from a refus
     { numRuns: RUNS },
   );
   expect(refused).toBeGreaterThan(RUNS / 2);
+});
+
+
+/** A valid request of a route: its body, query and path parameters, each a text field that can be made hostile. */
+interface ValidRequest {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Path with :name placeholders filled from `params`. */
+  path: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  body: Record<string, unknown> | null;
+}
+
+const VALID: { name: string; make: () => ValidRequest }[] = [
+  { name: 'create wallet', make: () => ({ method: 'post', path: '/wallet/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', currency: 'USD' } }) },
+  { name: 'list wallets', make: () => ({ method: 'get', path: '/wallet/', params: {}, query: { env_id: env.envId, user_id: 'fuzzer' }, body: null }) },
+  { name: 'wallet status', make: () => ({ method: 'patch', path: '/wallet/:wallet_id/status/', params: { wallet_id: walletId }, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', status: 'active' } }) },
+  { name: 'topup', make: () => ({ method: 'post', path: '/wallet/topup/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, amount: '1.00' } }) },
+  { name: 'payment', make: () => ({ method: 'post', path: '/wallet/payment/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, amount: '1.00', product_id: 'sku-1' } }) },
+  { name: 'transfer', make: () => ({ method: 'post', path: '/wallet/transfer/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, to_wallet_id: otherWalletId, amount: '1.00', reference: 'rent' } }) },
+  { name: 'refund', make: () => ({ method: 'post', path: '/wallet/refund/', params: {}, query: {}, body: { env_id: env.envId, order_id: '1', amount: '1.00' } }) },
+  { name: 'withdraw', make: () => ({ method: 'post', path: '/wallet/withdraw/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, amount: '1.00' } }) },
+  { name: 'cancel withdrawal', make: () => ({ method: 'post', path: '/wallet/withdrawals/:withdrawal_id/cancel/', params: { withdrawal_id: '1' }, query: {}, body: { env_id: env.envId } }) },
+  { name: 'withdrawal', make: () => ({ method: 'get', path: '/wallet/withdrawals/:withdrawal_id/', params: { withdrawal_id: '1' }, query: { env_id: env.envId }, body: null }) },
+  { name: 'withdrawals', make: () => ({ method: 'get', path: '/wallet/:env_id/withdrawals/:user_id', params: { env_id: env.envId, user_id: 'fuzzer' }, query: { limit: '5', cursor: '1' }, body: null }) },
+  { name: 'orders', make: () => ({ method: 'get', path: '/wallet/:env_id/orders/:user_id', params: { env_id: env.envId, user_id: 'fuzzer' }, query: { limit: '5', cursor: '1' }, body: null }) },
+  {
+    name: 'transactions',
+    make: () => ({ method: 'get', path: '/wallet/:wallet_id/transactions/', params: { wallet_id: walletId }, query: { env_id: env.envId, user_id: 'fuzzer', limit: '5', cursor: '1', from: '2020-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' }, body: null }),
+  },
+  { name: 'balance', make: () => ({ method: 'get', path: '/wallet/:wallet_id/balance/', params: { wallet_id: walletId }, query: { env_id: env.envId, at: '2100-01-01T00:00:00Z' }, body: null }) },
+  { name: 'register webhook', make: () => ({ method: 'post', path: '/environments/:env_id/webhooks', params: { env_id: env.envId }, query: {}, body: { url: 'https://merchant.example.com/hooks', event_types: ['payment.completed'] } }) },
+  { name: 'webhooks', make: () => ({ method: 'get', path: '/environments/:env_id/webhooks', params: { env_id: env.envId }, query: {}, body: null }) },
+  { name: 'disable webhook', make: () => ({ method: 'delete', path: '/environments/:env_id/webhooks/:webhook_id', params: { env_id: env.envId, webhook_id: '1' }, query: {}, body: null }) },
+  { name: 'connect return link', make: () => ({ method: 'get', path: '/stripe/connect/return/:withdrawal_id', params: { withdrawal_id: '1' }, query: { token: 'x'.repeat(32) }, body: null }) },
+];
+
+const CONTROL_CHARS = [...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)), '\u007f'];
+const hostileKind = fc.constantFrom('nul', 'control', 'lone-surrogate', 'huge', 'unknown-field');
+const hostileCase = fc.record({
+  route: fc.constantFrom(...VALID),
+  kind: hostileKind,
+  /** Which of the request's text fields (index into its fields), and where in the text. */
+  field: fc.nat(),
+  at: fc.nat(),
+  control: fc.constantFrom(...CONTROL_CHARS),
+  surrogate: fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'),
+  hugeLength: fc.integer({ min: 3_000, max: 80_000 }),
+  unknownName: fc.constantFrom('capture', 'splits', 'method', 'expand', 'metadata', 'x', 'amount_cents', 'currency_code'),
+  unknownValue: fc.constantFrom<unknown>(false, 'card', [{ wallet_id: 1, amount: 1 }], { a: 1 }, 0, null),
+  idempotencyKey: fc.boolean(),
+});
+
+/** Percent-encodes a value for a URL, control characters included (encodeURIComponent refuses lone surrogates). */
+const urlText = (text: string) => Array.from(text, (ch) => (/[\ud800-\udfff]/.test(ch) ? '' : encodeURIComponent(ch))).join('');
+
+test(`${RUNS} valid requests with one hostile text field each: 422 naming the field, nothing changed, no workflow left running`, async () => {
+  const counts: Record<string, number> = {};
+  await fc.assert(
+    fc.asyncProperty(hostileCase, async (c) => {
+      const r = c.route.make();
+      // The text fields of the request, wherever they are.
+      const fields: { location: 'params' | 'query' | 'body'; name: string }[] = [
+        ...Object.keys(r.params).map((name) => ({ location: 'params' as const, name })),
+        ...Object.keys(r.query).map((name) => ({ location: 'query' as const, name })),
+        ...Object.entries(r.body ?? {}).flatMap(([name, v]) =>
+          typeof v === 'string' ? [{ location: 'body' as const, name }] : Array.isArray(v) ? v.map((_, i) => ({ location: 'body' as const, name: `${name}.${i}` })) : [],
+        ),
+      ];
+      let kind = c.kind;
+      // In a URL, a lone surrogate cannot be sent (it is not UTF-8): a control character goes instead.
+      const target = fields[c.field % fields.length]!;
+      if (kind === 'lone-surrogate' && target.location !== 'body') kind = 'control';
+      // An unknown field goes into the body, or the query string of a route without a body.
+      if (kind === 'unknown-field' && r.body === null && r.path.startsWith('/stripe/')) kind = 'nul'; // browser links ignore extra query parameters
+      const spoil = (text: string) => {
+        const i = c.at % (text.length + 1);
+        const insert = kind === 'nul' ? '\u0000' : kind === 'control' ? c.control : kind === 'lone-surrogate' ? c.surrogate : 'x'.repeat(c.hugeLength);
+        return text.slice(0, i) + insert + text.slice(i);
+      };
+      let expectedPath: string = target.name;
+      if (kind === 'unknown-field') {
+        expectedPath = c.unknownName;
+        if (r.body !== null) r.body[c.unknownName] = c.unknownValue;
+        else r.query[c.unknownName] = String(c.unknownValue);
+      } else if (target.location === 'body') {
+        const [name, index] = target.name.split('.');
+        const value = r.body![name!];
+        if (Array.isArray(value)) value[Number(index)] = spoil(String(value[Number(index)]));
+        else r.body![name!] = spoil(String(value));
+      } else {
+        // A URL is bounded by the server's header limit: a huge text there is a few kB.
+        const text = r[target.location][target.name]!;
+        r[target.location][target.name] = kind === 'huge' ? text + 'x'.repeat(Math.min(c.hugeLength, 4_000)) : spoil(text);
+      }
+      const path = r.path.replace(/:([a-z_]+)/g, (_, name: string) => urlText(r.params[name]!));
+      const query = Object.entries(r.query).map(([k, v]) => `${urlText(k)}=${urlText(v)}`).join('&');
+      let req = request(ctx.app)[r.method](query ? `${path}?${query}` : path).set('X-Wallet-Signature', env.secret);
+      if (c.idempotencyKey && r.method === 'post') req = req.set('Idempotency-Key', `fuzz-hostile-${c.at}-${c.field}`);
+      const before = await state();
+      const res = r.body === null ? await req : await req.set('Content-Type', 'application/json').send(JSON.stringify(r.body));
+      const tooLarge = kind === 'huge' && target.location === 'body' && res.status === 413;
+      const describe = `${c.route.name} ${kind} in ${target.location} ${target.name} → ${res.status} ${res.text.slice(0, 300)}`;
+      if (!tooLarge) {
+        if (res.status !== 422) throw new Error(describe);
+        expect(res.body.error.code).toBe('invalid_request');
+        const paths = (res.body.error.details.issues as { path: string }[]).map((i) => i.path);
+        if (!paths.includes(expectedPath)) throw new Error(`${describe}: the field is not named`);
+        if (kind === 'nul' || kind === 'control' || kind === 'lone-surrogate') expect(res.body.error.message).toMatch(/control characters/);
+        if (kind === 'unknown-field') expect(res.body.error.details.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: expectedPath, message: 'received unknown parameter' })]));
+      }
+      expect(res.headers['workflow-id']).toBeUndefined();
+      expect(await state()).toEqual(before);
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }),
+    { numRuns: RUNS },
+  );
+  expect(Object.keys(counts).sort()).toEqual(['control', 'huge', 'lone-surrogate', 'nul', 'unknown-field']);
+
+  // No workflow of the fuzz environment left Running: what the fuzz started (a valid
+  // withdrawal expires in 2 s) has ended; a hostile request never started one.
+  const deadline = Date.now() + 60_000;
+  let running: string[] = [];
+  do {
+    running = [];
+    for await (const wf of ctx.client.workflow.list({ query: `PaynocchioEnvId = "${env.envId}" AND ExecutionStatus = "Running"` })) running.push(wf.workflowId);
+    if (running.length) await new Promise((r) => setTimeout(r, 500));
+  } while (running.length && Date.now() < deadline);
+  expect(running).toEqual([]);
 });

@@ -42,6 +42,8 @@ async function snapshot() {
 }
 
 const base = () => ({ env_id: env.envId, user_id: user, wallet_id: walletId, amount: 10, product_id: 'p1' });
+/** A topup takes no product_id: an unknown parameter is refused (422) before anything else. */
+const topupBase = () => ({ env_id: env.envId, user_id: user, wallet_id: walletId, amount: 10 });
 
 const badBodies: [string, () => Record<string, unknown>, string][] = [
   ['amount zero', () => ({ ...base(), amount: 0 }), 'invalid_request'],
@@ -124,7 +126,7 @@ test('a suspended wallet refuses topup and payment; active again, it works; clos
   expect((await patch('suspended')).body.status).toBe('suspended');
   const before = await snapshot();
   for (const path of ['/wallet/topup/', '/wallet/payment/']) {
-    const res = await post(path, base());
+    const res = await post(path, path === '/wallet/topup/' ? topupBase() : base());
     expect(res.status).toBe(422);
     expect(res.body.error.code).toBe('wallet_not_active');
   }
@@ -158,6 +160,6 @@ test('unknown routes and wallet ids answer JSON 404', async () => {
   const route = await request(ctx.app).get('/nope').set('X-Wallet-Signature', env.secret);
   expect(route.status).toBe(404);
   expect(route.body.error.code).toBe('not_found');
-  const wallet = await post('/wallet/topup/', { ...base(), wallet_id: '999999999999' });
+  const wallet = await post('/wallet/topup/', { ...topupBase(), wallet_id: '999999999999' });
   expect(wallet.status).toBe(404);
 });

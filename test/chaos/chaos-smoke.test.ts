@@ -5,7 +5,7 @@
  */
 import { runChaos } from '../../scripts/chaos/harness';
 
-test('a few hundred requests through a worker kill: every 2xx happened once, the ledger is exact', async () => {
+test('a few hundred requests through a worker kill: every 2xx happened once, NUL fields refused, nothing left running, the ledger is exact', async () => {
   const report = await runChaos({
     wallets: 100,
     durationMs: 12_000,
@@ -22,5 +22,6 @@ test('a few hundred requests through a worker kill: every 2xx happened once, the
   expect(report.violations).toEqual([]);
   expect(report.kills).toBeGreaterThanOrEqual(1);
   expect(report.answered2xx).toBeGreaterThan(0);
+  expect(report.poisonSent).toBeGreaterThan(0); // NUL-field requests went out, each refused with 422 (checkOutcomes)
   expect(report.unresolved).toBe(0);
 }, 180_000);

@@ -4,6 +4,7 @@
  * not reachable here).
  */
 import { randomUUID } from 'node:crypto';
+import { DatabaseError } from 'pg';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -139,6 +140,65 @@ test('payment: an infrastructure error is retried with the same idempotency id, 
   expect(acts.chargeOrder).toHaveBeenCalledTimes(3);
   for (const call of acts.chargeOrder.mock.calls) expect(call[0].idempotencyId).toBe(`${workflowId}:charge`);
   expect(acts.failOrder).not.toHaveBeenCalled();
+});
+
+/** What pg throws when Postgres refuses a statement with that SQLSTATE. */
+const pgError = (code: string, message: string) => Object.assign(new DatabaseError(message, 0, 'error'), { code });
+
+test('a topup Postgres refuses for good (22021, a NUL in text) is not retried: the workflow fails with database_error', async () => {
+  const acts = mocks({
+    topupWallet: jest.fn(async () => {
+      throw pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00');
+    }),
+  });
+  const { error } = await run(acts, 'topup', topupInput);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('database_error');
+  expect(acts.topupWallet).toHaveBeenCalledTimes(1);
+});
+
+test('a deadlock (40P01) or a serialization failure (40001) is retried', async () => {
+  let calls = 0;
+  const acts = mocks({
+    topupWallet: jest.fn(async () => {
+      calls += 1;
+      if (calls === 1) throw pgError('40P01', 'deadlock detected');
+      if (calls === 2) throw pgError('40001', 'could not serialize access');
+      return { transactionId: '1', wallet };
+    }),
+  });
+  const { result } = await run(acts, 'topup', topupInput);
+  expect(result).toEqual({ transactionId: '1', wallet });
+  expect(acts.topupWallet).toHaveBeenCalledTimes(3);
+});
+
+test('payment whose charge Postgres refuses for good: charged once, the order marked failed (internal), the workflow fails', async () => {
+  const acts = mocks({
+    chargeOrder: jest.fn(async () => {
+      throw pgError('23514', 'new row violates check constraint');
+    }),
+  });
+  const { error } = await run(acts, 'payment', paymentInput);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('database_error');
+  expect(acts.chargeOrder).toHaveBeenCalledTimes(1);
+  expect(acts.failOrder).toHaveBeenCalledWith({ orderId: '500000001', failureCode: 'internal' });
+});
+
+test('payment whose charge committed but failed to answer: failOrder finds it completed, the charge replay answers it', async () => {
+  let calls = 0;
+  const acts = mocks({
+    chargeOrder: jest.fn(async () => {
+      calls += 1;
+      if (calls === 1) throw pgError('22000', 'the answer was lost');
+      return { order: order('completed'), wallet };
+    }),
+    failOrder: jest.fn(async () => order('completed')),
+  });
+  const { result, workflowId } = await run(acts, 'payment', paymentInput);
+  expect(result).toEqual({ order: order('completed'), wallet });
+  expect(acts.chargeOrder).toHaveBeenCalledTimes(2);
+  for (const call of acts.chargeOrder.mock.calls) expect(call[0].idempotencyId).toBe(`${workflowId}:charge`);
 });
 
 test('webhook delivery retries a refusing receiver with backoff and gives up once the waiting budget is spent', async () => {

@@ -21,7 +21,8 @@ import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals';
 
 const linkInput = {
   params: z.object({ withdrawal_id: id }),
-  query: z.object({ token: z.string({ error: 'is required' }).min(1).max(128) }),
+  // A browser link: extra query parameters (a tracker's utm_*) are ignored, not refused.
+  query: z.looseObject({ token: z.string({ error: 'is required' }).min(1).max(128) }),
 };
 
 const notFound = {
