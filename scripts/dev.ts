@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
+import { removeDevEnv, writeDevEnv } from '../src/dev-env';
 import { DEV_ENV_ID, seedDevData } from './dev-seed';
 import {
   ROOT,
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log('\n[dev] stopping…');
+    removeDevEnv(dataDir);
     for (const child of children.reverse()) await stopChild(child);
     await stopDb().catch(() => undefined);
     process.exit(code);
@@ -101,6 +103,8 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   await waitFor('api', () => portOpen(port), 120_000, api);
   await waitFor('worker', async () => workerReady, 120_000, worker);
+  // npm run admin (and other scripts) find these parts while dev runs (src/dev-env.ts).
+  writeDevEnv(dataDir, env);
   console.log(`[dev] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`[dev]   API        http://127.0.0.1:${port}  (environment ${DEV_ENV_ID} with the seed docs' secret)`);
   console.log(`[dev]   Temporal   ${uiUrl}`);

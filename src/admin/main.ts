@@ -1,12 +1,16 @@
 /** `npm run admin -- <command>`: see USAGE in commands.ts. Reads the same configuration as the API. */
 import { Client, Connection } from '@temporalio/client';
+import { join } from 'node:path';
 import { loadConfig } from '../config';
+import { withDevEnv } from '../dev-env';
 import { createPool, type Pool } from '../db/pool';
 import { runAdmin } from './commands';
 import { temporalConnectionOptions } from '../temporal-connection';
 
 async function main(): Promise<number> {
-  const config = loadConfig();
+  // Without DATABASE_URL, the parts a running `npm run dev` of this clone picked.
+  const dataDir = process.env.PAYNOCCHIO_DATA_DIR ?? join(__dirname, '../../.data');
+  const config = loadConfig(withDevEnv(process.env, dataDir, (line) => process.stderr.write(line + '\n')));
   let pool: Pool | null = null;
   let connection: Connection | null = null;
   try {
