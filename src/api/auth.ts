@@ -36,6 +36,7 @@ import {
   storeSigningKey,
 } from '../db/queries/environments';
 import { signingKeyCipher, signingKeyOf } from '../signing-keys';
+import { clientAddressKey } from './address-rate-limit';
 
 const CACHE_TTL_MS = 5_000;
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -159,7 +160,8 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
   return (req, res, next) => {
     const signature = req.get('X-Wallet-Signature');
     if (!signature) return next(refuse('missing X-Wallet-Signature header'));
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    // Per /64 for IPv6 (one client holds a whole /64), IPv4-mapped as IPv4.
+    const address = clientAddressKey(req);
     const timestamp = req.get('X-Wallet-Timestamp');
     const check =
       timestamp !== undefined && /^v[0-9]+=/.test(signature) ? signed(req, res, signature, timestamp, address) : bearer(signature, address);
