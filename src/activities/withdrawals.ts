@@ -126,6 +126,31 @@ async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 're
 }
 
 /**
+ * Ends the hold of `current` (locked by the caller, in flight) inside the caller's SQL
+ * transaction: the posting, the timeline step, the final status and the merchant event.
+ */
+export async function finishLocked(client: PoolClient, current: Withdrawal, input: FinishWithdrawalInput): Promise<Withdrawal> {
+  const posted = await postHoldEnd(client, current, input.outcome);
+  await addWithdrawalEvent(client, current.id, input.seq, input.step, {
+    ...(input.detail ?? {}),
+    transaction_id: posted.transactionId,
+  });
+  const finished = await updateWithdrawal(client, current.id, {
+    status: input.status,
+    finalTransactionId: posted.transactionId,
+    ...(input.failureCode !== undefined || input.failureMessage !== undefined
+      ? { failureCode: input.failureCode ?? null, failureMessage: input.failureMessage ?? null }
+      : {}),
+  });
+  // Merchants hear of every end: paid, or money back in the wallet (`data.withdrawal.status`
+  // says failed, expired or canceled). Written in the same commit as the ledger change.
+  await recordEvent(client, finished.envId, finished.status === 'paid' ? 'withdrawal.paid' : 'withdrawal.failed', {
+    withdrawal: presentWithdrawal(finished),
+  });
+  return finished;
+}
+
+/**
  * An operator's decision on a `needs_attention` withdrawal whose hold is still in place
  * (`npm run admin -- withdrawals resolve`): `released` (the money is back on the platform:
  * release to the wallet, status `failed`) or `paid_out` (it reached the user: settle, status
@@ -252,24 +277,7 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
         if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
         // A retried activity whose first attempt committed: nothing more to do.
         if (!IN_FLIGHT_STATUSES.includes(current.status)) return current;
-        const posted = await postHoldEnd(client, current, input.outcome);
-        await addWithdrawalEvent(client, current.id, input.seq, input.step, {
-          ...(input.detail ?? {}),
-          transaction_id: posted.transactionId,
-        });
-        const finished = await updateWithdrawal(client, current.id, {
-          status: input.status,
-          finalTransactionId: posted.transactionId,
-          ...(input.failureCode !== undefined || input.failureMessage !== undefined
-            ? { failureCode: input.failureCode ?? null, failureMessage: input.failureMessage ?? null }
-            : {}),
-        });
-        // Merchants hear of every end: paid, or money back in the wallet (`data.withdrawal.status`
-        // says failed, expired or canceled). Written in the same commit as the ledger change.
-        await recordEvent(client, finished.envId, finished.status === 'paid' ? 'withdrawal.paid' : 'withdrawal.failed', {
-          withdrawal: presentWithdrawal(finished),
-        });
-        return finished;
+        return finishLocked(client, current, input);
       });
     },
 

@@ -13,6 +13,7 @@ import request from 'supertest';
 import { runAdmin } from '../../src/admin/commands';
 import { createApp } from '../../src/api/app';
 import { HOLD_SWEEPER_SCHEDULE_ID } from '../../src/worker/hold-sweeper-schedule';
+import { createSweeperActivities, describeWithClient } from '../../src/activities/hold-sweeper';
 import type { HoldSweepResult } from '../../src/workflows/hold-sweeper';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 import { recordHistory } from '../helpers/record-history';
@@ -176,6 +177,21 @@ test('a terminated workflow before the transfer: the hold sweeper schedule relea
   // Swept once: another run finds nothing more to do for it.
   const again = await runSweeper();
   expect(again.released).not.toContain(w.id);
+});
+
+test('a stale sweep listing never releases the hold of a workflow that runs (the status is read again under the row lock)', async () => {
+  const u = await funded(40);
+  const w = await started(u, 40);
+  const sweeper = createSweeperActivities({ pool: ctx.pool, describeWorkflow: (id) => describeWithClient(ctx.client, id) });
+  // What a listing made before a reset (or any stale page) hands the sweep step: "terminated".
+  const done = await sweeper.sweepStrandedHold({ withdrawalId: w.id, workflowId: w.workflowId, workflowStatus: 'TERMINATED' });
+  expect(done).toBe('nothing');
+  expect((await getWithdrawal(w.id)).body.status).toBe('awaiting_onboarding');
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 40 });
+  // The running workflow still owns its hold: its own cancel releases it once.
+  await ctx.client.workflow.getHandle(w.workflowId).cancel();
+  await until(w.id, (b) => b.status === 'canceled');
+  expect(await wallet(u)).toMatchObject({ balance: 40, held: 0 });
 });
 
 test('a terminated workflow after the transfer: the sweeper marks it needs_attention (event, metric, console), the hold stays', async () => {
