@@ -170,6 +170,20 @@ export async function resolveNeedsAttention(
     if (!rows[0]!.held) {
       throw new DomainError('conflict', `withdrawal ${current.id} has no hold left (it was settled before it needed attention): settle it at Stripe`);
     }
+    if (input.outcome === 'released') {
+      // Stripe said, after the workflow stopped listening, that the payout reached the bank:
+      // releasing would pay the user twice (bank and wallet).
+      const { rows: late } = await client.query<{ status: string }>(
+        `select detail->>'status' as status from withdrawal_events where withdrawal_id = $1 and step = $2 order by seq desc limit 1`,
+        [current.id, LATE_PAYOUT_OUTCOME_STEP],
+      );
+      if (late[0]?.status === 'paid') {
+        throw new DomainError(
+          'conflict',
+          `withdrawal ${current.id}: Stripe reported its payout paid after the workflow ended (timeline step ${LATE_PAYOUT_OUTCOME_STEP}): the money reached the bank; resolve it as paid_out`,
+        );
+      }
+    }
     const posted = await postHoldEnd(client, current, input.outcome === 'released' ? 'release' : 'settle');
     await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), 'resolved_by_operator', {
       outcome: input.outcome,
@@ -184,6 +198,31 @@ export async function resolveNeedsAttention(
       withdrawal: presentWithdrawal(resolved),
     });
     return resolved;
+  });
+}
+
+/** The timeline step of a payout outcome that came after the workflow stopped listening. */
+export const LATE_PAYOUT_OUTCOME_STEP = 'late_payout_outcome';
+
+/**
+ * Records a payout event whose workflow has ended (a `needs_attention` withdrawal, or one
+ * whose workflow closed and the sweeper has yet to mark): a timeline step with what Stripe
+ * said, under the row lock (so two events get two positions). Nothing is posted: the
+ * operator decides, with this in front of them.
+ */
+export async function recordLatePayoutOutcome(
+  client: PoolClient,
+  withdrawalId: string,
+  e: { type: string; payoutId: string; outcome: { status: 'paid' | 'failed'; failureCode?: string | null } },
+): Promise<void> {
+  const current = await lockWithdrawal(client, withdrawalId);
+  if (!current) return;
+  await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), LATE_PAYOUT_OUTCOME_STEP, {
+    stripe_event: e.type,
+    stripe_payout_id: e.payoutId,
+    status: e.outcome.status,
+    failure_code: e.outcome.status === 'failed' ? (e.outcome.failureCode ?? null) : null,
+    withdrawal_status: current.status,
   });
 }
 

@@ -248,6 +248,18 @@ test('no payout outcome within payoutTimeoutMs: needs_attention with its hold, t
   // The sweeper leaves it alone: its workflow completed.
   expect((await runSweeper()).needsAttention).not.toContain(w.id);
   recordHistory('withdraw-payout-timeout', w.workflowId);
+  // payout.paid comes after all, once the workflow has stopped listening: recorded in the
+  // timeline for the operator (not dropped), and the hold cannot be released any more.
+  const late = await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  expect(late.body).toMatchObject({ duplicate: false, routed: 1 });
+  const noted = await getWithdrawal(w.id);
+  expect(noted.body.status).toBe('needs_attention');
+  expect(noted.body.timeline.at(-1)).toMatchObject({
+    step: 'late_payout_outcome',
+    detail: expect.objectContaining({ stripe_event: 'payout.paid', status: 'paid', stripe_payout_id: w.stripe_payout_id }),
+  });
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('paid_out') });
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 40 });
   // Stripe's dashboard shows the payout reached the bank: the operator settles the hold.
   expect(await resolve(w.id, 'nonsense')).toMatchObject({ code: 2 });
   expect(await resolve(w.id, 'paid_out')).toMatchObject({ code: 0 });
