@@ -247,7 +247,8 @@ export interface NeedsAttentionInput {
 export async function markNeedsAttention(client: PoolClient, input: NeedsAttentionInput): Promise<Withdrawal | null> {
   const current = await lockWithdrawal(client, input.withdrawalId);
   if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
-  const from: readonly WithdrawalStatus[] = input.reason === 'payout_failed_after_paid' ? ['paid'] : IN_FLIGHT_STATUSES;
+  const from: readonly WithdrawalStatus[] =
+    input.reason === 'payout_failed_after_paid' ? ['paid'] : input.reason === 'payout_paid_after_release' ? ['failed'] : IN_FLIGHT_STATUSES;
   if (!from.includes(current.status)) return null;
   const seq = input.seq ?? (await nextWithdrawalSeq(client, current.id));
   await addWithdrawalEvent(client, current.id, seq, input.step, { ...(input.detail ?? {}), reason: input.reason, status_before: current.status });

@@ -289,6 +289,25 @@ test('payout.failed after payout.paid is recorded and the withdrawal needs atten
   expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('no hold left') });
 });
 
+test('payout.paid after the hold was released (reversed, or resolved as released) is recorded and needs attention', async () => {
+  const u = await funded(20);
+  const w = await moving(u, 20);
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.failed', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  await until(w.id, (b) => b.status === 'failed');
+  await ctx.client.workflow.getHandle(w.workflowId).result(); // the workflow has ended
+  expect(await wallet(u)).toMatchObject({ balance: 20, held: 0 });
+  const late = await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  expect(late.body).toMatchObject({ duplicate: false, routed: 1 });
+  const marked = await getWithdrawal(w.id);
+  expect(marked.body).toMatchObject({ status: 'needs_attention', failure_code: 'payout_paid_after_release' });
+  expect(steps(marked.body).slice(-2)).toEqual(['late_payout_outcome', 'needs_attention']);
+  expect(marked.body.timeline.at(-1)).toMatchObject({ detail: expect.objectContaining({ reason: 'payout_paid_after_release', status_before: 'failed' }) });
+  // The ledger is not changed by an event: the release stands, and nothing is left to resolve.
+  expect(await wallet(u)).toMatchObject({ balance: 20, held: 0 });
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.failed', 'withdrawal.needs_attention']);
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('no hold left') });
+});
+
 test('the refresh link is bounded per withdrawal: 409 past the limit, no Stripe call, no workflow update', async () => {
   const u = await funded(10);
   const w = await started(u, 5, limitedCtx.app);

@@ -123,6 +123,21 @@ async function onPayout(client: PoolClient, temporal: TemporalDeps, type: string
     await recordLatePayoutOutcome(client, withdrawal.id, { type, payoutId: payout.id, outcome });
     return { routed: 1 };
   }
+  // payout.paid for a withdrawal whose hold was released (the reversal, or an operator's
+  // `resolve --outcome released`): the user may now have the amount twice, in the wallet and
+  // at the bank. Recorded and handed to an operator like payout.failed after payout.paid.
+  if (withdrawal.status === 'failed' && outcome.status === 'paid' && withdrawal.stripePayoutId === payout.id) {
+    await recordLatePayoutOutcome(client, withdrawal.id, { type, payoutId: payout.id, outcome });
+    const marked = await markNeedsAttention(client, {
+      withdrawalId: withdrawal.id,
+      step: 'needs_attention',
+      reason: 'payout_paid_after_release',
+      detail: { stripe_payout_id: payout.id, stripe_event: type },
+      failureCode: 'payout_paid_after_release',
+      failureMessage: `${type} came after the hold was released to the wallet: the amount may be both in the wallet and at the bank`,
+    });
+    return { routed: marked ? 1 : 0 };
+  }
   return { routed: 0 };
 }
 
