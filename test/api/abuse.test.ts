@@ -355,6 +355,28 @@ describe('throttle of failed authentication per client address', () => {
     }
   });
 
+  test('an attacker sharing the address (a NAT, a platform egress) cannot lock out a merchant whose secret authenticated in the window', async () => {
+    const app = createApp({
+      pool: ctx.pool,
+      temporal: { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: 30_000 },
+      auth: { secretsPepper: DEV_SECRETS_PEPPER, failureThrottle: { failures: 5, windowSeconds: 60 } },
+    });
+    const env = await newEnvironment(ctx.pool, 'shared-egress');
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      expect((await getFrom(port, '127.0.0.3', env.secret, env.envId)).status).toBe(200); // the merchant
+      for (let i = 0; i < 5; i++) expect((await getFrom(port, '127.0.0.3', `secret_wrong_${i}`, env.envId)).status).toBe(401); // the attacker
+      expect((await getFrom(port, '127.0.0.3', 'secret_wrong_more', env.envId)).status).toBe(429);
+      await new Promise((r) => setTimeout(r, 5_200)); // past the 5 s cache of verified secrets
+      expect((await getFrom(port, '127.0.0.3', env.secret, env.envId)).status).toBe(200);
+      expect((await getFrom(port, '127.0.0.3', 'secret_wrong_still', env.envId)).status).toBe(429);
+    } finally {
+      server.close();
+    }
+  });
+
   test('X-Forwarded-For is ignored unless TRUST_PROXY names the proxy: a client cannot pick a fresh address', async () => {
     const env = await newEnvironment(ctx.pool, 'forwarded');
     const make = (trustProxy?: string) =>
