@@ -60,7 +60,8 @@ const schema = z.object({
   // Authentication (README: Signed requests, Failed authentication). One block: issue 10, sections 4 and 6.
   /**
    * Server-side key (32+ characters) that seals the signed-mode signing keys stored in
-   * environment_secrets. Required with NODE_ENV=production or a live Stripe key; a fixed
+   * environment_secrets. Required (and never the built-in dev value) with NODE_ENV=production,
+   * any STRIPE_SECRET_KEY or a HOST beyond loopback; a fixed
    * dev value otherwise. Changing it voids stored signing keys until each secret is
    * presented again in bearer mode (or rotated).
    */
@@ -198,8 +199,20 @@ const checked = schema
         message: 'is required when STRIPE_SECRET_KEY is set (whatever NODE_ENV says): the dev webhook secret is public',
       });
     }
-    if (!c.SECRETS_PEPPER && (c.NODE_ENV === 'production' || c.STRIPE_SECRET_KEY?.startsWith('sk_live_'))) {
-      ctx.addIssue({ code: 'custom', path: ['SECRETS_PEPPER'], message: 'is required in production and with a live STRIPE_SECRET_KEY' });
+    // The dev pepper is public (it is in this file): with it, a copy of environment_secrets
+    // is enough to open every sealed signing key. It is acceptable only where nobody else
+    // can reach the API and no real Stripe account is behind it.
+    const pepperNeeded = [
+      c.NODE_ENV === 'production' && 'NODE_ENV=production',
+      c.STRIPE_SECRET_KEY && 'STRIPE_SECRET_KEY is set',
+      !isLoopbackHost(c.HOST) && `HOST=${c.HOST}`,
+    ].filter(Boolean);
+    if (pepperNeeded.length && (!c.SECRETS_PEPPER || c.SECRETS_PEPPER === DEV_SECRETS_PEPPER)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRETS_PEPPER'],
+        message: `${c.SECRETS_PEPPER ? 'must not be the built-in dev value' : 'is required'} (${pepperNeeded.join(', ')}): the dev pepper is public`,
+      });
     }
     const exposed = [
       !isLoopbackHost(c.HOST) && `HOST=${c.HOST}`,

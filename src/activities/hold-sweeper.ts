@@ -14,7 +14,7 @@ import { withTransaction, type Pool } from '../db/pool';
 import { listHoldingWithdrawals, lockWithdrawal, nextWithdrawalSeq } from '../db/queries/withdrawals';
 import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
 import { strandedHolds } from '../observability/metrics';
-import { createWithdrawalActivities, markNeedsAttention } from './withdrawals';
+import { finishLocked, markNeedsAttention } from './withdrawals';
 
 /** A closed workflow's status as describe() names it, or NOT_FOUND (gone past retention). */
 export type ClosedStatus = 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | 'NOT_FOUND';
@@ -49,7 +49,6 @@ export async function describeWithClient(client: Client, workflowId: string): Pr
 
 export function createSweeperActivities({ pool, describeWorkflow }: SweeperDeps) {
   const describe = describeWorkflow ?? ((workflowId: string) => describeWithClient(Context.current().client, workflowId));
-  const withdrawals = createWithdrawalActivities({ pool });
   return {
     /** One page of in-flight withdrawals (by id after `afterId`) whose workflow is closed and not completed. */
     async listStrandedHolds(input: { afterId: string | null; limit: number }): Promise<{ stranded: StrandedHold[]; nextAfterId: string | null }> {
@@ -64,42 +63,45 @@ export function createSweeperActivities({ pool, describeWorkflow }: SweeperDeps)
     },
 
     /**
-     * Ends one stranded hold; checks again under the row lock that it still holds money
-     * (another sweep, or an operator, may have ended it). Answers what it did.
+     * Ends one stranded hold, in one SQL transaction holding the withdrawal's row lock:
+     * it checks again that the withdrawal still holds money (another sweep, or an
+     * operator, may have ended it) and that its workflow is still closed (the listing may
+     * be minutes old: a workflow reset since then runs again and may be scheduling the
+     * transfer), and decides on the status read under that lock. Answers what it did.
      */
     async sweepStrandedHold(input: StrandedHold): Promise<'released' | 'needs_attention' | 'nothing'> {
-      const detail = { workflow_id: input.workflowId, workflow_status: input.workflowStatus.toLowerCase() };
-      const current = await withTransaction(pool, (client) => lockWithdrawal(client, input.withdrawalId));
-      if (!current || !IN_FLIGHT_STATUSES.includes(current.status)) return 'nothing';
-      if (current.status === 'awaiting_onboarding') {
-        // No transfer was scheduled: the money is still on the platform. Release it.
-        const seq = await nextWithdrawalSeq(pool, current.id);
-        const finished = await withdrawals.finishWithdrawal({
-          withdrawalId: current.id,
-          seq,
-          outcome: 'release',
-          status: 'failed',
-          step: 'funds_released',
-          detail: { ...detail, reason: 'workflow_closed' },
-          failureCode: 'workflow_closed',
-          failureMessage: `the withdraw workflow closed (${detail.workflow_status}) before any money left; the hold was released by the sweeper`,
-        });
-        if (finished.status !== 'failed') return 'nothing';
-        strandedHolds.inc({ action: 'released' });
-        return 'released';
-      }
-      const marked = await withTransaction(pool, (client) =>
-        markNeedsAttention(client, {
+      const outcome = await withTransaction(pool, async (client) => {
+        const current = await lockWithdrawal(client, input.withdrawalId);
+        if (!current || !IN_FLIGHT_STATUSES.includes(current.status)) return 'nothing' as const;
+        // Under the lock, no workflow step of this withdrawal can commit (each locks the row).
+        const status = await describe(input.workflowId);
+        if (status === 'RUNNING' || status === 'COMPLETED') return 'nothing' as const;
+        const detail = { workflow_id: input.workflowId, workflow_status: status.toLowerCase() };
+        if (current.status === 'awaiting_onboarding') {
+          // No transfer was scheduled: the money is still on the platform. Release it.
+          await finishLocked(client, current, {
+            withdrawalId: current.id,
+            seq: await nextWithdrawalSeq(client, current.id),
+            outcome: 'release',
+            status: 'failed',
+            step: 'funds_released',
+            detail: { ...detail, reason: 'workflow_closed' },
+            failureCode: 'workflow_closed',
+            failureMessage: `the withdraw workflow closed (${detail.workflow_status}) before any money left; the hold was released by the sweeper`,
+          });
+          return 'released' as const;
+        }
+        const marked = await markNeedsAttention(client, {
           withdrawalId: current.id,
           step: 'needs_attention',
           reason: 'workflow_closed',
           detail,
           failureMessage: `the withdraw workflow closed (${detail.workflow_status}) after the transfer was scheduled; money may have left`,
-        }),
-      );
-      if (!marked) return 'nothing';
-      strandedHolds.inc({ action: 'needs_attention' });
-      return 'needs_attention';
+        });
+        return marked ? ('needs_attention' as const) : ('nothing' as const);
+      });
+      if (outcome !== 'nothing') strandedHolds.inc({ action: outcome });
+      return outcome;
     },
   };
 }

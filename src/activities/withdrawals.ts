@@ -126,6 +126,31 @@ async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 're
 }
 
 /**
+ * Ends the hold of `current` (locked by the caller, in flight) inside the caller's SQL
+ * transaction: the posting, the timeline step, the final status and the merchant event.
+ */
+export async function finishLocked(client: PoolClient, current: Withdrawal, input: FinishWithdrawalInput): Promise<Withdrawal> {
+  const posted = await postHoldEnd(client, current, input.outcome);
+  await addWithdrawalEvent(client, current.id, input.seq, input.step, {
+    ...(input.detail ?? {}),
+    transaction_id: posted.transactionId,
+  });
+  const finished = await updateWithdrawal(client, current.id, {
+    status: input.status,
+    finalTransactionId: posted.transactionId,
+    ...(input.failureCode !== undefined || input.failureMessage !== undefined
+      ? { failureCode: input.failureCode ?? null, failureMessage: input.failureMessage ?? null }
+      : {}),
+  });
+  // Merchants hear of every end: paid, or money back in the wallet (`data.withdrawal.status`
+  // says failed, expired or canceled). Written in the same commit as the ledger change.
+  await recordEvent(client, finished.envId, finished.status === 'paid' ? 'withdrawal.paid' : 'withdrawal.failed', {
+    withdrawal: presentWithdrawal(finished),
+  });
+  return finished;
+}
+
+/**
  * An operator's decision on a `needs_attention` withdrawal whose hold is still in place
  * (`npm run admin -- withdrawals resolve`): `released` (the money is back on the platform:
  * release to the wallet, status `failed`) or `paid_out` (it reached the user: settle, status
@@ -145,6 +170,20 @@ export async function resolveNeedsAttention(
     if (!rows[0]!.held) {
       throw new DomainError('conflict', `withdrawal ${current.id} has no hold left (it was settled before it needed attention): settle it at Stripe`);
     }
+    if (input.outcome === 'released') {
+      // Stripe said, after the workflow stopped listening, that the payout reached the bank:
+      // releasing would pay the user twice (bank and wallet).
+      const { rows: late } = await client.query<{ status: string }>(
+        `select detail->>'status' as status from withdrawal_events where withdrawal_id = $1 and step = $2 order by seq desc limit 1`,
+        [current.id, LATE_PAYOUT_OUTCOME_STEP],
+      );
+      if (late[0]?.status === 'paid') {
+        throw new DomainError(
+          'conflict',
+          `withdrawal ${current.id}: Stripe reported its payout paid after the workflow ended (timeline step ${LATE_PAYOUT_OUTCOME_STEP}): the money reached the bank; resolve it as paid_out`,
+        );
+      }
+    }
     const posted = await postHoldEnd(client, current, input.outcome === 'released' ? 'release' : 'settle');
     await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), 'resolved_by_operator', {
       outcome: input.outcome,
@@ -159,6 +198,31 @@ export async function resolveNeedsAttention(
       withdrawal: presentWithdrawal(resolved),
     });
     return resolved;
+  });
+}
+
+/** The timeline step of a payout outcome that came after the workflow stopped listening. */
+export const LATE_PAYOUT_OUTCOME_STEP = 'late_payout_outcome';
+
+/**
+ * Records a payout event whose workflow has ended (a `needs_attention` withdrawal, or one
+ * whose workflow closed and the sweeper has yet to mark): a timeline step with what Stripe
+ * said, under the row lock (so two events get two positions). Nothing is posted: the
+ * operator decides, with this in front of them.
+ */
+export async function recordLatePayoutOutcome(
+  client: PoolClient,
+  withdrawalId: string,
+  e: { type: string; payoutId: string; outcome: { status: 'paid' | 'failed'; failureCode?: string | null } },
+): Promise<void> {
+  const current = await lockWithdrawal(client, withdrawalId);
+  if (!current) return;
+  await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), LATE_PAYOUT_OUTCOME_STEP, {
+    stripe_event: e.type,
+    stripe_payout_id: e.payoutId,
+    status: e.outcome.status,
+    failure_code: e.outcome.status === 'failed' ? (e.outcome.failureCode ?? null) : null,
+    withdrawal_status: current.status,
   });
 }
 
@@ -183,7 +247,8 @@ export interface NeedsAttentionInput {
 export async function markNeedsAttention(client: PoolClient, input: NeedsAttentionInput): Promise<Withdrawal | null> {
   const current = await lockWithdrawal(client, input.withdrawalId);
   if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
-  const from: readonly WithdrawalStatus[] = input.reason === 'payout_failed_after_paid' ? ['paid'] : IN_FLIGHT_STATUSES;
+  const from: readonly WithdrawalStatus[] =
+    input.reason === 'payout_failed_after_paid' ? ['paid'] : input.reason === 'payout_paid_after_release' ? ['failed'] : IN_FLIGHT_STATUSES;
   if (!from.includes(current.status)) return null;
   const seq = input.seq ?? (await nextWithdrawalSeq(client, current.id));
   await addWithdrawalEvent(client, current.id, seq, input.step, { ...(input.detail ?? {}), reason: input.reason, status_before: current.status });
@@ -252,24 +317,7 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
         if (!current) throw new DomainError('not_found', `withdrawal ${input.withdrawalId} not found`);
         // A retried activity whose first attempt committed: nothing more to do.
         if (!IN_FLIGHT_STATUSES.includes(current.status)) return current;
-        const posted = await postHoldEnd(client, current, input.outcome);
-        await addWithdrawalEvent(client, current.id, input.seq, input.step, {
-          ...(input.detail ?? {}),
-          transaction_id: posted.transactionId,
-        });
-        const finished = await updateWithdrawal(client, current.id, {
-          status: input.status,
-          finalTransactionId: posted.transactionId,
-          ...(input.failureCode !== undefined || input.failureMessage !== undefined
-            ? { failureCode: input.failureCode ?? null, failureMessage: input.failureMessage ?? null }
-            : {}),
-        });
-        // Merchants hear of every end: paid, or money back in the wallet (`data.withdrawal.status`
-        // says failed, expired or canceled). Written in the same commit as the ledger change.
-        await recordEvent(client, finished.envId, finished.status === 'paid' ? 'withdrawal.paid' : 'withdrawal.failed', {
-          withdrawal: presentWithdrawal(finished),
-        });
-        return finished;
+        return finishLocked(client, current, input);
       });
     },
 

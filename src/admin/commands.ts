@@ -132,6 +132,9 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
           return 1;
         }
         const key = named.get('key') ?? randomUUID();
+        // Said before the deposit: a run cut off after its commit (a lost connection, a killed
+        // terminal) is re-run with this key and deposits nothing twice.
+        if (!named.has('key')) deps.err(`deposit key ${key}: if this command is interrupted, run it again with --key ${key} (a key never deposits twice)`);
         const done = await deposit(deps.pool(), {
           envId,
           currency,
@@ -143,6 +146,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
           JSON.stringify({
             env_id: envId,
             transaction_id: done.transactionId,
+            key,
             amount: formatAmount(amount, currency),
             replayed: done.replayed,
             ...presentFunding(done.funding),

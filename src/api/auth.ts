@@ -16,8 +16,8 @@
  *   `v1=` signatures (keyed with the stored lookup digest) are refused.
  *
  * Failed attempts are counted per client address in memory: past the threshold the address
- * gets 429 `rate_limited` before any database query (a bearer secret already cached as
- * valid still passes: it costs no query).
+ * gets 429 `rate_limited` before any database query (a bearer secret that authenticated
+ * within the window still passes: an attacker sharing the address cannot lock it out).
  *
  * Either way, a route that names an env_id other than the authenticated one answers
  * 403 (requireEnv).
@@ -36,6 +36,7 @@ import {
   storeSigningKey,
 } from '../db/queries/environments';
 import { signingKeyCipher, signingKeyOf } from '../signing-keys';
+import { clientAddressKey } from './address-rate-limit';
 
 const CACHE_TTL_MS = 5_000;
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -73,6 +74,12 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
   // A short-lived cache of digest → environment saves a query per request; a rotated
   // or expired secret stops working within CACHE_TTL_MS.
   const cache = new Map<string, { envId: string; until: number }>();
+  // Digests that authenticated within the throttle's window. Such a secret skips the
+  // throttle (it is still looked up: rotation and expiry hold), so an address shared with
+  // an attacker (a NAT, a platform's egress) cannot lock a merchant out by failing on
+  // purpose, and nobody can use this without holding a valid secret.
+  const knownGood = new Map<string, number>();
+  const knownGoodMs = (opts.failureThrottle?.windowSeconds ?? 60) * 1000;
   const cipher = opts.secretsPepper ? signingKeyCipher(opts.secretsPepper) : null;
   const throttle =
     opts.failureThrottle && opts.failureThrottle.failures > 0
@@ -100,9 +107,11 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
     const key = digest.toString('hex');
     const hit = cache.get(key);
     if (hit && hit.until > Date.now()) return hit.envId;
-    await notThrottled(address);
+    if ((knownGood.get(key) ?? 0) <= Date.now()) await notThrottled(address);
     const found = await findEnvironmentBySecretHash(pool, digest);
     if (!found || !timingSafeEqual(found.hash, digest)) throw refuse('invalid X-Wallet-Signature');
+    if (knownGood.size > 10_000) knownGood.clear();
+    knownGood.set(key, Date.now() + knownGoodMs);
     // Migration path: a secret made before signing keys (or sealed under a former pepper)
     // gets its sealed signing key now that the server holds the secret for a moment.
     if (cipher && (!found.signingKeyEnc || !cipher.open(digest, found.signingKeyEnc))) {
@@ -159,7 +168,8 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
   return (req, res, next) => {
     const signature = req.get('X-Wallet-Signature');
     if (!signature) return next(refuse('missing X-Wallet-Signature header'));
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    // Per /64 for IPv6 (one client holds a whole /64), IPv4-mapped as IPv4.
+    const address = clientAddressKey(req);
     const timestamp = req.get('X-Wallet-Timestamp');
     const check =
       timestamp !== undefined && /^v[0-9]+=/.test(signature) ? signed(req, res, signature, timestamp, address) : bearer(signature, address);

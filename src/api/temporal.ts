@@ -12,8 +12,8 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
-import { DomainError } from '../domain/errors';
+import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import { DATABASE_ERROR, DomainError } from '../domain/errors';
 import { SEARCH_ATTRIBUTES } from '../domain/types';
 import { workflowOutcomes, workflowStarts } from '../observability/metrics';
 import { requestContext } from '../observability/request-context';
@@ -112,11 +112,27 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
 export function failedForGood(err: unknown, workflowId: string): unknown {
   if (!(err instanceof WorkflowFailedError || err instanceof WorkflowUpdateFailedError)) return err;
   if (toDomainError(err).code !== 'internal') return err;
-  const domain = new DomainError('internal', `the workflow ${workflowId} failed and will not complete: retrying the same request cannot succeed`, {
-    workflow_id: workflowId,
-  });
+  // A data error (database_error) rolled its step back: the request cannot succeed as sent.
+  // Anything else (a retry budget spent, a terminated or timed-out workflow) may have ended
+  // after a step committed whose answer was lost: the client must not be told to send the
+  // same movement again under a new key without looking first.
+  const refused = causeChain(err).some((c) => c instanceof ApplicationFailure && c.type === DATABASE_ERROR);
+  const domain = new DomainError(
+    'internal',
+    refused
+      ? `the workflow ${workflowId} failed and will not complete: retrying the same request cannot succeed`
+      : `the workflow ${workflowId} failed and will not complete; a step may have committed before it ended: ` +
+          "check the wallet's history before sending this movement again under a new Idempotency-Key",
+    { workflow_id: workflowId, outcome: refused ? 'refused' : 'unknown' },
+  );
   // The API's error log keeps what failed (the answer carries only code, message and id).
   return Object.assign(domain, { cause: err });
+}
+
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = err; e && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
 }
 
 /**

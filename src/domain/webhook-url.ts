@@ -28,6 +28,9 @@ export function forbiddenAddressRange(address: string): string | null {
   if (ip.kind() === 'ipv6') {
     const v6 = ip as ipaddr.IPv6;
     // ::ffff:a.b.c.d reaches a.b.c.d: judge the IPv4 address.
+    // ::a.b.c.d (IPv4-compatible, ::/96, deprecated by RFC 4291) is not public unicast
+    // whatever the embedded address: some stacks still route it to a.b.c.d.
+    if (v6.parts.slice(0, 6).every((p) => p === 0) && v6.range() === 'unicast') return 'ipv4Compatible';
     if (v6.isIPv4MappedAddress()) ip = v6.toIPv4Address();
     else if (v6.range() === 'rfc6052') {
       // NAT64 (64:ff9b::/96): the gateway connects to the embedded IPv4 address.
@@ -96,6 +99,7 @@ export function describeRange(range: string): string {
     private: 'a private network address',
     uniqueLocal: 'a unique-local address',
     reserved: 'a reserved address',
+    ipv4Compatible: 'an IPv4-compatible IPv6 address (::/96)',
     invalid: 'not an IP address',
   };
   return names[range] ?? `a special-purpose address (${range})`;

@@ -59,7 +59,7 @@ export interface WithdrawInput {
 }
 
 /** Why a withdrawal needs an operator (the `reason` of its timeline step and of the metric). */
-export type AttentionReason = 'payout_timed_out' | 'reversal_refused' | 'workflow_closed' | 'payout_failed_after_paid';
+export type AttentionReason = 'payout_timed_out' | 'reversal_refused' | 'workflow_closed' | 'payout_failed_after_paid' | 'payout_paid_after_release';
 
 /** What POST /wallet/withdraw (update-with-start) and the status query return. */
 export interface WithdrawalProgress {

@@ -82,7 +82,7 @@ export async function observeStripeCall<T>(operation: string, call: () => Promis
 
 /**
  * Withdrawals handed to an operator (status `needs_attention`), by reason: payout_timed_out,
- * reversal_refused, workflow_closed (the hold sweeper), payout_failed_after_paid. Incremented
+ * reversal_refused, workflow_closed (the hold sweeper), payout_failed_after_paid, payout_paid_after_release. Incremented
  * where the status changes (worker or API); alert on any increase.
  */
 export const withdrawalsNeedingAttention = new Counter({

@@ -355,6 +355,28 @@ describe('throttle of failed authentication per client address', () => {
     }
   });
 
+  test('an attacker sharing the address (a NAT, a platform egress) cannot lock out a merchant whose secret authenticated in the window', async () => {
+    const app = createApp({
+      pool: ctx.pool,
+      temporal: { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: 30_000 },
+      auth: { secretsPepper: DEV_SECRETS_PEPPER, failureThrottle: { failures: 5, windowSeconds: 60 } },
+    });
+    const env = await newEnvironment(ctx.pool, 'shared-egress');
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      expect((await getFrom(port, '127.0.0.3', env.secret, env.envId)).status).toBe(200); // the merchant
+      for (let i = 0; i < 5; i++) expect((await getFrom(port, '127.0.0.3', `secret_wrong_${i}`, env.envId)).status).toBe(401); // the attacker
+      expect((await getFrom(port, '127.0.0.3', 'secret_wrong_more', env.envId)).status).toBe(429);
+      await new Promise((r) => setTimeout(r, 5_200)); // past the 5 s cache of verified secrets
+      expect((await getFrom(port, '127.0.0.3', env.secret, env.envId)).status).toBe(200);
+      expect((await getFrom(port, '127.0.0.3', 'secret_wrong_still', env.envId)).status).toBe(429);
+    } finally {
+      server.close();
+    }
+  });
+
   test('X-Forwarded-For is ignored unless TRUST_PROXY names the proxy: a client cannot pick a fresh address', async () => {
     const env = await newEnvironment(ctx.pool, 'forwarded');
     const make = (trustProxy?: string) =>
@@ -375,5 +397,25 @@ describe('throttle of failed authentication per client address', () => {
     for (let i = 0; i < 3; i++) expect((await attempt(proxied, '198.51.100.1', 'secret_wrong')).status).toBe(401);
     expect((await attempt(proxied, '198.51.100.1', env.secret)).status).toBe(429);
     expect((await attempt(proxied, '198.51.100.2', env.secret)).status).toBe(200);
+  });
+
+  test('IPv6 clients are counted per /64: fresh addresses of one /64 share a budget (and ::ffff:a.b.c.d is a.b.c.d)', async () => {
+    const env = await newEnvironment(ctx.pool, 'ipv6-throttle');
+    const app = createApp({
+      pool: ctx.pool,
+      temporal: { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: 30_000 },
+      auth: { secretsPepper: DEV_SECRETS_PEPPER, failureThrottle: { failures: 3, windowSeconds: 60 } },
+      trustProxy: 'loopback',
+    });
+    const attempt = (forwardedFor: string, secret: string) =>
+      request(app).get('/wallet/').set('X-Forwarded-For', forwardedFor).set('X-Wallet-Signature', secret).query({ env_id: env.envId, user_id: 't' });
+    // One attacker, one /64, a new address per guess: the fourth guess is throttled all the same.
+    for (let i = 1; i <= 3; i++) expect((await attempt(`2001:db8:aa:1::${i}`, 'secret_wrong')).status).toBe(401);
+    expect((await attempt('2001:db8:aa:1:ffff::4', env.secret)).status).toBe(429);
+    // Another /64 has its own budget.
+    expect((await attempt('2001:db8:aa:2::1', env.secret)).status).toBe(200);
+    // The IPv4-mapped form of an address shares the IPv4 address's budget.
+    for (let i = 0; i < 3; i++) expect((await attempt('198.51.100.7', 'secret_wrong')).status).toBe(401);
+    expect((await attempt('::ffff:198.51.100.7', 'secret_wrong_again')).status).toBe(429);
   });
 });

@@ -134,7 +134,7 @@ test('a payment workflow given a NUL (past the API) fails at once: 500 internal 
   expect(HTTP_STATUS[domain.code]).toBe(500);
   const workflowId = domain.details.workflow_id as string;
   expect(workflowId).toMatch(new RegExp(`^payment-${env.envId}-key-nul-`));
-  expect(errorBody(domain).error.details).toEqual({ workflow_id: workflowId });
+  expect(errorBody(domain).error.details).toEqual({ workflow_id: workflowId, outcome: 'refused' });
   expect(await statusOf(workflowId)).toBe('FAILED');
   const orders = await ctx.pool.query('select count(*)::int as n from orders where workflow_id = $1', [workflowId]);
   expect(orders.rows[0].n).toBe(0);

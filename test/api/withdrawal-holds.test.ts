@@ -13,6 +13,7 @@ import request from 'supertest';
 import { runAdmin } from '../../src/admin/commands';
 import { createApp } from '../../src/api/app';
 import { HOLD_SWEEPER_SCHEDULE_ID } from '../../src/worker/hold-sweeper-schedule';
+import { createSweeperActivities, describeWithClient } from '../../src/activities/hold-sweeper';
 import type { HoldSweepResult } from '../../src/workflows/hold-sweeper';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 import { recordHistory } from '../helpers/record-history';
@@ -178,6 +179,21 @@ test('a terminated workflow before the transfer: the hold sweeper schedule relea
   expect(again.released).not.toContain(w.id);
 });
 
+test('a stale sweep listing never releases the hold of a workflow that runs (the status is read again under the row lock)', async () => {
+  const u = await funded(40);
+  const w = await started(u, 40);
+  const sweeper = createSweeperActivities({ pool: ctx.pool, describeWorkflow: (id) => describeWithClient(ctx.client, id) });
+  // What a listing made before a reset (or any stale page) hands the sweep step: "terminated".
+  const done = await sweeper.sweepStrandedHold({ withdrawalId: w.id, workflowId: w.workflowId, workflowStatus: 'TERMINATED' });
+  expect(done).toBe('nothing');
+  expect((await getWithdrawal(w.id)).body.status).toBe('awaiting_onboarding');
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 40 });
+  // The running workflow still owns its hold: its own cancel releases it once.
+  await ctx.client.workflow.getHandle(w.workflowId).cancel();
+  await until(w.id, (b) => b.status === 'canceled');
+  expect(await wallet(u)).toMatchObject({ balance: 40, held: 0 });
+});
+
 test('a terminated workflow after the transfer: the sweeper marks it needs_attention (event, metric, console), the hold stays', async () => {
   const u = await funded(80);
   const w = await moving(u, 80);
@@ -232,6 +248,18 @@ test('no payout outcome within payoutTimeoutMs: needs_attention with its hold, t
   // The sweeper leaves it alone: its workflow completed.
   expect((await runSweeper()).needsAttention).not.toContain(w.id);
   recordHistory('withdraw-payout-timeout', w.workflowId);
+  // payout.paid comes after all, once the workflow has stopped listening: recorded in the
+  // timeline for the operator (not dropped), and the hold cannot be released any more.
+  const late = await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  expect(late.body).toMatchObject({ duplicate: false, routed: 1 });
+  const noted = await getWithdrawal(w.id);
+  expect(noted.body.status).toBe('needs_attention');
+  expect(noted.body.timeline.at(-1)).toMatchObject({
+    step: 'late_payout_outcome',
+    detail: expect.objectContaining({ stripe_event: 'payout.paid', status: 'paid', stripe_payout_id: w.stripe_payout_id }),
+  });
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('paid_out') });
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 40 });
   // Stripe's dashboard shows the payout reached the bank: the operator settles the hold.
   expect(await resolve(w.id, 'nonsense')).toMatchObject({ code: 2 });
   expect(await resolve(w.id, 'paid_out')).toMatchObject({ code: 0 });
@@ -258,6 +286,25 @@ test('payout.failed after payout.paid is recorded and the withdrawal needs atten
   expect(await wallet(u)).toMatchObject({ balance: 0, held: 0 });
   expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.paid', 'withdrawal.needs_attention']);
   // Nothing is held any more: the admin CLI refuses to post anything for it.
+  expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('no hold left') });
+});
+
+test('payout.paid after the hold was released (reversed, or resolved as released) is recorded and needs attention', async () => {
+  const u = await funded(20);
+  const w = await moving(u, 20);
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.failed', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  await until(w.id, (b) => b.status === 'failed');
+  await ctx.client.workflow.getHandle(w.workflowId).result(); // the workflow has ended
+  expect(await wallet(u)).toMatchObject({ balance: 20, held: 0 });
+  const late = await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  expect(late.body).toMatchObject({ duplicate: false, routed: 1 });
+  const marked = await getWithdrawal(w.id);
+  expect(marked.body).toMatchObject({ status: 'needs_attention', failure_code: 'payout_paid_after_release' });
+  expect(steps(marked.body).slice(-2)).toEqual(['late_payout_outcome', 'needs_attention']);
+  expect(marked.body.timeline.at(-1)).toMatchObject({ detail: expect.objectContaining({ reason: 'payout_paid_after_release', status_before: 'failed' }) });
+  // The ledger is not changed by an event: the release stands, and nothing is left to resolve.
+  expect(await wallet(u)).toMatchObject({ balance: 20, held: 0 });
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.failed', 'withdrawal.needs_attention']);
   expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('no hold left') });
 });
 

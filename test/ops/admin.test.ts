@@ -95,6 +95,13 @@ test('environments create --funding-limit, fund and show: deposits are ledger po
   expect(JSON.parse(funded.out[0]!)).toMatchObject({ env_id: bare.id, amount: '250.50', replayed: false, deposited: '250.50', used: '0.00', left: '250.50' });
   expect(JSON.parse((await admin('environments', 'fund', bare.id, '250.50', '--key', 'wire-1')).out[0]!)).toMatchObject({ replayed: true, deposited: '250.50' });
   expect((await topup(bare, bareWallet, '200.00')).status).toBe(200);
+  // Without --key the generated key is said before the deposit, so an interrupted run can be
+  // repeated with it without depositing twice.
+  const unkeyed = await admin('environments', 'fund', bare.id, '1.00');
+  const said = /deposit key (\S+):/.exec(unkeyed.err.join('\n'))?.[1];
+  expect(said).toBeDefined();
+  expect(JSON.parse(unkeyed.out[0]!)).toMatchObject({ key: said, replayed: false, deposited: '251.50' });
+  expect(JSON.parse((await admin('environments', 'fund', bare.id, '1.00', '--key', said!)).out[0]!)).toMatchObject({ replayed: true, deposited: '251.50' });
   const { rows } = await ctx.pool.query(
     `select type, reference from ledger_transactions where env_id = $1 order by id`,
     [bare.id],
@@ -102,6 +109,7 @@ test('environments create --funding-limit, fund and show: deposits are ledger po
   expect(rows).toEqual([
     { type: 'deposit', reference: 'deposit (admin CLI)' },
     { type: 'topup', reference: null },
+    { type: 'deposit', reference: 'deposit (admin CLI)' },
   ]);
 
   const shown = await admin('environments', 'show', bare.id);
@@ -109,7 +117,7 @@ test('environments create --funding-limit, fund and show: deposits are ledger po
   expect(JSON.parse(shown.out.join('\n'))).toMatchObject({
     id: bare.id,
     name: 'bare',
-    funding: [{ currency: 'USD', deposited: '250.50', used: '200.00', credit_line: '0.00', left: '50.50' }],
+    funding: [{ currency: 'USD', deposited: '251.50', used: '200.00', credit_line: '0.00', left: '51.50' }],
   });
 
   // --funding-limit at creation is a deposit too; with a currency.
@@ -120,7 +128,7 @@ test('environments create --funding-limit, fund and show: deposits are ledger po
   expect(yen.funding).toEqual({ currency: 'JPY', deposited: '700' });
 
   // A credit line, and refusals: bad amounts, unknown environment or currency.
-  expect(JSON.parse((await admin('environments', 'credit-line', bare.id, '10')).out[0]!)).toMatchObject({ credit_line: '10.00', left: '60.50' });
+  expect(JSON.parse((await admin('environments', 'credit-line', bare.id, '10')).out[0]!)).toMatchObject({ credit_line: '10.00', left: '61.50' });
   expect((await admin('environments', 'fund', bare.id, '-5')).code).toBe(2);
   expect((await admin('environments', 'fund', bare.id, '1.234')).code).toBe(2);
   expect((await admin('environments', 'fund', bare.id, '5', '--currency', 'XXX')).code).toBe(2);

@@ -62,7 +62,7 @@ test('/metrics beyond loopback needs METRICS_TOKEN: the start fails naming it', 
   const token = { METRICS_TOKEN: 't'.repeat(16) };
   for (const HOST of ['0.0.0.0', '::', '10.0.0.5', 'api.internal']) {
     expect(() => loadConfig({ ...db, HOST })).toThrow(/METRICS_TOKEN.*HOST/);
-    expect(loadConfig({ ...db, HOST, ...token }).HOST).toBe(HOST);
+    expect(loadConfig({ ...db, HOST, ...token, SECRETS_PEPPER: 'p'.repeat(32) }).HOST).toBe(HOST);
   }
   for (const HOST of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) expect(loadConfig({ ...db, HOST }).HOST).toBe(HOST);
   expect(() => loadConfig({ ...db, WORKER_METRICS_HOST: '0.0.0.0' })).toThrow(/METRICS_TOKEN.*WORKER_METRICS_HOST/);
@@ -77,6 +77,13 @@ test('SECRETS_PEPPER: required in production and with a live Stripe key, a fixed
   expect(() => loadConfig({ ...db, SECRETS_PEPPER: 'short' })).toThrow(/SECRETS_PEPPER.*32/);
   expect(loadConfig({ ...db, NODE_ENV: 'production', SECRETS_PEPPER: 'p'.repeat(32) }).SECRETS_PEPPER).toBe('p'.repeat(32));
   expect(loadConfig(db).SECRETS_PEPPER).toBe(DEV_SECRETS_PEPPER);
+  // The dev pepper is public: not with a real Stripe account (test mode included) nor an API
+  // reachable beyond loopback, and never as an explicit value there either.
+  const stripe = { STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' };
+  expect(() => loadConfig({ ...db, ...stripe })).toThrow(/SECRETS_PEPPER.*STRIPE_SECRET_KEY/);
+  expect(() => loadConfig({ ...db, HOST: '0.0.0.0', METRICS_TOKEN: 't'.repeat(16) })).toThrow(/SECRETS_PEPPER.*HOST=0.0.0.0/);
+  expect(() => loadConfig({ ...db, NODE_ENV: 'production', SECRETS_PEPPER: DEV_SECRETS_PEPPER })).toThrow(/SECRETS_PEPPER.*dev value/);
+  expect(loadConfig({ ...db, ...stripe, SECRETS_PEPPER: 'p'.repeat(32) }).SECRETS_PEPPER).toBe('p'.repeat(32));
 });
 
 test('the failed-authentication throttle is configurable and on by default', () => {

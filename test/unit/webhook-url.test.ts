@@ -33,6 +33,9 @@ test.each([
   ['::ffff:169.254.169.254', 'linkLocal'],
   ['64:ff9b::a00:1', 'private'], // NAT64 of 10.0.0.1
   ['[::1]', 'loopback'],
+  ['::7f00:1', 'ipv4Compatible'], // IPv4-compatible ::127.0.0.1 (::/96, deprecated): never public
+  ['::a9fe:a9fe', 'ipv4Compatible'], // ::169.254.169.254
+  ['::808:808', 'ipv4Compatible'],
   ['not-an-ip', 'invalid'],
 ])('%s is refused as %s', (address, range) => {
   expect(forbiddenAddressRange(address)).toBe(range);
@@ -40,6 +43,10 @@ test.each([
 
 test.each(['8.8.8.8', '1.1.1.1', '93.184.215.14', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808'])('%s is public', (address) => {
   expect(forbiddenAddressRange(address)).toBeNull();
+});
+
+test('registration refuses an IPv4-compatible IPv6 literal', () => {
+  expect(webhookUrlProblem('http://[::127.0.0.1]:5432/', { allowPrivateNetworks: false })).toMatch(/IPv4-compatible/);
 });
 
 test('registration: literal internal hosts in every spelling, localhost, bad schemes, credentials and control characters are refused', () => {

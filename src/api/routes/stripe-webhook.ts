@@ -19,7 +19,7 @@ import type { Stripe } from '../../stripe';
 import { sendJson } from '../json';
 import type { TemporalDeps } from '../temporal';
 import { signalAccountReady, signalPayoutOutcome } from '../withdraw-temporal';
-import { markNeedsAttention } from '../../activities/withdrawals';
+import { markNeedsAttention, recordLatePayoutOutcome } from '../../activities/withdrawals';
 import { ErrorSchema, registerRoute } from '../openapi';
 
 registerRoute({
@@ -114,7 +114,31 @@ async function onPayout(client: PoolClient, temporal: TemporalDeps, type: string
     type === 'payout.paid'
       ? { payoutId: payout.id, status: 'paid' }
       : { payoutId: payout.id, status: 'failed', failureCode: payout.failure_code ?? `payout_${payout.status}`, failureMessage: payout.failure_message ?? null };
-  return { routed: (await signalPayoutOutcome(temporal, withdrawal.workflowId, outcome)) ? 1 : 0 };
+  if (await signalPayoutOutcome(temporal, withdrawal.workflowId, outcome)) return { routed: 1 };
+  // The workflow no longer runs (it handed the withdrawal to an operator: payout timed out,
+  // reversal refused; or it was terminated and the sweeper will). The outcome is what the
+  // operator must decide on, so it goes into the timeline instead of being dropped, and
+  // `withdrawals resolve` refuses to release a hold whose payout Stripe last reported paid.
+  if (withdrawal.status === 'needs_attention' || withdrawal.status === 'processing') {
+    await recordLatePayoutOutcome(client, withdrawal.id, { type, payoutId: payout.id, outcome });
+    return { routed: 1 };
+  }
+  // payout.paid for a withdrawal whose hold was released (the reversal, or an operator's
+  // `resolve --outcome released`): the user may now have the amount twice, in the wallet and
+  // at the bank. Recorded and handed to an operator like payout.failed after payout.paid.
+  if (withdrawal.status === 'failed' && outcome.status === 'paid' && withdrawal.stripePayoutId === payout.id) {
+    await recordLatePayoutOutcome(client, withdrawal.id, { type, payoutId: payout.id, outcome });
+    const marked = await markNeedsAttention(client, {
+      withdrawalId: withdrawal.id,
+      step: 'needs_attention',
+      reason: 'payout_paid_after_release',
+      detail: { stripe_payout_id: payout.id, stripe_event: type },
+      failureCode: 'payout_paid_after_release',
+      failureMessage: `${type} came after the hold was released to the wallet: the amount may be both in the wallet and at the bank`,
+    });
+    return { routed: marked ? 1 : 0 };
+  }
+  return { routed: 0 };
 }
 
 export function stripeWebhookRoutes(pool: Pool, temporal: TemporalDeps, deps: StripeDeps | undefined): Router {
