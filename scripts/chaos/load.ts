@@ -71,7 +71,11 @@ export async function runLoad(opts: LoadOptions): Promise<Outcome[]> {
   const deadline = Date.now() + opts.durationMs;
   let started = 0;
   const totalWeight = opts.operations.reduce((s, o) => s + o.weight, 0);
+  // Every kind goes out once first, then by weight: a short run on a loaded machine (a
+  // few dozen requests) still carries each kind, the poison ones included.
+  let seeded = 0;
   const pickOp = () => {
+    if (seeded < opts.operations.length) return opts.operations[seeded++]!;
     let r = randomInt(totalWeight);
     for (const op of opts.operations) {
       if ((r -= op.weight) < 0) return op;
