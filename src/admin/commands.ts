@@ -31,6 +31,7 @@ import { signingKeyCipher } from '../signing-keys';
 import { resolveNeedsAttention } from '../activities/withdrawals';
 import { presentMismatch } from '../activities/reconcile';
 import { listCleanWindows, listMismatches } from '../db/queries/reconciliation';
+import type { ReconcileSummary } from '../domain/reconciliation';
 
 export interface AdminDeps {
   pool: () => Pool;
@@ -279,13 +280,18 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         const client = await deps.temporal();
         const workflowId = `reconcile-manual-${randomUUID()}`;
         deps.err(`reconciling (workflow ${workflowId})…`);
-        const summary = await client.workflow.execute('reconcile', {
+        const s: ReconcileSummary = await client.workflow.execute('reconcile', {
           taskQueue: deps.taskQueue ?? 'paynocchio',
           workflowId,
           args: [{ since, until, envId }],
           workflowExecutionTimeout: '6h',
         });
-        deps.out(JSON.stringify({ workflow_id: workflowId, ...(summary as object) }));
+        deps.out(
+          JSON.stringify({
+            workflow_id: workflowId, run_id: s.runId, env_id: s.envId, since: s.since, until: s.until, examined: s.examined,
+            matched: s.matched, opened: s.opened, resolved: s.resolved, open_in_scope: s.openInScope, pages: s.pages,
+          }),
+        );
         return 0;
       }
       case 'reconcile list': {

@@ -285,14 +285,14 @@ test('against stripe-mock: `npm run admin -- reconcile --since … --env …` ma
   expect(ran.code).toBe(0);
   const summary = JSON.parse(ran.out);
   // stripe-mock's own sample objects carry no env_id: outside this run's scope. Our transfer and payout match.
-  expect(summary).toMatchObject({ envId: env.envId, opened: 0, openInScope: 0, matched: 2 });
+  expect(summary).toMatchObject({ env_id: env.envId, opened: 0, open_in_scope: 0, matched: 2, since: '2009-01-01T00:00:00.000Z' });
   recordHistory('reconcile', summary.workflow_id);
   expect(await mismatchesOf(env.envId)).toEqual([]);
 
   const listed = JSON.parse((await admin(['reconcile', 'list', '--env', env.envId])).out);
   expect(listed).toEqual({
     mismatches: [],
-    last_clean_windows: [{ env_id: env.envId, since: '2009-01-01T00:00:00.000Z', until: expect.any(String), run_id: summary.runId }],
+    last_clean_windows: [{ env_id: env.envId, since: '2009-01-01T00:00:00.000Z', until: expect.any(String), run_id: summary.run_id }],
   });
 
   const token = 'operator-token-for-reconciliation';

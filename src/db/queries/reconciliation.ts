@@ -23,6 +23,11 @@ export async function beginRun(
   db: Queryable,
   r: { workflowId: string; envId: string | null; since: Date; until: Date },
 ): Promise<ReconciliationRun> {
+  // Seen ids of runs that never finished (failed past their budget, terminated) are of no more use.
+  await db.query(
+    `delete from reconciliation_seen where run_id in
+       (select id from reconciliation_runs where status = 'running' and started_at < now() - interval '1 day')`,
+  );
   await db.query(
     `insert into reconciliation_runs (workflow_id, env_id, window_start, window_end) values ($1, $2, $3, $4)
      on conflict (workflow_id) do nothing`,
