@@ -275,6 +275,18 @@ test('injected differences are each found exactly once (run twice), sent to the 
   expect(section).toContain(stray);
   expect(section).toContain(a.stripe_transfer_id);
   expect(section).not.toContain(c.stripe_payout_id); // resolved: no longer listed as open
+
+  // Stripe later says the paid payout failed: the same row reopens (one more event and count, no second row).
+  fake.payoutLists.set(c.stripe_account_id, [payout(c, 'failed')]);
+  const fourth = await run();
+  expect(fourth).toMatchObject({ opened: 1, resolved: 0, openInScope: 4 });
+  const reopened = await mismatchesOf(env.envId);
+  expect(reopened).toHaveLength(4);
+  expect(reopened.find((m) => m.stripe_object_id === c.stripe_payout_id)).toMatchObject({
+    kind: 'status_differs', status: 'open', ledger: { status: 'paid' }, stripe: { status: 'failed' },
+  });
+  expect(await mismatchEvents(env.envId)).toHaveLength(5);
+  expect((await counted()).status_differs).toBe(afterFirst.status_differs! + 1);
 }, 120_000);
 
 test('against stripe-mock: `npm run admin -- reconcile --since … --env …` matches the withdrawal, and the clean window is shown', async () => {
