@@ -22,7 +22,7 @@ import { runAdmin } from '../../src/admin/commands';
 import { createApp } from '../../src/api/app';
 import type { ReconcileSummary } from '../../src/domain/reconciliation';
 import { registry } from '../../src/observability/metrics';
-import { RECONCILE_SCHEDULE_ID } from '../../src/worker/reconcile-schedule';
+import { RECONCILE_SCHEDULE_ID, ensureReconcileSchedule } from '../../src/worker/reconcile-schedule';
 import { recordHistory } from '../helpers/record-history';
 import { quietTemporalRuntime } from '../helpers/runtime';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
@@ -175,7 +175,12 @@ const now = () => Math.floor(Date.now() / 1000);
 test('the worker created the reconciliation schedule (paynocchio-reconcile) that starts the reconcile workflow', async () => {
   const schedule = await ctx.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).describe();
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcile' });
-  expect(schedule.spec.intervals?.[0]?.every).toBe(7 * 24 * 3600_000); // RECONCILE_EVERY=7d in the suite
+  // Created idempotently: again at start is fine, and a changed RECONCILE_EVERY updates the interval.
+  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, everyMs: 2 * 24 * 3600_000 });
+  expect((await ctx.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).describe()).spec.intervals?.[0]?.every).toBe(2 * 24 * 3600_000);
+  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, everyMs: 7 * 24 * 3600_000 }); // the suite's RECONCILE_EVERY
+  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, everyMs: 7 * 24 * 3600_000 });
+  expect((await ctx.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).describe()).spec.intervals?.[0]?.every).toBe(7 * 24 * 3600_000);
 });
 
 test('injected differences are each found exactly once (run twice), sent to the merchant, counted; a late webhook resolves one', async () => {
