@@ -26,6 +26,28 @@ function isProxyAddress(p: string): boolean {
   return bits === undefined || (/^[0-9]{1,3}$/.test(bits) && Number(bits) <= (isIP(ip) === 4 ? 32 : 128));
 }
 
+/** "90s", "15m", "1h", "7d" or plain milliseconds → milliseconds; "0" or "off" → 0 (RECONCILE_EVERY, RECONCILE_LOOKBACK). */
+export function parseDurationText(text: string): number | null {
+  const m = /^\s*([0-9]{1,12})\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) return text.trim() === 'off' ? 0 : null;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+const durationText = (fallback: string, check: (ms: number) => string | null) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDurationText(text);
+      const problem = ms === null ? 'must be a duration such as 30m, 1h, 7d (or 0/off)' : check(ms);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return ms!;
+    });
+
 const duration = (defaultMs: number) => z.coerce.number().int().min(1).max(365 * 24 * 3600_000).default(defaultMs);
 
 const schema = z.object({
@@ -122,6 +144,10 @@ const schema = z.object({
     .max(24 * 3600_000)
     .refine((v) => v === 0 || v >= 1000, 'must be 0 (off) or at least 1000')
     .default(5 * 60_000),
+  /** How often the reconciliation schedule runs (src/workflows/reconcile.ts): 1h by default, 0/off = the worker creates no schedule. */
+  RECONCILE_EVERY: durationText('1h', (ms) => (ms !== 0 && (ms < 60_000 || ms > 7 * 86_400_000) ? 'must be 0/off or between 1m and 7d' : null)),
+  /** A reconciliation's window without --since: Stripe objects created this long before the run (default 7d). */
+  RECONCILE_LOOKBACK: durationText('7d', (ms) => (ms < 60_000 || ms > 366 * 86_400_000 ? 'must be between 1m and 366d' : null)),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** Idempotency keys are kept at least 24 hours (issue 5), then purged by the worker. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),

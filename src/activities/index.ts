@@ -8,6 +8,7 @@ import type { Stripe } from '../stripe';
 import { createStripeActivities } from './stripe';
 import { createWithdrawalActivities } from './withdrawals';
 import { createSweeperActivities } from './hold-sweeper';
+import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
 import { createRefundActivities } from './refund';
@@ -23,6 +24,10 @@ export interface ActivityDeps {
   withdrawalLimitShare?: number;
   /** Webhook delivery policy (WEBHOOK_ALLOW_PRIVATE_NETWORKS); absent = public addresses only. */
   webhooks?: { allowPrivateNetworks?: boolean };
+  /** RECONCILE_LOOKBACK_MS: a reconciliation's window when no `since` is given (default 7 days). */
+  reconcileLookbackMs?: number;
+  /** Stand-in for Stripe's list/retrieve calls in reconciliation (tests); default: `stripe`. */
+  reconcileStripe?: ReconcileStripe;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -32,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createStripeActivities(deps),
     ...createWithdrawalActivities(deps),
     ...createSweeperActivities(deps),
+    ...createReconcileActivities(deps),
     ...createLedgerActivities(deps),
     ...createTransferActivities(deps),
     ...createRefundActivities(deps),

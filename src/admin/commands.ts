@@ -12,6 +12,8 @@
  *   ledger verify
  *   workflow export <workflow_id> [--out <file>]               (history JSON, for test/histories/)
  *   withdrawals resolve <withdrawal_id> --outcome released|paid_out --note <text>
+ *   reconcile [--since <iso>] [--until <iso>] [--env <env_id>]   (runs the reconcile workflow, waits, prints its summary)
+ *   reconcile list [--status open|resolved|all] [--env <env_id>] [--limit <n>]
  */
 import { writeFileSync } from 'node:fs';
 import type { Client } from '@temporalio/client';
@@ -27,6 +29,9 @@ import { findLedgerViolations } from '../db/queries/invariants';
 import { historyToJson } from './history-json';
 import { signingKeyCipher } from '../signing-keys';
 import { resolveNeedsAttention } from '../activities/withdrawals';
+import { presentMismatch } from '../activities/reconcile';
+import { listCleanWindows, listMismatches } from '../db/queries/reconciliation';
+import type { ReconcileSummary } from '../domain/reconciliation';
 
 export interface AdminDeps {
   pool: () => Pool;
@@ -37,6 +42,8 @@ export interface AdminDeps {
   secretsPepper?: string;
   /** DEFAULT_FUNDING_LIMIT: a new environment's float without --funding-limit (major units; default 0). */
   defaultFundingLimit?: string;
+  /** TEMPORAL_TASK_QUEUE: where `reconcile` starts its workflow. */
+  taskQueue?: string;
 }
 
 export const USAGE = `usage: npm run admin -- <command>
@@ -52,7 +59,11 @@ export const USAGE = `usage: npm run admin -- <command>
   ledger verify                                                 (exit 1 on a violation)
   workflow export <workflow_id> [--out <file>]                  (history JSON for the replay tests)
   withdrawals resolve <withdrawal_id> --outcome released|paid_out --note <text>
-                                                                (a needs_attention withdrawal's hold, after checking Stripe)`;
+                                                                (a needs_attention withdrawal's hold, after checking Stripe)
+  reconcile [--since <iso time>] [--until <iso time>] [--env <env_id>]
+                                              (matches Stripe with the ledger now; default window RECONCILE_LOOKBACK)
+  reconcile list [--status open|resolved|all] [--env <env_id>] [--limit <n>]
+                                              (mismatches, default open; and the last clean window per environment)`;
 
 class UsageError extends Error {}
 
@@ -93,8 +104,18 @@ function presentFunding(f: Funding) {
   };
 }
 
+function isoFlag(named: Map<string, string>, name: string): string | null {
+  const v = named.get(name);
+  if (v === undefined) return null;
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/.test(v) || Number.isNaN(Date.parse(v))) {
+    throw new UsageError(`--${name} must be an ISO time such as 2026-01-01T00:00:00Z`);
+  }
+  return new Date(v).toISOString();
+}
+
 export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number> {
-  const [group, command, ...rest] = argv;
+  // `reconcile` alone (or with flags) runs a reconciliation; `reconcile list` lists.
+  const [group, command, ...rest] = argv[0] === 'reconcile' && argv[1] !== 'list' ? ['reconcile', 'run', ...argv.slice(1)] : argv;
   try {
     const { positional, named } = flags(rest);
     const cipher = deps.secretsPepper ? signingKeyCipher(deps.secretsPepper) : undefined;
@@ -248,6 +269,56 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
           deps.err(err.message);
           return 1;
         }
+      }
+      case 'reconcile run': {
+        const since = isoFlag(named, 'since');
+        const until = isoFlag(named, 'until');
+        if (since && until && since > until) throw new UsageError('--since must be before --until');
+        if (since && since > new Date().toISOString()) throw new UsageError('--since is in the future');
+        const envId = named.has('env') ? digits(named.get('env'), '--env') : null;
+        if (envId && !(await environmentById(deps.pool(), envId))) {
+          deps.err(`environment ${envId} not found`);
+          return 1;
+        }
+        if (positional.length) throw new UsageError(`unexpected argument: ${positional[0]}`);
+        const client = await deps.temporal();
+        const workflowId = `reconcile-manual-${randomUUID()}`;
+        deps.err(`reconciling (workflow ${workflowId})…`);
+        const s: ReconcileSummary = await client.workflow.execute('reconcile', {
+          taskQueue: deps.taskQueue ?? 'paynocchio',
+          workflowId,
+          args: [{ since, until, envId }],
+          workflowExecutionTimeout: '6h',
+        });
+        deps.out(
+          JSON.stringify({
+            workflow_id: workflowId, run_id: s.runId, env_id: s.envId, since: s.since, until: s.until, examined: s.examined,
+            matched: s.matched, opened: s.opened, resolved: s.resolved, open_in_scope: s.openInScope, pages: s.pages,
+          }),
+        );
+        return 0;
+      }
+      case 'reconcile list': {
+        const status = named.get('status') ?? 'open';
+        if (!['open', 'resolved', 'all'].includes(status)) throw new UsageError('--status must be open, resolved or all');
+        const envId = named.has('env') ? digits(named.get('env'), '--env') : null;
+        const limit = Number(named.get('limit') ?? 100);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be between 1 and 10000');
+        const mismatches = await listMismatches(deps.pool(), { status: status === 'all' ? null : (status as 'open' | 'resolved'), envId, limit });
+        const windows = await listCleanWindows(deps.pool(), envId);
+        deps.out(
+          JSON.stringify(
+            {
+              mismatches: mismatches.map(presentMismatch),
+              last_clean_windows: windows.map((w) => ({
+                env_id: w.env_id, since: w.window_start.toISOString(), until: w.window_end.toISOString(), run_id: w.run_id,
+              })),
+            },
+            null,
+            2,
+          ),
+        );
+        return 0;
       }
       default:
         throw new UsageError(group ? `unknown command: ${[group, command].filter(Boolean).join(' ')}` : 'no command given');

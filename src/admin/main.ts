@@ -24,6 +24,7 @@ async function main(): Promise<number> {
       err: (line) => process.stderr.write(line + '\n'),
       secretsPepper: config.SECRETS_PEPPER,
       defaultFundingLimit: config.DEFAULT_FUNDING_LIMIT,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
     });
   } finally {
     await (connection as Connection | null)?.close();

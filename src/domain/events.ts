@@ -15,5 +15,7 @@ export const EVENT_TYPES = [
   'withdrawal.failed',
   // Money may have left and the workflow could not end the withdrawal: an operator decides (README, Runbook).
   'withdrawal.needs_attention',
+  // Reconciliation found a difference between the ledger and Stripe (README, Reconciliation).
+  'reconciliation.mismatch',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

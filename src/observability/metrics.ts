@@ -99,3 +99,15 @@ export const strandedHolds = new Counter({
   labelNames: ['action'] as const,
   registers: [registry],
 });
+
+/**
+ * Differences reconciliation found between the ledger and Stripe, by kind (missing_in_ledger,
+ * missing_at_stripe, amount_differs, status_differs). Counted once when a mismatch opens (or
+ * reopens after it was resolved), never again while it stays open. Alert on any increase.
+ */
+export const reconciliationMismatches = new Counter({
+  name: 'paynocchio_reconciliation_mismatches_total',
+  help: 'Reconciliation mismatches opened between the ledger and Stripe, by kind',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});

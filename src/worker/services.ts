@@ -10,6 +10,7 @@ import type { Pool } from '../db/pool';
 import type { Logger } from '../observability/logger';
 import { startHousekeeping } from './housekeeping';
 import { ensureHoldSweeperSchedule } from './hold-sweeper-schedule';
+import { ensureReconcileSchedule } from './reconcile-schedule';
 import { startMetricsServer } from './metrics-server';
 import { startWebhookDispatcher } from './webhook-dispatcher';
 import { temporalConnectionOptions } from '../temporal-connection';
@@ -36,6 +37,12 @@ export async function startWorkerServices(opts: {
   if (config.HOLD_SWEEP_INTERVAL_MS > 0) {
     await ensureHoldSweeperSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: config.HOLD_SWEEP_INTERVAL_MS, logger }).catch(
       (err: Error) => logger.error({ err: err.message }, 'hold sweeper schedule could not be created; the worker runs on without it'),
+    );
+  }
+  // Reconciliation with Stripe (README, Reconciliation): every RECONCILE_EVERY, created idempotently.
+  if (config.RECONCILE_EVERY > 0) {
+    await ensureReconcileSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMs: config.RECONCILE_EVERY, logger }).catch(
+      (err: Error) => logger.error({ err: err.message }, 'reconciliation schedule could not be created; the worker runs on without it'),
     );
   }
   const dispatcher = startWebhookDispatcher({

@@ -31,6 +31,8 @@ export interface WorkerDeps {
   withdrawalLimitShare?: number;
   /** WEBHOOK_ALLOW_PRIVATE_NETWORKS; absent = webhooks go to public addresses only. */
   webhooks?: { allowPrivateNetworks?: boolean };
+  /** RECONCILE_LOOKBACK: a reconciliation's window without `since`. */
+  reconcileLookbackMs?: number;
   namespace: string;
   taskQueue: string;
   /** A bundle from bundleWorkflowCode, written to disk: skips webpack at start. */
@@ -70,6 +72,7 @@ export function workerDepsFromConfig(
     publicUrl: config.PUBLIC_URL,
     withdrawalLimitShare: config.WITHDRAWAL_LIMIT_SHARE,
     webhooks: { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
+    reconcileLookbackMs: config.RECONCILE_LOOKBACK,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
@@ -98,6 +101,7 @@ export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOp
       publicUrl: deps.publicUrl,
       withdrawalLimitShare: deps.withdrawalLimitShare,
       webhooks: deps.webhooks,
+      reconcileLookbackMs: deps.reconcileLookbackMs,
     }),
     interceptors: {
       workflowModules: deps.workflowBundlePath ? [] : workflowModules,

@@ -65,6 +65,8 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
     WEBHOOK_RETRY_MAX_ELAPSED_MS: '60000',
     // The hold sweeper's schedule exists, but runs only when a test triggers it (or runs its workflow).
     HOLD_SWEEP_INTERVAL_MS: '86400000',
+    // Likewise the reconciliation's schedule (tests run the reconcile workflow themselves).
+    RECONCILE_EVERY: '7d',
     // The suite's receivers listen on 127.0.0.1 (off by default: endpoints must be public).
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
     WORKER_METRICS_PORT: String(workerMetricsPort),

@@ -94,3 +94,13 @@ test('the failed-authentication throttle is configurable and on by default', () 
   // `true` would trust any X-Forwarded-For: a client could pick its own address.
   for (const bad of ['true', '10.0.0.0/33', 'proxy.internal']) expect(() => loadConfig({ ...db, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
 });
+
+test('RECONCILE_EVERY and RECONCILE_LOOKBACK read durations (1h, 30m, 7d; 0/off turns the schedule off) and refuse nonsense', () => {
+  expect(loadConfig(db)).toMatchObject({ RECONCILE_EVERY: 3600_000, RECONCILE_LOOKBACK: 7 * 86_400_000 });
+  expect(loadConfig({ ...db, RECONCILE_EVERY: '30m', RECONCILE_LOOKBACK: '2d' })).toMatchObject({ RECONCILE_EVERY: 1_800_000, RECONCILE_LOOKBACK: 172_800_000 });
+  expect(loadConfig({ ...db, RECONCILE_EVERY: 'off' }).RECONCILE_EVERY).toBe(0);
+  expect(loadConfig({ ...db, RECONCILE_EVERY: '0' }).RECONCILE_EVERY).toBe(0);
+  expect(() => loadConfig({ ...db, RECONCILE_EVERY: 'hourly' })).toThrow(/RECONCILE_EVERY/);
+  expect(() => loadConfig({ ...db, RECONCILE_EVERY: '10s' })).toThrow(/RECONCILE_EVERY.*1m/);
+  expect(() => loadConfig({ ...db, RECONCILE_LOOKBACK: '0' })).toThrow(/RECONCILE_LOOKBACK/);
+});

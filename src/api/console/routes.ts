@@ -18,6 +18,7 @@ import {
   consoleWallets,
   consoleWithdrawals,
 } from '../../db/queries/console';
+import { listCleanWindows, listMismatches } from '../../db/queries/reconciliation';
 import { workflowListUrl, workflowUrl } from '../../observability/logger';
 import { registerRoute } from '../openapi';
 import { operatorAuth } from './auth';
@@ -73,7 +74,7 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
       const parsed = Query.safeParse(req.query);
       const { env, days } = parsed.success ? parsed.data : { env: undefined, days: 14 };
       const envId = env ?? null;
-      const [envs, wallets, movements, orders, withdrawals, volume, attention] = await Promise.all([
+      const [envs, wallets, movements, orders, withdrawals, volume, attention, mismatches, cleanWindows] = await Promise.all([
         consoleEnvironments(opts.pool),
         consoleWallets(opts.pool, envId, 50),
         consoleMovements(opts.pool, envId, 50),
@@ -81,6 +82,8 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
         consoleWithdrawals(opts.pool, envId, 30),
         consoleDailyVolume(opts.pool, envId, days),
         consoleNeedsAttention(opts.pool, envId, 100),
+        listMismatches(opts.pool, { status: 'open', envId, limit: 100 }),
+        listCleanWindows(opts.pool, envId),
       ]);
       const page = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paynocchio console</title><style>${raw(STYLE)}</style></head><body>
 <h1>Paynocchio operator console</h1>
@@ -95,6 +98,22 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
                 a.held ? 'held' : 'settled', a.stripe_transfer_id ?? '', a.stripe_payout_id ?? '', cell(a.updated_at), wf(a.workflow_id),
               ]),
               'none: every withdrawal is in flight or ended',
+            )}
+<h2>Reconciliation with Stripe: open mismatches</h2>${table(
+              'mismatches',
+              ['id', 'kind', 'object', 'stripe id', 'env', 'withdrawal', 'ledger', 'stripe', 'detected', 'last seen'],
+              mismatches.map((m) => [
+                m.id, html`<span class="status-failed">${m.kind}</span>`, m.object_type, m.stripe_object_id, m.env_id ?? 'unknown',
+                m.withdrawal_id ?? '', m.ledger ? JSON.stringify(m.ledger) : '(no record)', m.stripe ? JSON.stringify(m.stripe) : '(not at Stripe)',
+                cell(m.detected_at), cell(m.last_seen_at),
+              ]),
+              'none open: the ledger and Stripe tell the same story',
+            )}
+<h3>Last clean window per environment</h3>${table(
+              'clean-windows',
+              ['env', 'from', 'to', 'run'],
+              cleanWindows.map((w) => [w.env_id, cell(w.window_start), cell(w.window_end), w.run_id]),
+              'no reconciliation has finished clean yet',
             )}
 <h2>Daily volume</h2>${volumeCharts(volume, days)}
 <h2>Environments</h2>${table(

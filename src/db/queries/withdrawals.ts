@@ -107,6 +107,18 @@ export async function findWithdrawal(db: Queryable, envId: string, id: string): 
   return rows[0] ? fromRow(rows[0]) : null;
 }
 
+/** The withdrawal that recorded this Stripe transfer or payout id (reconciliation). */
+export async function findWithdrawalByStripeId(db: Queryable, kind: 'transfer' | 'payout', stripeId: string): Promise<Withdrawal | null> {
+  const column = kind === 'transfer' ? 'stripe_transfer_id' : 'stripe_payout_id';
+  const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where ${column} = $1 order by id limit 1`, [stripeId]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function findWithdrawalById(db: Queryable, id: string): Promise<Withdrawal | null> {
+  const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where id = $1`, [id]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
 export async function findWithdrawalByWorkflow(db: Queryable, workflowId: string): Promise<Withdrawal | null> {
   const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where workflow_id = $1`, [workflowId]);
   return rows[0] ? fromRow(rows[0]) : null;
