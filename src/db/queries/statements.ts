@@ -55,9 +55,9 @@ export async function walletStatement(pool: Pool, walletId: string, from: Date, 
   }>(
     `with lines as (
        select p.id, p.transaction_id, p.created_at, t.type, p.amount, t.reference,
-         (select o.wallet_id from ledger_postings o
-           where o.transaction_id = p.transaction_id and o.wallet_id is not null and o.wallet_id <> p.wallet_id
-           order by o.id limit 1) as counterparty
+         case when t.type = 'transfer' then
+           (select min(o.wallet_id) from ledger_postings o where o.transaction_id = p.transaction_id and o.wallet_id <> p.wallet_id)
+         end as counterparty
        from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
        where p.wallet_id = $1 and p.created_at >= $2 and p.created_at < $3
        order by p.created_at, p.id
