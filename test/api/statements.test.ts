@@ -4,6 +4,10 @@
  * lines, over random histories that include overlapping transactions (a transaction that
  * started first and commits last: created_at order differs from posting-id order).
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { isLosslessNumber, parse as parseLossless, type LosslessNumber } from 'lossless-json';
@@ -274,4 +278,50 @@ test('property: closing = opening + the lines, statements chain, every posting o
     { numRuns: 15 },
   );
   expect(sawOverlap).toBe(true);
+});
+
+// README's Statements and Events feed snippets, run as written against the live API (only
+// url, secret, the environment and the wallet are this test's), with checks appended.
+const python = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' });
+(python.status === 0 ? test : test.skip)("README's Statements and Events feed snippets run against the live API", async () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const snippetOf = (heading: string) => /```python\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(heading)))![1]!;
+  const server = ctx.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const env = await newEnvironment(ctx.pool, 'readme-statements');
+    const mine = merchant(ctx, env);
+    const w = await mine.wallet('py');
+    await mine.topup('py', w, '12.50');
+    const code = [
+      'import json, requests',
+      `url, secret = ${JSON.stringify(url)}, ${JSON.stringify(env.secret)}`,
+      snippetOf('### Statements')
+        .replace(/2025-01-01T00:00:00Z/g, '2000-01-01T00:00:00Z')
+        .replace(/2025-02-01T00:00:00Z/g, '2100-01-01T00:00:00Z'),
+      'assert response.status_code == 200, response.text',
+      'assert response.json()["closing_balance"] == response.json()["opening_balance"] + sum(l["amount"] for l in response.json()["lines"])',
+      'assert csv_text.startswith("posting_id,transaction_id,created_at,type,amount,fee,reference,counterparty_wallet_id,balance_after,currency\\r\\n"), csv_text',
+      snippetOf('### Events feed'),
+      'assert response.status_code == 200, response.text',
+      'print(json.dumps([response.json()["has_more"], [l["type"] for l in requests.get(f"{url}/events/", headers={"X-Wallet-Signature": secret}, params={"env_id": ' +
+        env.envId + '}).json()["events"]]]))',
+    ]
+      .join('\n')
+      .replace(/100000001/g, w)
+      .replace(/"env_id": 123/g, `"env_id": ${env.envId}`);
+    const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (c) => resolve({ code: c, stdout, stderr }));
+    });
+    expect(out).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(out.stdout)).toEqual([false, ['wallet.created', 'topup.completed']]);
+  } finally {
+    server.close();
+  }
 });

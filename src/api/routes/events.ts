@@ -86,10 +86,15 @@ export function eventRoutes(pool: Pool): Router {
     '/events',
     ...endpoint({ query: EventsQuery }, async ({ query }, _req, res) => {
       const envId = requireEnv(res, query.env_id);
-      const { more } = await sequenceEvents(pool, envId);
+      let { more } = await sequenceEvents(pool, envId);
       let afterSeq = '0';
       if (query.after !== undefined) {
-        const position = await feedPosition(pool, envId, query.after);
+        let position = await feedPosition(pool, envId, query.after);
+        // A backlog longer than one sequencing batch: the event may not have its position yet.
+        while (position === null && more) {
+          ({ more } = await sequenceEvents(pool, envId));
+          position = await feedPosition(pool, envId, query.after);
+        }
         if (position === null) {
           throw new DomainError('invalid_request', `after: event ${query.after} is not a kept event of environment ${envId} (unknown, or purged after EVENTS_RETENTION_DAYS)`, {
             field: 'after',
