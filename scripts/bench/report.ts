@@ -83,6 +83,14 @@ export function judge(r: BenchResults): Target[] {
       met: flat,
     });
   }
+  for (const e of r.exports ?? []) {
+    out.push({
+      name: `admin export postings (${e.format}): ${e.rows.toLocaleString('en')} postings`,
+      target: 'every posting, bounded memory (peak RSS ≤ 200 MB)',
+      figure: `${e.seconds} s, ${Math.round(e.bytes / 1e6)} MB written, peak RSS ${e.peakRssMb ?? '–'} MB${e.exitCode === 0 ? '' : `, exit ${e.exitCode}`}`,
+      met: e.exitCode === 0 && e.rows >= (r.history?.walletPostings ?? 0) && e.peakRssMb !== null && e.peakRssMb <= 200,
+    });
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { createPool, type Pool } from '../../src/db/pool';
 import type { DriverResult, ScenarioKind } from './driver';
 import { measureHistory, type HistoryResult } from './history';
+import { measureExport, type ExportResult } from './export';
 import { runLoad } from './load';
 import { machineInfo, type MachineInfo } from './machine';
 import { runPgbench, type PgbenchResult } from './pgbench';
@@ -53,6 +54,8 @@ export interface BenchResults {
   scenarios: ScenarioRecord[];
   pgbench: PgbenchResult[] | { skipped: string };
   history: HistoryResult | null;
+  /** `admin export postings` over the environment holding the history (time, peak RSS). */
+  exports?: ExportResult[];
   seedSeconds: Record<string, number>;
 }
 
@@ -244,6 +247,12 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
   const historyWallet = await timed(results.seedSeconds, `history ${profile.historyPostings} postings`, () => seedHistory(pool, envId, profile.historyPostings));
   results.history = await measureHistory(pool, historyWallet, profile.historyPostings, profile.historyRepeats);
   log(`history: ${JSON.stringify(results.history.pages)}`);
+  results.exports = [];
+  for (const format of ['csv', 'jsonl'] as const) {
+    const done = await measureExport(baseEnv, envId, format);
+    results.exports.push(done);
+    log(`export ${format}: ${JSON.stringify(done)}`);
+  }
   results.finishedAt = new Date().toISOString();
   return results;
 }

@@ -10,12 +10,15 @@
  *   environments rotate-secret <env_id> [--overlap-hours <h>]   (default 24)
  *   wallet show <wallet_id> [--postings <n>]
  *   ledger verify
+ *   export postings --env <env_id> [--from <ts>] [--to <ts>] [--format csv|jsonl]   (streams to stdout)
  *   workflow export <workflow_id> [--out <file>]               (history JSON, for test/histories/)
  *   withdrawals resolve <withdrawal_id> --outcome released|paid_out --note <text>
  *   reconcile [--since <iso>] [--until <iso>] [--env <env_id>]   (runs the reconcile workflow, waits, prints its summary)
  *   reconcile list [--status open|resolved|all] [--env <env_id>] [--limit <n>]
  */
 import { writeFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { exportPostings, type ExportFormat } from '../db/queries/export';
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../domain/errors';
@@ -44,6 +47,8 @@ export interface AdminDeps {
   defaultFundingLimit?: string;
   /** TEMPORAL_TASK_QUEUE: where `reconcile` starts its workflow. */
   taskQueue?: string;
+  /** Where `export` streams its rows (main.ts: process.stdout). */
+  stdout?: Writable;
 }
 
 export const USAGE = `usage: npm run admin -- <command>
@@ -57,6 +62,9 @@ export const USAGE = `usage: npm run admin -- <command>
   environments rotate-secret <env_id> [--overlap-hours <hours>]   (default 24)
   wallet show <wallet_id> [--postings <n>]
   ledger verify                                                 (exit 1 on a violation)
+  export postings --env <env_id> [--from <ts>] [--to <ts>] [--format csv|jsonl] > file
+                                              (every posting of the environment, from inclusive, to exclusive,
+                                               ISO 8601 with a time zone; streamed with COPY, bounded memory)
   workflow export <workflow_id> [--out <file>]                  (history JSON for the replay tests)
   withdrawals resolve <withdrawal_id> --outcome released|paid_out --note <text>
                                                                 (a needs_attention withdrawal's hold, after checking Stripe)
@@ -191,6 +199,28 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
           return 1;
         }
         deps.out(JSON.stringify({ env_id: envId, ...presentFunding(set) }));
+        return 0;
+      }
+      case 'export postings': {
+        const envId = digits(named.get('env'), '--env');
+        const when = (flag: 'from' | 'to'): Date | null => {
+          const v = named.get(flag);
+          if (v === undefined) return null;
+          const d = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(v) ? new Date(v) : new Date(NaN);
+          if (Number.isNaN(d.getTime())) throw new UsageError(`--${flag} must be an ISO 8601 date or timestamp with a time zone (2026-01-31T00:00:00Z)`);
+          return d;
+        };
+        const format = named.get('format') ?? 'csv';
+        if (format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
+        const from = when('from');
+        const to = when('to');
+        if (from && to && from.getTime() >= to.getTime()) throw new UsageError('--from must be before --to');
+        if (!(await environmentById(deps.pool(), envId))) {
+          deps.err(`environment ${envId} not found`);
+          return 1;
+        }
+        if (!deps.stdout) throw new Error('export needs an output stream');
+        await exportPostings(deps.pool(), { envId, from, to, format: format as ExportFormat }, deps.stdout);
         return 0;
       }
       case 'environments list': {

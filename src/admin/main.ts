@@ -22,6 +22,7 @@ async function main(): Promise<number> {
       },
       out: (line) => process.stdout.write(line + '\n'),
       err: (line) => process.stderr.write(line + '\n'),
+      stdout: process.stdout,
       secretsPepper: config.SECRETS_PEPPER,
       defaultFundingLimit: config.DEFAULT_FUNDING_LIMIT,
       taskQueue: config.TEMPORAL_TASK_QUEUE,

@@ -14,6 +14,8 @@ import { errorHandler, notFoundHandler } from './errors';
 import { parseJsonBody } from './json';
 import { healthRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
+import { statementRoutes } from './routes/statements';
+import { eventRoutes } from './routes/events';
 import { movementRoutes } from './routes/movements';
 import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
@@ -131,13 +133,15 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(jsonBody);
   app.use(enterRequestContext); // after the body parser: see its comment
   const auth = authenticate(deps.pool, deps.auth);
-  app.use(['/wallet', '/environments'], auth);
-  if (deps.rateLimit) app.use(['/wallet', '/environments'], rateLimit(deps.pool, deps.rateLimit));
+  app.use(['/wallet', '/environments', '/events'], auth);
+  if (deps.rateLimit) app.use(['/wallet', '/environments', '/events'], rateLimit(deps.pool, deps.rateLimit));
   app.use(walletRoutes(deps.pool));
   app.use(movementRoutes(deps.pool, deps.temporal));
   app.use(transferRoutes(deps.pool, deps.temporal));
   app.use(refundRoutes(deps.pool, deps.temporal));
   app.use(historyRoutes(deps.pool));
+  app.use(statementRoutes(deps.pool));
+  app.use(eventRoutes(deps.pool));
   app.use(orderRoutes(deps.pool));
   app.use(webhookRoutes(deps.pool, deps.webhooks));
 

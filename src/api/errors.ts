@@ -22,6 +22,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   currency_mismatch: 422,
   funding_limit_exceeded: 422,
   withdrawal_limit_exceeded: 422,
+  statement_too_large: 422,
   idempotency_key_mismatch: 409,
   conflict: 409,
   payload_too_large: 413,

@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'funding_limit_exceeded',
   /** A withdrawal over the environment's cap (in flight + paid in 24 h ≤ a share of what it deposited). */
   'withdrawal_limit_exceeded',
+  /** A statement range holding more lines than one statement may carry: ask for a shorter range. */
+  'statement_too_large',
   'idempotency_key_mismatch',
   'conflict',
   'payload_too_large',
@@ -41,6 +43,7 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'currency_mismatch',
   'funding_limit_exceeded',
   'withdrawal_limit_exceeded',
+  'statement_too_large',
   'conflict',
 ];
 

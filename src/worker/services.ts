@@ -56,7 +56,7 @@ export async function startWorkerServices(opts: {
       maxElapsedMs: config.WEBHOOK_RETRY_MAX_ELAPSED_MS,
     },
   });
-  const housekeeping = startHousekeeping(pool, config.IDEMPOTENCY_RETENTION_HOURS);
+  const housekeeping = startHousekeeping(pool, config.IDEMPOTENCY_RETENTION_HOURS, config.EVENTS_RETENTION_DAYS);
   // A busy metrics port must not stop payments: the worker runs without /metrics and says so.
   const metricsServer = config.WORKER_METRICS_PORT
     ? await startMetricsServer({

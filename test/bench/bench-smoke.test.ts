@@ -57,4 +57,14 @@ describe('npm run bench (smoke)', () => {
     expect(results.history!.pages.length).toBeGreaterThan(1);
     for (const page of results.history!.pages) expect(page.rows).toBe(50);
   });
+
+  it('exports the environment holding the history with admin export postings (csv, jsonl): every posting, time and peak RSS', () => {
+    expect(results.exports!.map((e) => e.format)).toEqual(['csv', 'jsonl']);
+    for (const e of results.exports!) {
+      expect(e).toMatchObject({ exitCode: 0 });
+      // The history's wallet postings and their funding legs, at least.
+      expect(e.rows).toBeGreaterThanOrEqual(2 * results.history!.walletPostings);
+      expect(e.peakRssMb).toBeGreaterThan(0);
+    }
+  });
 });

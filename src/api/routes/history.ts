@@ -18,7 +18,7 @@ import { endpoint } from '../validate';
 import { MovementSchema, registerRoute, WalletSchema } from '../openapi';
 
 /** An ISO 8601 timestamp with a time zone (2025-01-31T12:00:00Z), or a Unix time in seconds. */
-const timestamp = z
+export const timestamp = z
   .string({ error: 'must be an ISO 8601 timestamp or Unix seconds' })
   .max(40, 'is too long')
   .transform((raw, ctx) => {
@@ -78,7 +78,7 @@ registerRoute({
   },
 });
 
-async function walletOf(pool: Pool, envId: string, walletId: string, user: string | undefined): Promise<Wallet> {
+export async function walletOf(pool: Pool, envId: string, walletId: string, user: string | undefined): Promise<Wallet> {
   const wallet = await findWallet(pool, envId, walletId, user);
   if (!wallet) throw new DomainError('not_found', `wallet ${walletId} not found`, { wallet_id: walletId });
   return wallet;

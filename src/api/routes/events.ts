@@ -1,0 +1,114 @@
+/**
+ * GET /events/: the events the webhooks carry (same ids, same payload bytes), in feed
+ * order, keyset-paginated with `after` (the last event id a page returned), so an
+ * endpoint that was down can catch up and a merchant can reconcile webhooks against it.
+ * Feed order and why it cannot skip an event that commits late:
+ * src/db/queries/events-feed.ts. Events are kept EVENTS_RETENTION_DAYS (default 30).
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import { EVENT_TYPES, type EventType } from '../../domain/events';
+import type { Pool } from '../../db/pool';
+import { feedPosition, listFeedEvents, sequenceEvents } from '../../db/queries/events-feed';
+import { requireEnv } from '../auth';
+import { sendJsonText } from '../json';
+import { id } from '../schemas';
+import { endpoint } from '../validate';
+import { registerRoute } from '../openapi';
+
+const types = z
+  .string({ error: 'must be a comma-separated list of event types' })
+  .max(1000, 'is too long')
+  .transform((text, ctx) => {
+    const list = [...new Set(text.split(',').map((t) => t.trim()).filter((t) => t !== ''))];
+    const unknown = list.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
+    if (list.length === 0 || unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be a comma-separated list of ${EVENT_TYPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ').slice(0, 200)}` : ''}` });
+      return z.NEVER;
+    }
+    return list as EventType[];
+  })
+  .openapi({ type: 'string', example: 'payment.completed,refund.completed', description: 'Comma-separated event types (default: all)' });
+
+const feedLimit = z.coerce
+  .number({ error: 'must be an integer from 1 to 500' })
+  .int('must be an integer from 1 to 500')
+  .min(1, 'must be an integer from 1 to 500')
+  .max(500, 'must be an integer from 1 to 500')
+  .default(100);
+
+const EventsQuery = z.object({
+  env_id: id,
+  after: id.optional().openapi({ description: 'The id of the last event already read (next_after of the previous page); omit to start at the oldest kept' }),
+  types: types.optional(),
+  limit: feedLimit,
+});
+
+registerRoute({
+  method: 'get',
+  path: '/events',
+  tags: ['webhooks'],
+  summary: 'The events feed: every event the webhooks carry, in order, to catch up or reconcile',
+  description:
+    'The same events (same `event_id`, same JSON payload byte for byte) that webhook endpoints receive, whether or not an endpoint is registered, oldest first. ' +
+    'Page with `after` = the `next_after` of the previous page until `has_more` is false; polling with the last `next_after` later returns only newer events, none skipped. ' +
+    'Order is the feed\'s, which is commit order and not always id order: an event whose transaction committed later comes later, even with a smaller id. ' +
+    'Events are kept `EVENTS_RETENTION_DAYS` (default 30; an event a delivery still retries is kept until that ends): an `after` that names no kept event of the environment is 422.',
+  request: { query: EventsQuery },
+  responses: {
+    200: {
+      description: 'One page of events',
+      schema: z.object({
+        events: z.array(z.object({ type: z.string(), timestamp: z.string(), event_id: z.string(), data: z.record(z.string(), z.unknown()) })),
+        next_after: z.string().nullable().openapi({ description: 'Pass as `after` for the next page (null: no event on this page; keep your last one)' }),
+        has_more: z.boolean(),
+      }),
+      example: {
+        events: [
+          {
+            type: 'payment.completed',
+            timestamp: '2026-01-01T00:05:00.000Z',
+            event_id: '800000042',
+            data: { order: { id: '500000001', env_id: '123', wallet_id: '100000001', user_id: 'alice', product_id: 'book', amount: 30.0, currency: 'USD', status: 'completed' } },
+          },
+        ],
+        next_after: '800000042',
+        has_more: false,
+      },
+    },
+  },
+});
+
+export function eventRoutes(pool: Pool): Router {
+  const router = Router();
+  router.get(
+    '/events',
+    ...endpoint({ query: EventsQuery }, async ({ query }, _req, res) => {
+      const envId = requireEnv(res, query.env_id);
+      let { more } = await sequenceEvents(pool, envId);
+      let afterSeq = '0';
+      if (query.after !== undefined) {
+        let position = await feedPosition(pool, envId, query.after);
+        // A backlog longer than one sequencing batch: the event may not have its position yet.
+        while (position === null && more) {
+          ({ more } = await sequenceEvents(pool, envId));
+          position = await feedPosition(pool, envId, query.after);
+        }
+        if (position === null) {
+          throw new DomainError('invalid_request', `after: event ${query.after} is not a kept event of environment ${envId} (unknown, or purged after EVENTS_RETENTION_DAYS)`, {
+            field: 'after',
+          });
+        }
+        afterSeq = position;
+      }
+      const rows = await listFeedEvents(pool, { envId, afterSeq, types: query.types ?? null, limit: query.limit + 1 });
+      const page = rows.slice(0, query.limit);
+      const hasMore = rows.length > query.limit || more;
+      // The stored payloads are the exact texts the webhooks sign: sent as they are.
+      const text = `{"events":[${page.map((e) => e.payload).join(',')}],"next_after":${page.length ? JSON.stringify(page[page.length - 1]!.id) : 'null'},"has_more":${hasMore}}`;
+      sendJsonText(res, 200, text);
+    }),
+  );
+  return router;
+}
