@@ -121,6 +121,13 @@ const schema = z.object({
     .max(24 * 3600_000)
     .refine((v) => v === 0 || v >= 1000, 'must be 0 (off) or at least 1000')
     .default(5 * 60_000),
+  // Schedules (README, Schedules).
+  /** Runs refused (or failed) in a row after which a schedule pauses itself (`schedule.paused`). */
+  SCHEDULE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
+  /** After an outage, the latest missed run is taken if it is at most this old; older missed runs are skipped (7 days). */
+  SCHEDULE_CATCHUP_WINDOW_MS: z.coerce.number().int().min(10_000).max(365 * 24 * 3600_000).default(7 * 24 * 3600_000),
+  /** The shortest `every` a schedule may have (one minute; tests lower it). */
+  SCHEDULE_MIN_INTERVAL_MS: z.coerce.number().int().min(1000).max(24 * 3600_000).default(60_000),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** Idempotency keys are kept at least 24 hours (issue 5), then purged by the worker. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),

@@ -13,6 +13,7 @@ import { createLedgerActivities } from './ledger';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
 import { createWebhookActivities } from './webhooks';
+import { createScheduleActivities, type ScheduleActivityDeps } from './schedules';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -23,6 +24,8 @@ export interface ActivityDeps {
   withdrawalLimitShare?: number;
   /** Webhook delivery policy (WEBHOOK_ALLOW_PRIVATE_NETWORKS); absent = public addresses only. */
   webhooks?: { allowPrivateNetworks?: boolean };
+  /** Schedules: the self-pause threshold and the waits of scheduled withdraws (config). */
+  schedules?: Omit<ScheduleActivityDeps, 'pool'>;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -36,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTransferActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
+    ...createScheduleActivities({ pool: deps.pool, ...deps.schedules }),
   });
 }
 

@@ -26,6 +26,8 @@ import type { TemporalDeps } from './temporal';
 import { stripeConnectRoutes } from './routes/stripe-connect';
 import { stripeWebhookRoutes, type StripeDeps } from './routes/stripe-webhook';
 import { withdrawalRoutes, type WithdrawWaits } from './routes/withdrawals';
+import { scheduleRoutes } from './routes/schedules';
+import type { ScheduleDeps } from './schedules-temporal';
 
 export interface AppDeps {
   /**
@@ -35,6 +37,8 @@ export interface AppDeps {
   stripe?: StripeDeps;
   /** Waits passed to withdraw workflows (config); unset ones take the workflow's defaults. */
   withdrawWaits?: WithdrawWaits;
+  /** Schedules: the shortest interval and the catch-up window (config); absent = one minute, 7 days. */
+  schedules?: ScheduleDeps;
   pool: Pool;
   temporal: TemporalDeps & { client: Client };
   /**
@@ -133,9 +137,10 @@ export function createApp(deps: AppDeps): express.Express {
   const auth = authenticate(deps.pool, deps.auth);
   app.use(['/wallet', '/environments'], auth);
   if (deps.rateLimit) app.use(['/wallet', '/environments'], rateLimit(deps.pool, deps.rateLimit));
-  app.use(walletRoutes(deps.pool));
+  app.use(walletRoutes(deps.pool, deps.temporal));
   app.use(movementRoutes(deps.pool, deps.temporal));
   app.use(transferRoutes(deps.pool, deps.temporal));
+  app.use(scheduleRoutes(deps.pool, deps.temporal, deps.schedules));
   app.use(refundRoutes(deps.pool, deps.temporal));
   app.use(historyRoutes(deps.pool));
   app.use(orderRoutes(deps.pool));

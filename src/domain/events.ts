@@ -15,5 +15,9 @@ export const EVENT_TYPES = [
   'withdrawal.failed',
   // Money may have left and the workflow could not end the withdrawal: an operator decides (README, Runbook).
   'withdrawal.needs_attention',
+  // Schedules (README, Schedules): a run refused or failed; paused after refused runs in a row; ended with its wallet.
+  'schedule.run_failed',
+  'schedule.paused',
+  'schedule.ended',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

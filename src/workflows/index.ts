@@ -6,3 +6,4 @@ export { transfer } from './transfer';
 export { refund } from './refund';
 export { webhookDelivery } from './webhook-delivery';
 export { holdSweeper } from './hold-sweeper';
+export { scheduleRun } from './schedule-run';
