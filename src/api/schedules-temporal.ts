@@ -40,9 +40,10 @@ export function scheduleSpec(s: Schedule): ScheduleSpec {
 /** gRPC status INVALID_ARGUMENT, on the error or (the client's ServiceError) its cause. */
 const INVALID_ARGUMENT = 3;
 
+/** The client turns the server's INVALID_ARGUMENT into a TypeError with the server's words ("Minute is not in range [0-59]"). */
 function isInvalidArgument(err: unknown): err is Error {
   const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
-  return e?.code === INVALID_ARGUMENT || e?.cause?.code === INVALID_ARGUMENT;
+  return err instanceof TypeError || e?.code === INVALID_ARGUMENT || e?.cause?.code === INVALID_ARGUMENT;
 }
 
 /**
