@@ -6,6 +6,7 @@
  */
 import { ScheduleNotFoundError } from '@temporalio/client';
 import request from 'supertest';
+import { createApp } from '../../src/api/app';
 import { merchant } from '../helpers/api';
 import { recordHistory } from '../helpers/record-history';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
@@ -315,5 +316,20 @@ test("another environment cannot read or change a schedule", async () => {
   expect((await other.post(`/wallet/schedules/${s.id}/pause`, { env_id: other.envId })).status).toBe(404);
   expect((await other.get(`/wallet/schedules/${s.id}`, { env_id: m.envId })).status).toBe(403);
   expect((await show(s.id)).body.schedule.status).toBe('active');
+  await ctx.client.schedule.getHandle(s.temporal_schedule_id).delete();
+});
+
+test('the console lists schedules with their status and last run', async () => {
+  const w = await m.wallet('con');
+  const s = await paymentSchedule('con', w);
+  await runAt(s.id, '2026-07-01T09:00:00Z');
+  const token = 'operator-token-for-schedules-test';
+  const app = createApp({ pool: ctx.pool, temporal: { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: 30_000 }, ops: { operatorToken: token } });
+  const res = await request(app).get('/console').query({ env: m.envId }).set('Authorization', `Bearer ${token}`);
+  expect(res.status).toBe(200);
+  const section = res.text.slice(res.text.indexOf('<table id="schedules">'));
+  expect(section).toContain(`<td>${s.id}</td>`);
+  expect(section).toContain('refused insufficient_funds');
+  expect(section).toContain(s.temporal_schedule_id);
   await ctx.client.schedule.getHandle(s.temporal_schedule_id).delete();
 });

@@ -259,12 +259,12 @@ export async function payoutsEnabled(db: Queryable, envId: string, userId: strin
 }
 
 /** The console's list: newest schedules first with their last run. */
-export async function listSchedulesForConsole(db: Queryable, limit: number): Promise<(Schedule & { lastRun: ScheduleRun | null })[]> {
+export async function listSchedulesForConsole(db: Queryable, envId: string | null, limit: number): Promise<(Schedule & { lastRun: ScheduleRun | null })[]> {
   const { rows } = await db.query<ScheduleRow & { last_run: RunRow | null }>(
     `select ${COLUMNS.split(', ').map((c) => `s.${c}`).join(', ')},
        (select row_to_json(r) from (select ${RUN_COLUMNS} from schedule_runs where schedule_id = s.id order by scheduled_at desc limit 1) r) as last_run
-     from schedules s order by s.id desc limit $1`,
-    [limit],
+     from schedules s where ($1::bigint is null or s.env_id = $1) order by s.id desc limit $2`,
+    [envId, limit],
   );
   return rows.map((r) => ({
     ...fromRow(r),
