@@ -111,12 +111,23 @@ export async function nextRunAt(temporal: TemporalDeps, s: Schedule): Promise<st
   }
 }
 
+/** Pauses the Temporal Schedule; one that is gone runs nothing either. */
 export async function pauseTemporalSchedule(temporal: TemporalDeps, s: Schedule, note: string): Promise<void> {
-  await temporal.client.schedule.getHandle(s.temporalScheduleId).pause(note);
+  try {
+    await temporal.client.schedule.getHandle(s.temporalScheduleId).pause(note);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
 }
 
-export async function resumeTemporalSchedule(temporal: TemporalDeps, s: Schedule, note: string): Promise<void> {
-  await temporal.client.schedule.getHandle(s.temporalScheduleId).unpause(note);
+/** Unpauses the Temporal Schedule, or creates it again when it is gone (a run deleted it, an operator did). */
+export async function resumeTemporalSchedule(temporal: TemporalDeps, s: Schedule, note: string, deps: ScheduleDeps): Promise<void> {
+  try {
+    await temporal.client.schedule.getHandle(s.temporalScheduleId).unpause(note);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await createTemporalSchedule(temporal, s, deps);
+  }
 }
 
 /** Deletes the Temporal Schedule; one already gone is fine. */

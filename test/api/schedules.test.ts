@@ -333,3 +333,16 @@ test('the console lists schedules with their status and last run', async () => {
   expect(section).toContain(s.temporal_schedule_id);
   await ctx.client.schedule.getHandle(s.temporal_schedule_id).delete();
 });
+
+test('pausing a schedule whose Temporal Schedule is gone answers; resuming creates it again', async () => {
+  const w = await m.wallet('gone');
+  const s = await paymentSchedule('gone', w);
+  await ctx.client.schedule.getHandle(s.temporal_schedule_id).delete(); // an operator, or a run that found it paused
+  expect((await m.post(`/wallet/schedules/${s.id}/pause/`, { env_id: m.envId })).status).toBe(200);
+  const resumed = await m.post(`/wallet/schedules/${s.id}/resume/`, { env_id: m.envId });
+  expect(resumed.status).toBe(200);
+  expect(resumed.body.schedule.next_run_at).not.toBeNull();
+  const d = await ctx.client.schedule.getHandle(s.temporal_schedule_id).describe();
+  expect(d.state.paused).toBe(false);
+  await ctx.client.schedule.getHandle(s.temporal_schedule_id).delete();
+});

@@ -341,7 +341,7 @@ export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: Schedul
       return to === 'paused' ? setScheduleStatus(db, current.id, 'paused', 'requested') : setScheduleStatus(db, current.id, 'active', null, { resetFailures: true });
     });
     await bounded(s, () =>
-      to === 'paused' ? pauseTemporalSchedule(temporal, s, 'paused through the API') : resumeTemporalSchedule(temporal, s, 'resumed through the API'),
+      to === 'paused' ? pauseTemporalSchedule(temporal, s, 'paused through the API') : resumeTemporalSchedule(temporal, s, 'resumed through the API', deps),
     );
     return s;
   };
