@@ -103,7 +103,7 @@ export function createScheduleActivities(deps: ScheduleActivityDeps) {
     },
 
     /** What a movement workflow left behind, by its workflow id. */
-    async findScheduledMovement(input: { kind: ScheduleKind; workflowId: string }): Promise<{ movementId: string; failureCode: string | null } | null> {
+    async findScheduledMovement(input: { kind: ScheduleKind; workflowId: string }): Promise<{ movementId: string; failureCode: string | null; pending?: boolean } | null> {
       return findMovementByWorkflow(pool, input.kind, input.workflowId);
     },
 

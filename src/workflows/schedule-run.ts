@@ -27,6 +27,7 @@ import {
   condition,
   executeChild,
   proxyActivities,
+  sleep,
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -70,6 +71,8 @@ const KEYS = {
 
 /** How long a scheduled withdraw's run follows the child until its hold exists (seconds, one check a second). */
 const WITHDRAW_HOLD_WAIT_SECONDS = 300;
+/** How long a run whose movement id was used already looks for that movement's outcome (seconds). */
+const ALREADY_RAN_WAIT_SECONDS = 30;
 
 interface Outcome {
   outcome: Exclude<RunOutcome, 'running'>;
@@ -179,11 +182,23 @@ async function runMovement(
         }
       : {}),
   };
+  /**
+   * The movement's id was used already (this run re-run for the same time): read what it
+   * did. It may still be running (another run for this time started it), so look again
+   * each second for a while before calling it failed.
+   */
   const found = async (): Promise<Outcome> => {
-    const m = await ledger.findScheduledMovement({ kind: s.kind, workflowId: childId });
-    if (!m) return { outcome: 'failed', movementId: null, code: 'internal', message: `the movement ${childId} already ran and left no record` };
-    if (m.failureCode) return { outcome: m.failureCode === 'internal' ? 'failed' : 'refused', movementId: m.movementId, code: m.failureCode, message: null };
-    return { outcome: 'succeeded', movementId: m.movementId, code: null, message: null };
+    for (let second = 0; ; second++) {
+      const m = await ledger.findScheduledMovement({ kind: s.kind, workflowId: childId });
+      if (m && !m.pending) {
+        if (m.failureCode) return { outcome: m.failureCode === 'internal' ? 'failed' : 'refused', movementId: m.movementId, code: m.failureCode, message: null };
+        return { outcome: 'succeeded', movementId: m.movementId, code: null, message: null };
+      }
+      if (second >= ALREADY_RAN_WAIT_SECONDS) {
+        return { outcome: 'failed', movementId: m?.movementId ?? null, code: 'internal', message: `the movement ${childId} already ran and left no finished record` };
+      }
+      await sleep('1s');
+    }
   };
   try {
     if (s.kind === 'payment') {

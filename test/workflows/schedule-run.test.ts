@@ -196,3 +196,24 @@ test('a withdraw for a user whose account cannot receive payouts is refused acco
   expect(await runSchedule(acts)).toMatchObject({ outcome: 'refused', code: 'account_not_onboarded' });
   expect(acts.holdWithdrawal).not.toHaveBeenCalled();
 });
+
+test('the movement id was used already (a re-run for the same time): nothing is charged again; a movement still pending is waited for', async () => {
+  let looks = 0;
+  const acts = mocks('payment', {
+    findScheduledMovement: jest.fn(async () => (++looks < 3 ? { movementId: '500000009', failureCode: null, pending: true } : { movementId: '500000009', failureCode: null })),
+  });
+  const taskQueue = `sched-test-${randomUUID()}`;
+  const w = await worker(acts, taskQueue);
+  const result: ScheduleRunResult = await w.runUntil(async () => {
+    // The first run's payment, under the id of the schedule and the time.
+    await env.client.workflow.execute('payment', {
+      taskQueue,
+      workflowId: child(),
+      args: [{ envId: '1000', walletId: wallet.id, userId: 'u1', productId: 'plan', amount: '999', currency: 'USD' }],
+    });
+    return env.client.workflow.execute('scheduleRun', { taskQueue, workflowId: `schedule-run-test-${randomUUID()}`, args: [{ scheduleId: SID, envId: '1000', scheduledAt: AT }] });
+  });
+  expect(result).toMatchObject({ outcome: 'succeeded', movementId: '500000009' });
+  expect(acts.chargeOrder).toHaveBeenCalledTimes(1); // the first payment's only
+  expect(acts.findScheduledMovement).toHaveBeenCalledTimes(3);
+});

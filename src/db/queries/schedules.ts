@@ -234,7 +234,7 @@ export async function findMovementByWorkflow(
   db: Queryable,
   kind: ScheduleKind,
   workflowId: string,
-): Promise<{ movementId: string; failureCode: string | null } | null> {
+): Promise<{ movementId: string; failureCode: string | null; pending?: boolean } | null> {
   if (kind === 'payment') {
     const { rows } = await db.query<{ id: string; status: string; failure_code: string | null }>(
       'select id, status, failure_code from orders where workflow_id = $1',
@@ -242,7 +242,8 @@ export async function findMovementByWorkflow(
     );
     const o = rows[0];
     if (!o) return null;
-    return { movementId: o.id, failureCode: o.status === 'failed' ? (o.failure_code ?? 'internal') : o.status === 'pending' ? 'internal' : null };
+    // pending: the payment workflow is still charging it (another run for the same time started it).
+    return { movementId: o.id, failureCode: o.status === 'failed' ? (o.failure_code ?? 'internal') : null, pending: o.status === 'pending' };
   }
   if (kind === 'transfer') {
     const { rows } = await db.query<{ id: string }>('select id from ledger_transactions where idempotency_id = $1', [`${workflowId}:transfer`]);
