@@ -346,3 +346,34 @@ test('pausing a schedule whose Temporal Schedule is gone answers; resuming creat
   expect(d.state.paused).toBe(false);
   await ctx.client.schedule.getHandle(s.temporal_schedule_id).delete();
 });
+
+test('a run cancelled while no worker ran it (superseded by a later one: CANCEL_OTHER) moves nothing and is recorded skipped', async () => {
+  const { NativeConnection, Worker } = await import('@temporalio/worker');
+  const { createActivities } = await import('../../src/activities');
+  const { quietTemporalRuntime } = await import('../helpers/runtime');
+  quietTemporalRuntime();
+  const w = await m.wallet('sup');
+  await m.topup('sup', w, 10);
+  const s = await paymentSchedule('sup', w);
+  const taskQueue = `schedules-superseded-${Date.now()}`;
+  const workflowId = `test-schedule-run-superseded-${s.id}`;
+  const handle = await ctx.client.workflow.start('scheduleRun', { taskQueue, workflowId, args: [{ scheduleId: s.id, envId: m.envId, scheduledAt: '2026-08-01T09:00:00Z' }] });
+  await handle.cancel();
+  const connection = await NativeConnection.connect({ address: ctx.stack.temporalAddress });
+  try {
+    const worker = await Worker.create({
+      connection,
+      taskQueue,
+      workflowBundle: { codePath: ctx.stack.workflowBundlePath },
+      activities: createActivities({ pool: ctx.pool, stripe: ctx.stripe, publicUrl: 'http://localhost:3000' }),
+    });
+    const result: ScheduleRunResult = await worker.runUntil(handle.result());
+    expect(result).toMatchObject({ outcome: 'skipped', code: 'superseded', movementId: null });
+  } finally {
+    await connection.close();
+  }
+  recordHistory('schedule-run-superseded', workflowId);
+  expect(await m.balance(w)).toBe('1000');
+  expect((await show(s.id)).body.runs[0]).toMatchObject({ scheduled_at: '2026-08-01T09:00:00.000Z', outcome: 'skipped', code: 'superseded', movement_id: null });
+  await ctx.client.schedule.getHandle(s.temporal_schedule_id).delete();
+});
