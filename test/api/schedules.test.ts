@@ -377,3 +377,26 @@ test('a run cancelled while no worker ran it (superseded by a later one: CANCEL_
   expect((await show(s.id)).body.runs[0]).toMatchObject({ scheduled_at: '2026-08-01T09:00:00.000Z', outcome: 'skipped', code: 'superseded', movement_id: null });
   await ctx.client.schedule.getHandle(s.temporal_schedule_id).delete();
 });
+
+test('missed runs (a backfill of three past days, as after an outage): only the latest runs, the older are skipped', async () => {
+  const w = await m.wallet('miss');
+  await m.topup('miss', w, 100);
+  const s = await paymentSchedule('miss', w, { every: undefined, cron: '0 9 * * *' });
+  const handle = ctx.client.schedule.getHandle(s.temporal_schedule_id);
+  const now = Date.now();
+  const day = 86_400_000;
+  // Three 09:00 UTC times in the range, the latest of them `latest`.
+  const today9 = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate(), 9);
+  const latest = today9 <= now - 60_000 ? today9 : today9 - day;
+  await handle.backfill([{ start: new Date(latest - 2 * day - 60_000), end: new Date(latest + 1000) }]);
+  const runs = await until('the backfilled run', async () => {
+    const r = (await show(s.id)).body.runs;
+    return r.length >= 1 && r.every((x: any) => x.outcome !== 'running') ? r : null;
+  });
+  await new Promise((r) => setTimeout(r, 1500)); // room for a wrongly started older one to show
+  const after = (await show(s.id)).body.runs;
+  expect(after.map((r: any) => [r.scheduled_at, r.outcome])).toEqual([[new Date(latest).toISOString(), 'succeeded']]);
+  expect(runs).toHaveLength(1);
+  expect(await m.balance(w)).toBe('9750');
+  await handle.delete();
+});
