@@ -148,6 +148,13 @@ const schema = z.object({
   RECONCILE_EVERY: durationText('1h', (ms) => (ms !== 0 && (ms < 60_000 || ms > 7 * 86_400_000) ? 'must be 0/off or between 1m and 7d' : null)),
   /** A reconciliation's window without --since: Stripe objects created this long before the run (default 7d). */
   RECONCILE_LOOKBACK: durationText('7d', (ms) => (ms < 60_000 || ms > 366 * 86_400_000 ? 'must be between 1m and 366d' : null)),
+  // Schedules (README, Schedules).
+  /** Runs refused (or failed) in a row after which a schedule pauses itself (`schedule.paused`). */
+  SCHEDULE_PAUSE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(3),
+  /** After an outage, the latest missed run is taken if it is at most this old; older missed runs are skipped (7 days). */
+  SCHEDULE_CATCHUP_WINDOW_MS: z.coerce.number().int().min(10_000).max(365 * 24 * 3600_000).default(7 * 24 * 3600_000),
+  /** The shortest `every` a schedule may have (one minute; tests lower it). */
+  SCHEDULE_MIN_INTERVAL_MS: z.coerce.number().int().min(1000).max(24 * 3600_000).default(60_000),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** Idempotency keys are kept at least 24 hours (issue 5), then purged by the worker. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),

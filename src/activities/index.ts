@@ -14,6 +14,7 @@ import { createLedgerActivities } from './ledger';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
 import { createWebhookActivities } from './webhooks';
+import { createScheduleActivities, type ScheduleActivityDeps } from './schedules';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -28,6 +29,8 @@ export interface ActivityDeps {
   reconcileLookbackMs?: number;
   /** Stand-in for Stripe's list/retrieve calls in reconciliation (tests); default: `stripe`. */
   reconcileStripe?: ReconcileStripe;
+  /** Schedules: the self-pause threshold and the waits of scheduled withdraws (config). */
+  schedules?: Omit<ScheduleActivityDeps, 'pool'>;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -42,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTransferActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
+    ...createScheduleActivities({ pool: deps.pool, ...deps.schedules }),
   });
 }
 

@@ -28,6 +28,8 @@ import type { TemporalDeps } from './temporal';
 import { stripeConnectRoutes } from './routes/stripe-connect';
 import { stripeWebhookRoutes, type StripeDeps } from './routes/stripe-webhook';
 import { withdrawalRoutes, type WithdrawWaits } from './routes/withdrawals';
+import { scheduleRoutes } from './routes/schedules';
+import type { ScheduleDeps } from './schedules-temporal';
 
 export interface AppDeps {
   /**
@@ -37,6 +39,8 @@ export interface AppDeps {
   stripe?: StripeDeps;
   /** Waits passed to withdraw workflows (config); unset ones take the workflow's defaults. */
   withdrawWaits?: WithdrawWaits;
+  /** Schedules: the shortest interval and the catch-up window (config); absent = one minute, 7 days. */
+  schedules?: ScheduleDeps;
   pool: Pool;
   temporal: TemporalDeps & { client: Client };
   /**
@@ -135,9 +139,10 @@ export function createApp(deps: AppDeps): express.Express {
   const auth = authenticate(deps.pool, deps.auth);
   app.use(['/wallet', '/environments', '/events'], auth);
   if (deps.rateLimit) app.use(['/wallet', '/environments', '/events'], rateLimit(deps.pool, deps.rateLimit));
-  app.use(walletRoutes(deps.pool));
+  app.use(walletRoutes(deps.pool, deps.temporal));
   app.use(movementRoutes(deps.pool, deps.temporal));
   app.use(transferRoutes(deps.pool, deps.temporal));
+  app.use(scheduleRoutes(deps.pool, deps.temporal, deps.schedules));
   app.use(refundRoutes(deps.pool, deps.temporal));
   app.use(historyRoutes(deps.pool));
   app.use(statementRoutes(deps.pool));

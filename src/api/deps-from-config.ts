@@ -30,6 +30,7 @@ export function appDepsFromConfig(
       payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
       maxLinkRefreshes: config.WITHDRAW_MAX_LINK_REFRESHES,
     },
+    schedules: { minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, catchupWindowMs: config.SCHEDULE_CATCHUP_WINDOW_MS },
     stripeRateLimit: {
       connectPerMinute: config.STRIPE_CONNECT_RATE_LIMIT_PER_MINUTE,
       webhookPerSecond: config.STRIPE_WEBHOOK_RATE_LIMIT_PER_SECOND,

@@ -17,5 +17,9 @@ export const EVENT_TYPES = [
   'withdrawal.needs_attention',
   // Reconciliation found a difference between the ledger and Stripe (README, Reconciliation).
   'reconciliation.mismatch',
+  // Schedules (README, Schedules): a run refused or failed; paused after refused runs in a row; ended with its wallet.
+  'schedule.run_failed',
+  'schedule.paused',
+  'schedule.ended',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -8,6 +8,7 @@ import type { WalletMovement } from '../db/queries/history';
 import type { WebhookEndpoint } from '../db/queries/webhook-endpoints';
 import { money } from './money';
 import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
+import type { Schedule, ScheduleRun } from '../domain/schedules';
 
 export function presentWallet(w: Wallet) {
   return {
@@ -94,4 +95,52 @@ export function presentMovement(m: WalletMovement, currency: Currency) {
 
 export function presentWebhookEndpoint(e: WebhookEndpoint) {
   return { id: e.id, env_id: e.envId, url: e.url, event_types: e.eventTypes, status: e.status, created_at: e.createdAt };
+}
+
+/** `every` as the client wrote it back: whole days, hours or minutes when exact, else seconds. */
+export function presentEvery(seconds: number | null): string | null {
+  if (seconds === null) return null;
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+export function presentSchedule(s: Schedule, nextRunAt: string | null = null) {
+  return {
+    id: s.id,
+    env_id: s.envId,
+    wallet_id: s.walletId,
+    user_id: s.userId,
+    kind: s.kind,
+    amount: money(s.amount, s.currency),
+    currency: s.currency,
+    product_id: s.productId,
+    to_wallet_id: s.toWalletId,
+    cron: s.cron,
+    every: presentEvery(s.everySeconds),
+    timezone: s.timezone,
+    start_at: s.startAt,
+    end_at: s.endAt,
+    status: s.status,
+    status_reason: s.statusReason,
+    consecutive_failures: s.consecutiveFailures,
+    next_run_at: s.status === 'active' ? nextRunAt : null,
+    temporal_schedule_id: s.temporalScheduleId,
+    created_at: s.createdAt,
+    updated_at: s.updatedAt,
+  };
+}
+
+export function presentScheduleRun(r: ScheduleRun) {
+  return {
+    scheduled_at: r.scheduledAt,
+    outcome: r.outcome,
+    movement_id: r.movementId,
+    movement_workflow_id: r.movementWorkflowId,
+    code: r.code,
+    message: r.message,
+    workflow_id: r.workflowId,
+    finished_at: r.finishedAt,
+  };
 }

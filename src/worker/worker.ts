@@ -6,7 +6,7 @@
  */
 import { makeWorkflowExporter, OpenTelemetryActivityInboundInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createActivities, type ActivityDeps } from '../activities';
 import type { Pool } from '../db/pool';
 import { createLogger, type Logger } from '../observability/logger';
 import type { Tracing } from '../observability/tracing';
@@ -33,6 +33,8 @@ export interface WorkerDeps {
   webhooks?: { allowPrivateNetworks?: boolean };
   /** RECONCILE_LOOKBACK: a reconciliation's window without `since`. */
   reconcileLookbackMs?: number;
+  /** Schedules: self-pause threshold (SCHEDULE_PAUSE_AFTER_FAILURES) and the waits of scheduled withdraws (WITHDRAW_*). */
+  schedules?: ActivityDeps['schedules'];
   namespace: string;
   taskQueue: string;
   /** A bundle from bundleWorkflowCode, written to disk: skips webpack at start. */
@@ -73,6 +75,15 @@ export function workerDepsFromConfig(
     withdrawalLimitShare: config.WITHDRAWAL_LIMIT_SHARE,
     webhooks: { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
     reconcileLookbackMs: config.RECONCILE_LOOKBACK,
+    schedules: {
+      pauseAfterFailures: config.SCHEDULE_PAUSE_AFTER_FAILURES,
+      withdrawWaits: {
+        onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,
+        payoutPollIntervalMs: config.WITHDRAW_PAYOUT_POLL_MS,
+        payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
+        maxLinkRefreshes: config.WITHDRAW_MAX_LINK_REFRESHES,
+      },
+    },
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
@@ -102,6 +113,7 @@ export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOp
       withdrawalLimitShare: deps.withdrawalLimitShare,
       webhooks: deps.webhooks,
       reconcileLookbackMs: deps.reconcileLookbackMs,
+      schedules: deps.schedules,
     }),
     interceptors: {
       workflowModules: deps.workflowBundlePath ? [] : workflowModules,

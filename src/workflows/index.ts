@@ -7,3 +7,4 @@ export { refund } from './refund';
 export { webhookDelivery } from './webhook-delivery';
 export { holdSweeper } from './hold-sweeper';
 export { reconcile } from './reconcile';
+export { scheduleRun } from './schedule-run';

@@ -54,6 +54,14 @@ const ROUTES: { method: 'get' | 'post' | 'patch'; path: string; fields: string[]
   { method: 'get', path: '/environments/{env}/webhooks/', fields: [] },
   { method: 'post', path: '/stripe/webhook', fields: ['id', 'type', 'data'] },
   { method: 'get', path: '/healthz', fields: [] },
+  {
+    method: 'post',
+    path: '/wallet/schedules/',
+    fields: ['env_id', 'user_id', 'wallet_id', 'kind', 'amount', 'product_id', 'to_wallet_id', 'cron', 'every', 'start_at', 'end_at', 'timezone'],
+  },
+  { method: 'get', path: '/wallet/schedules/', fields: ['env_id', 'wallet_id', 'limit', 'cursor'] },
+  { method: 'get', path: '/wallet/schedules/{wallet}/', fields: ['env_id'] },
+  { method: 'post', path: '/wallet/schedules/{wallet}/pause/', fields: ['env_id'] },
 ];
 
 const nasty = fc.constantFrom(
@@ -127,6 +135,7 @@ async function state(stripeEventId = '') {
             (select count(*) from orders where env_id = $1)::int as orders,
             (select count(*) from withdrawals where env_id = $1)::int as withdrawals,
             (select count(*) from webhook_endpoints where env_id = $1)::int as endpoints,
+            (select count(*) from schedules where env_id = $1)::int as schedules,
             (select count(*) from stripe_events where id = $2)::int as stripe_events,
             (select coalesce(string_agg(id || ':' || balance || status, ',' order by id), '') from wallets where env_id = $1) as wallets`,
     [env.envId, stripeEventId],
@@ -200,6 +209,17 @@ const VALID: { name: string; make: () => ValidRequest }[] = [
   { name: 'register webhook', make: () => ({ method: 'post', path: '/environments/:env_id/webhooks', params: { env_id: env.envId }, query: {}, body: { url: 'https://merchant.example.com/hooks', event_types: ['payment.completed'] } }) },
   { name: 'webhooks', make: () => ({ method: 'get', path: '/environments/:env_id/webhooks', params: { env_id: env.envId }, query: {}, body: null }) },
   { name: 'disable webhook', make: () => ({ method: 'delete', path: '/environments/:env_id/webhooks/:webhook_id', params: { env_id: env.envId, webhook_id: '1' }, query: {}, body: null }) },
+  {
+    name: 'create schedule',
+    make: () => ({
+      method: 'post', path: '/wallet/schedules/', params: {}, query: {},
+      body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, kind: 'payment', amount: '1.00', product_id: 'sku-1', every: '1h', timezone: 'Europe/Paris' },
+    }),
+  },
+  { name: 'schedules', make: () => ({ method: 'get', path: '/wallet/schedules/', params: {}, query: { env_id: env.envId, wallet_id: walletId, limit: '5' }, body: null }) },
+  { name: 'schedule', make: () => ({ method: 'get', path: '/wallet/schedules/:schedule_id/', params: { schedule_id: '1' }, query: { env_id: env.envId }, body: null }) },
+  { name: 'pause schedule', make: () => ({ method: 'post', path: '/wallet/schedules/:schedule_id/pause/', params: { schedule_id: '1' }, query: {}, body: { env_id: env.envId } }) },
+  { name: 'end schedule', make: () => ({ method: 'delete', path: '/wallet/schedules/:schedule_id/', params: { schedule_id: '1' }, query: { env_id: env.envId }, body: null }) },
   { name: 'connect return link', make: () => ({ method: 'get', path: '/stripe/connect/return/:withdrawal_id', params: { withdrawal_id: '1' }, query: { token: 'x'.repeat(32) }, body: null }) },
 ];
 

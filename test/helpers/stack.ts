@@ -10,6 +10,7 @@ import type { WithdrawWaits } from '../../src/api/routes/withdrawals';
 import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
 import { signingKeyCipher } from '../../src/signing-keys';
 import type { WebhookPolicy } from '../../src/api/routes/webhooks';
+import type { ScheduleDeps } from '../../src/api/schedules-temporal';
 import { createStripe, type Stripe } from '../../src/stripe';
 import { createPool, type Pool } from '../../src/db/pool';
 import { CURRENCIES, CURRENCY_EXPONENT } from '../../src/domain/money';
@@ -52,6 +53,8 @@ export async function startTestContext(
     withdrawWaits?: WithdrawWaits;
     /** The app's webhook policy; default: public addresses only (as WEBHOOK_ALLOW_PRIVATE_NETWORKS unset), 20 endpoints. */
     webhooks?: WebhookPolicy;
+    /** Schedules: the shortest interval (tests lower it) and the catch-up window. */
+    schedules?: ScheduleDeps;
   } = {},
 ): Promise<TestContext> {
   const stack = readStack();
@@ -66,6 +69,7 @@ export async function startTestContext(
     auth: { secretsPepper: DEV_SECRETS_PEPPER },
     ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),
     ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
+    ...(opts.schedules ? { schedules: opts.schedules } : {}),
   });
   return {
     stack,

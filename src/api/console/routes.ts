@@ -19,6 +19,7 @@ import {
   consoleWithdrawals,
 } from '../../db/queries/console';
 import { listCleanWindows, listMismatches } from '../../db/queries/reconciliation';
+import { listSchedulesForConsole } from '../../db/queries/schedules';
 import { workflowListUrl, workflowUrl } from '../../observability/logger';
 import { registerRoute } from '../openapi';
 import { operatorAuth } from './auth';
@@ -85,6 +86,7 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
         listMismatches(opts.pool, { status: 'open', envId, limit: 100 }),
         listCleanWindows(opts.pool, envId),
       ]);
+      const schedules = await listSchedulesForConsole(opts.pool, envId, 50);
       const page = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paynocchio console</title><style>${raw(STYLE)}</style></head><body>
 <h1>Paynocchio operator console</h1>
 <nav>${link('/console', 'all environments')}${link(opts.temporalUiUrl, 'Temporal Web UI', 'target="_blank" rel="noopener"')}${link('/docs', 'API docs')}${link('/metrics', 'metrics')}</nav>
@@ -147,6 +149,19 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
         ]),
       )}
 <h2>Withdrawals</h2>${withdrawalsTable(withdrawals, wf)}
+<h2>Schedules</h2>${table(
+        'schedules',
+        ['id', 'env', 'wallet', 'kind', 'amount', 'when', 'status', 'refused in a row', 'last run', 'outcome', 'temporal schedule'],
+        schedules.map((s) => [
+          s.id, s.envId, s.walletId, s.kind, `${money(s.amount, s.currency)} ${s.currency}`,
+          s.cron ? `${s.cron}${s.timezone ? ` (${s.timezone})` : ''}` : `every ${s.everySeconds} s`,
+          html`<span class="status-${s.status === 'active' ? 'active' : 'failed'}">${s.status}${s.statusReason ? ` (${s.statusReason})` : ''}</span>`,
+          s.consecutiveFailures, s.lastRun ? cell(new Date(s.lastRun.scheduledAt)) : '',
+          s.lastRun ? `${s.lastRun.outcome}${s.lastRun.code ? ` ${s.lastRun.code}` : ''}` : '',
+          link(`${opts.temporalUiUrl}/namespaces/${encodeURIComponent(opts.namespace)}/schedules/${encodeURIComponent(s.temporalScheduleId)}`, s.temporalScheduleId, 'target="_blank" rel="noopener"'),
+        ]),
+        'no schedules',
+      )}
 </body></html>`;
       res.type('html').send(page.html);
     } catch (err) {

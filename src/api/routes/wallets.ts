@@ -10,6 +10,11 @@ import type { WalletStatus } from '../../domain/types';
 import { withTransaction, type Pool } from '../../db/pool';
 import { createWallet, listUserWallets, lockWallets, updateWalletStatus } from '../../db/queries/wallets';
 import { recordEvent } from '../../db/queries/outbox';
+import { endWalletSchedules } from '../../db/queries/schedules';
+import type { Schedule } from '../../domain/schedules';
+import { presentSchedule } from '../../wire/present';
+import { deleteTemporalSchedule } from '../schedules-temporal';
+import type { TemporalDeps } from '../temporal';
 import { requireEnv } from '../auth';
 import { sendJson } from '../json';
 import { presentWallet } from '../../wire/present';
@@ -52,7 +57,7 @@ const ALLOWED: Record<WalletStatus, WalletStatus[]> = {
   closed: ['closed'],
 };
 
-export function walletRoutes(pool: Pool): Router {
+export function walletRoutes(pool: Pool, temporal?: TemporalDeps): Router {
   const router = Router();
 
   router.post(
@@ -84,6 +89,7 @@ export function walletRoutes(pool: Pool): Router {
       { params: StatusParams, body: StatusBody },
       async ({ params, body }, _req, res) => {
         const envId = requireEnv(res, body.env_id);
+        let ended: Schedule[] = [];
         const wallet = await withTransaction(pool, async (client) => {
           const [current] = await lockWallets(client, envId, [params.wallet_id]);
           if (!current || current.userId !== body.user_id) {
@@ -105,8 +111,18 @@ export function walletRoutes(pool: Pool): Router {
             previous_status: current.status,
             wallet: presentWallet(updated),
           });
+          // Closing a wallet ends the schedules paying from or to it, in the same commit.
+          if (body.status === 'closed') {
+            ended = await endWalletSchedules(client, envId, current.id, 'wallet_closed');
+            for (const s of ended) await recordEvent(client, envId, 'schedule.ended', { schedule: presentSchedule(s), reason: 'wallet_closed' });
+          }
           return updated;
         });
+        // Then their Temporal Schedules. Best effort: a run of an ended schedule moves
+        // nothing and deletes its Temporal Schedule itself (src/workflows/schedule-run.ts).
+        if (temporal) {
+          await Promise.all(ended.map((s) => deleteTemporalSchedule(temporal, s.temporalScheduleId).catch(() => undefined)));
+        }
         const { id: walletId, balance, currency: cur, status, held } = presentWallet(wallet);
         sendJson(res, 200, { id: walletId, balance, held, currency: cur, status });
       },

@@ -1,0 +1,381 @@
+/**
+ * Schedules (issue 13, section 1): a payment, transfer or withdraw that runs on a cron
+ * expression or a fixed interval. The row (migration 012) is the truth; each is one
+ * Temporal Schedule (src/api/schedules-temporal.ts) whose runs start the ordinary
+ * movement workflow (src/workflows/schedule-run.ts). Authenticated and checked like
+ * the other /wallet routes: the environment must be the secret's, the wallet the user's.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import { parseAmount } from '../../domain/money';
+import { RUN_OUTCOMES, SCHEDULE_KINDS, SCHEDULE_STATUSES, type Schedule } from '../../domain/schedules';
+import { withTransaction, type Pool } from '../../db/pool';
+import {
+  deleteUnstartedSchedule,
+  findSchedule,
+  insertSchedule,
+  listRecentRuns,
+  listWalletSchedules,
+  lockSchedule,
+  setScheduleStatus,
+} from '../../db/queries/schedules';
+import { findWallet } from '../../db/queries/wallets';
+import { presentSchedule, presentScheduleRun } from '../../wire/present';
+import { requireEnv } from '../auth';
+import { respondIdempotently } from '../idempotency';
+import { fieldText, sendJson } from '../json';
+import { registerRoute, movementHeaders } from '../openapi';
+import {
+  createTemporalSchedule,
+  deleteTemporalSchedule,
+  nextRunAt,
+  pauseTemporalSchedule,
+  resumeTemporalSchedule,
+  SCHEDULE_DEFAULTS,
+  type ScheduleDeps,
+} from '../schedules-temporal';
+import { amount, cursor, id, pageLimit, productId, userId } from '../schemas';
+import { withinSyncTimeout, type TemporalDeps } from '../temporal';
+import { endpoint } from '../validate';
+import { ownedWallet } from './movements';
+
+const text = (schema: z.ZodString) => z.preprocess(fieldText, schema);
+
+/** 5-field cron (minute hour day-of-month month day-of-week) or a descriptor; Temporal judges the values. */
+const CRON = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|[0-9A-Za-z*,/?#-]+( [0-9A-Za-z*,/?#-]+){4})$/;
+const cron = text(
+  z
+    .string({ error: 'must be a cron expression such as "0 9 * * MON"' })
+    .max(120, 'must be at most 120 characters')
+    .regex(CRON, 'must be a cron expression of 5 fields (minute hour day-of-month month day-of-week), such as "0 9 * * MON", or @daily, @weekly…'),
+).openapi({ type: 'string', example: '0 9 * * MON' });
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
+const every = text(
+  z
+    .string({ error: 'must be a duration such as 15m, 24h or 7d' })
+    .regex(/^[1-9][0-9]{0,7}[smhd]$/, 'must be a whole number of s, m, h or d, such as 15m, 24h or 7d'),
+).openapi({ type: 'string', example: '24h' });
+
+const instant = text(
+  z
+    .string({ error: 'must be an ISO 8601 timestamp with a time zone' })
+    .max(40, 'is too long')
+    .refine((t) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(t) && !Number.isNaN(Date.parse(t)), {
+      message: 'must be an ISO 8601 timestamp with a time zone, such as 2026-01-05T09:00:00Z',
+    }),
+).openapi({ type: 'string', example: '2026-01-05T09:00:00Z' });
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const timezone = text(
+  z
+    .string({ error: 'must be an IANA time zone such as Europe/Paris' })
+    .max(64, 'is too long')
+    .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Paris' }),
+).openapi({ type: 'string', example: 'Europe/Paris' });
+
+const CreateBody = z.object({
+  env_id: id,
+  user_id: userId,
+  wallet_id: id,
+  kind: z.enum(SCHEDULE_KINDS, { error: `must be one of ${SCHEDULE_KINDS.join(', ')}` }),
+  amount,
+  product_id: productId.optional().openapi({ description: 'Required for a payment; not allowed otherwise' }),
+  to_wallet_id: id.optional().openapi({ description: 'Required for a transfer; not allowed otherwise' }),
+  cron: cron.optional(),
+  every: every.optional(),
+  start_at: instant.optional(),
+  end_at: instant.optional(),
+  timezone: timezone.optional().openapi({ description: 'Time zone of the cron expression (default UTC)' }),
+});
+const ListQuery = z.object({ env_id: id, wallet_id: id, limit: pageLimit, cursor });
+const ScheduleParams = z.object({ schedule_id: id });
+const EnvQuery = z.object({ env_id: id });
+const EnvBody = z.object({ env_id: id });
+
+const moneyOut = z.number().openapi({ example: 9.99 });
+export const ScheduleSchema = z
+  .object({
+    id: z.string(),
+    env_id: z.string(),
+    wallet_id: z.string(),
+    user_id: z.string(),
+    kind: z.enum(SCHEDULE_KINDS),
+    amount: moneyOut,
+    currency: z.string(),
+    product_id: z.string().nullable(),
+    to_wallet_id: z.string().nullable(),
+    cron: z.string().nullable(),
+    every: z.string().nullable(),
+    timezone: z.string().nullable(),
+    start_at: z.string().nullable(),
+    end_at: z.string().nullable(),
+    status: z.enum(SCHEDULE_STATUSES),
+    status_reason: z.string().nullable().openapi({ description: 'requested, refused_runs, wallet_closed or deleted' }),
+    consecutive_failures: z.number().int(),
+    next_run_at: z.string().nullable(),
+    temporal_schedule_id: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Schedule');
+const RunSchema = z
+  .object({
+    scheduled_at: z.string(),
+    outcome: z.enum(RUN_OUTCOMES),
+    movement_id: z.string().nullable().openapi({ description: 'The order (payment), transfer or withdrawal the run made' }),
+    movement_workflow_id: z.string().nullable(),
+    code: z.string().nullable().openapi({ description: 'Why the run was refused, failed or skipped' }),
+    message: z.string().nullable(),
+    workflow_id: z.string(),
+    finished_at: z.string().nullable(),
+  })
+  .openapi('ScheduleRun');
+
+const scheduleExample = {
+  id: '300000001', env_id: '123', wallet_id: '123', user_id: '123', kind: 'payment', amount: 9.99, currency: 'USD', product_id: 'plan-pro',
+  to_wallet_id: null, cron: '0 9 * * MON', every: null, timezone: 'Europe/Paris', start_at: null, end_at: null, status: 'active',
+  status_reason: null, consecutive_failures: 0, next_run_at: '2026-01-05T08:00:00.000Z', temporal_schedule_id: 'paynocchio-schedule-300000001',
+  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
+};
+const runExample = {
+  scheduled_at: '2026-01-05T08:00:00.000Z', outcome: 'succeeded', movement_id: '500000007',
+  movement_workflow_id: 'scheduled-payment-123-300000001-2026-01-05T08:00:00Z', code: null, message: null,
+  workflow_id: 'schedule-run-300000001-2026-01-05T08:00:00Z', finished_at: '2026-01-05T08:00:00.210Z',
+};
+const one = { description: 'The schedule', schema: z.object({ schedule: ScheduleSchema }) };
+
+registerRoute({
+  method: 'post', path: '/wallet/schedules', tags: ['schedules'], summary: 'Schedule a recurring payment, transfer or withdraw',
+  description:
+    'Exactly one of `cron` (5 fields, in `timezone`, default UTC) and `every` (at least one minute; counted from `start_at`, else from now). ' +
+    'Each run starts the ordinary movement workflow with an id made of the schedule id and the scheduled time, so a run never moves money twice. ' +
+    'A refused run is recorded and sent as `schedule.run_failed`; after `SCHEDULE_PAUSE_AFTER_FAILURES` (3) in a row the schedule pauses itself (`schedule.paused`). ' +
+    "A scheduled withdraw needs the user's Stripe account to be able to receive payouts already (else the run is refused `account_not_onboarded`). " +
+    'With an Idempotency-Key a retried create answers the same schedule.',
+  request: {
+    body: CreateBody,
+    headers: movementHeaders,
+    bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, kind: 'payment', amount: 9.99, product_id: 'plan-pro', cron: '0 9 * * MON', timezone: 'Europe/Paris' },
+  },
+  responses: {
+    201: { ...one, example: { schedule: scheduleExample } },
+    409: { description: 'The Idempotency-Key was used with another request' },
+  },
+});
+registerRoute({
+  method: 'get', path: '/wallet/schedules', tags: ['schedules'], summary: "A wallet's schedules, newest first",
+  request: { query: ListQuery },
+  responses: {
+    200: {
+      description: 'One page; pass next_cursor as cursor for the next',
+      schema: z.object({ schedules: z.array(ScheduleSchema), next_cursor: z.string().nullable() }),
+      example: { schedules: [scheduleExample], next_cursor: null },
+    },
+  },
+});
+registerRoute({
+  method: 'get', path: '/wallet/schedules/:schedule_id', tags: ['schedules'], summary: 'A schedule and its recent runs',
+  request: { params: ScheduleParams, query: EnvQuery },
+  responses: {
+    200: {
+      description: 'The schedule and its last 20 runs, newest first',
+      schema: z.object({ schedule: ScheduleSchema, runs: z.array(RunSchema) }),
+      example: { schedule: scheduleExample, runs: [runExample] },
+    },
+  },
+});
+registerRoute({
+  method: 'post', path: '/wallet/schedules/:schedule_id/pause', tags: ['schedules'], summary: 'Pause a schedule',
+  request: { params: ScheduleParams, body: EnvBody, bodyExample: { env_id: 123 } },
+  responses: {
+    200: { ...one, example: { schedule: { ...scheduleExample, status: 'paused', status_reason: 'requested', next_run_at: null } } },
+    409: { description: 'The schedule has ended' },
+  },
+});
+registerRoute({
+  method: 'post', path: '/wallet/schedules/:schedule_id/resume', tags: ['schedules'], summary: 'Resume a paused schedule',
+  description: 'Clears the count of refused runs. Runs missed while paused are not made up.',
+  request: { params: ScheduleParams, body: EnvBody, bodyExample: { env_id: 123 } },
+  responses: { 200: { ...one, example: { schedule: scheduleExample } }, 409: { description: 'The schedule has ended' } },
+});
+registerRoute({
+  method: 'delete', path: '/wallet/schedules/:schedule_id', tags: ['schedules'], summary: 'End a schedule',
+  description: 'No run starts after this; the schedule and its runs stay readable. Ending an ended schedule answers it again.',
+  request: { params: ScheduleParams, query: EnvQuery },
+  responses: { 200: { ...one, example: { schedule: { ...scheduleExample, status: 'ended', status_reason: 'deleted', next_run_at: null } } } },
+});
+
+type CreateBodyT = z.infer<typeof CreateBody>;
+
+function invalid(field: string, message: string): DomainError {
+  return new DomainError('invalid_request', `${field}: ${message}`, { field });
+}
+
+/** Cross-field rules the schema cannot say alone. */
+function checkShape(body: CreateBodyT, minIntervalMs: number): number | null {
+  if ((body.cron === undefined) === (body.every === undefined)) throw invalid('cron', 'give exactly one of cron and every');
+  if (body.kind === 'payment' && body.product_id === undefined) throw invalid('product_id', 'is required for a payment');
+  if (body.kind !== 'payment' && body.product_id !== undefined) throw invalid('product_id', `is not allowed for a ${body.kind}`);
+  if (body.kind === 'transfer' && body.to_wallet_id === undefined) throw invalid('to_wallet_id', 'is required for a transfer');
+  if (body.kind !== 'transfer' && body.to_wallet_id !== undefined) throw invalid('to_wallet_id', `is not allowed for a ${body.kind}`);
+  if (body.start_at && body.end_at && Date.parse(body.end_at) <= Date.parse(body.start_at)) throw invalid('end_at', 'must be after start_at');
+  if (body.end_at && Date.parse(body.end_at) <= Date.now()) throw invalid('end_at', 'must be in the future');
+  if (body.every === undefined) return null;
+  const seconds = Number(body.every.slice(0, -1)) * UNIT_SECONDS[body.every.slice(-1) as keyof typeof UNIT_SECONDS];
+  if (seconds * 1000 < minIntervalMs) throw invalid('every', `must be at least ${minIntervalMs / 1000} seconds`);
+  if (seconds > 366 * 86_400) throw invalid('every', 'must be at most 366 days');
+  return seconds;
+}
+
+async function withNext(temporal: TemporalDeps, s: Schedule) {
+  const next = await nextRunAt(temporal, s).catch(() => null);
+  return presentSchedule(s, next);
+}
+
+export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: ScheduleDeps = {}): Router {
+  const router = Router();
+  const minIntervalMs = deps.minIntervalMs ?? SCHEDULE_DEFAULTS.minIntervalMs;
+  const bounded = <T>(s: { temporalScheduleId: string }, fn: () => Promise<T>) =>
+    withinSyncTimeout(temporal, s.temporalScheduleId, 'Temporal did not answer in time; retry the request', fn);
+
+  router.post(
+    '/wallet/schedules',
+    ...endpoint({ body: CreateBody }, async ({ body }, req, res) => {
+      const envId = requireEnv(res, body.env_id);
+      await respondIdempotently(pool, req, res, envId, async (idem) => {
+        const everySeconds = checkShape(body, minIntervalMs);
+        const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
+        if (wallet.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${wallet.id} is closed`, { wallet_id: wallet.id });
+        const minor = parseAmount(body.amount, wallet.currency);
+        if (body.to_wallet_id !== undefined) {
+          if (body.to_wallet_id === wallet.id) throw invalid('to_wallet_id', 'must be another wallet than wallet_id');
+          const to = await findWallet(pool, envId, body.to_wallet_id);
+          if (!to) throw new DomainError('not_found', `wallet ${body.to_wallet_id} not found`, { wallet_id: body.to_wallet_id });
+          if (to.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${to.id} is closed`, { wallet_id: to.id });
+          if (to.currency !== wallet.currency) {
+            throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${wallet.currency}`, { wallet_id: to.id });
+          }
+        }
+        const { schedule, created } = await insertSchedule(pool, {
+          envId,
+          walletId: wallet.id,
+          userId: wallet.userId,
+          kind: body.kind,
+          amount: minor.toString(),
+          currency: wallet.currency,
+          productId: body.product_id ?? null,
+          toWalletId: body.to_wallet_id ?? null,
+          cron: body.cron ?? null,
+          everySeconds,
+          timezone: body.timezone ?? null,
+          startAt: body.start_at ?? null,
+          endAt: body.end_at ?? null,
+          // With the request's hash: a key reused for another body after its row was purged makes a new schedule.
+          idempotencyKey: idem.idempotencyKey ? `${idem.idempotencyKey}-${idem.requestHash!.slice(0, 16)}` : null,
+        });
+        let next: string | null;
+        try {
+          await bounded(schedule, () => createTemporalSchedule(temporal, schedule, deps));
+          next = await bounded(schedule, () => nextRunAt(temporal, schedule));
+          if (next === null && created) {
+            await deleteTemporalSchedule(temporal, schedule.temporalScheduleId);
+            throw invalid(body.cron ? 'cron' : 'end_at', 'the schedule would never run (no time matches before end_at)');
+          }
+        } catch (err) {
+          // Nothing of it may stay: no run can have happened, the client gets the error and nothing changed.
+          if (created) await deleteUnstartedSchedule(pool, schedule.id);
+          throw err;
+        }
+        return { status: 201, body: { schedule: presentSchedule(schedule, next) } };
+      });
+    }),
+  );
+
+  router.get(
+    '/wallet/schedules',
+    ...endpoint({ query: ListQuery }, async ({ query }, _req, res) => {
+      const envId = requireEnv(res, query.env_id);
+      const wallet = await findWallet(pool, envId, query.wallet_id);
+      if (!wallet) throw new DomainError('not_found', `wallet ${query.wallet_id} not found`, { wallet_id: query.wallet_id });
+      const rows = await listWalletSchedules(pool, envId, wallet.id, query.limit + 1, query.cursor ?? null);
+      const page = rows.slice(0, query.limit);
+      const nextCursor = rows.length > query.limit ? page[page.length - 1]!.id : null;
+      sendJson(res, 200, { schedules: await Promise.all(page.map((s) => withNext(temporal, s))), next_cursor: nextCursor });
+    }),
+  );
+
+  const found = async (envId: string, scheduleId: string): Promise<Schedule> => {
+    const s = await findSchedule(pool, envId, scheduleId);
+    if (!s) throw new DomainError('not_found', `schedule ${scheduleId} not found`, { schedule_id: scheduleId });
+    return s;
+  };
+
+  router.get(
+    '/wallet/schedules/:schedule_id',
+    ...endpoint({ params: ScheduleParams, query: EnvQuery }, async ({ params, query }, _req, res) => {
+      const envId = requireEnv(res, query.env_id);
+      const s = await found(envId, params.schedule_id);
+      const runs = await listRecentRuns(pool, s.id, 20);
+      sendJson(res, 200, { schedule: await withNext(temporal, s), runs: runs.map(presentScheduleRun) });
+    }),
+  );
+
+  /** Changes the row's status under its lock, then brings the Temporal Schedule in line (a retry repeats both). */
+  const change = async (envId: string, scheduleId: string, to: 'paused' | 'active'): Promise<Schedule> => {
+    await found(envId, scheduleId);
+    const s = await withTransaction(pool, async (db) => {
+      const current = (await lockSchedule(db, scheduleId))!;
+      if (current.status === 'ended') {
+        throw new DomainError('conflict', `schedule ${scheduleId} has ended`, { status: current.status, status_reason: current.statusReason });
+      }
+      if (current.status === to) return current;
+      return to === 'paused' ? setScheduleStatus(db, current.id, 'paused', 'requested') : setScheduleStatus(db, current.id, 'active', null, { resetFailures: true });
+    });
+    await bounded(s, () =>
+      to === 'paused' ? pauseTemporalSchedule(temporal, s, 'paused through the API') : resumeTemporalSchedule(temporal, s, 'resumed through the API', deps),
+    );
+    return s;
+  };
+
+  router.post(
+    '/wallet/schedules/:schedule_id/pause',
+    ...endpoint({ params: ScheduleParams, body: EnvBody }, async ({ params, body }, _req, res) => {
+      const envId = requireEnv(res, body.env_id);
+      sendJson(res, 200, { schedule: presentSchedule(await change(envId, params.schedule_id, 'paused')) });
+    }),
+  );
+
+  router.post(
+    '/wallet/schedules/:schedule_id/resume',
+    ...endpoint({ params: ScheduleParams, body: EnvBody }, async ({ params, body }, _req, res) => {
+      const envId = requireEnv(res, body.env_id);
+      const s = await change(envId, params.schedule_id, 'active');
+      sendJson(res, 200, { schedule: await withNext(temporal, s) });
+    }),
+  );
+
+  router.delete(
+    '/wallet/schedules/:schedule_id',
+    ...endpoint({ params: ScheduleParams, query: EnvQuery }, async ({ params, query }, _req, res) => {
+      const envId = requireEnv(res, query.env_id);
+      await found(envId, params.schedule_id);
+      const s = await withTransaction(pool, async (db) => {
+        const current = (await lockSchedule(db, params.schedule_id))!;
+        return current.status === 'ended' ? current : setScheduleStatus(db, current.id, 'ended', 'deleted');
+      });
+      await bounded(s, () => deleteTemporalSchedule(temporal, s.temporalScheduleId));
+      sendJson(res, 200, { schedule: presentSchedule(s) });
+    }),
+  );
+
+  return router;
+}
