@@ -64,7 +64,15 @@ test('API: SIGTERM during load finishes every in-flight request, then stops list
   const port = await freePort();
   const api = await start(
     'src/api/main.ts',
-    { DATABASE_URL: ctx.stack.databaseUrl, TEMPORAL_ADDRESS: ctx.stack.temporalAddress, TEMPORAL_TASK_QUEUE: ctx.stack.taskQueue, PORT: String(port) },
+    {
+      DATABASE_URL: ctx.stack.databaseUrl,
+      TEMPORAL_ADDRESS: ctx.stack.temporalAddress,
+      TEMPORAL_TASK_QUEUE: ctx.stack.taskQueue,
+      PORT: String(port),
+      // Keep accepting for 3 s after the signal: on a machine loaded by the rest of the suite the
+      // starved API had not yet accept()ed all 40 connections within the default 1 s.
+      SHUTDOWN_DELAY_MS: '3000',
+    },
     'api ready',
   );
   const N = 40;
