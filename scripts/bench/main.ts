@@ -51,6 +51,7 @@ async function main(): Promise<void> {
       {
         databaseUrl: db.url,
         temporalAddress: temporal.address,
+        temporalPid: temporal.child?.pid,
         temporalPath: tools.temporal,
         workflowBundlePath: bundlePath,
         taskQueue: 'paynocchio-bench',

@@ -7,7 +7,7 @@ import type { Currency } from '../domain/money';
 import type { Order, PaymentResult, TopupResult } from '../domain/types';
 import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
-import { completeOrder, createPendingOrder, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
+import { completeOrder, createPendingOrder, createPendingOrderLockingWallet, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
 import { recordEvent } from '../db/queries/outbox';
 import { getWallets } from '../db/queries/wallets';
 // The webhook body carries the same wire shapes as the API's answers.
@@ -110,7 +110,8 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
     async payOrder(input: NewOrder & { idempotencyId: string }): Promise<PaymentResult> {
       const { idempotencyId, ...order } = input;
       return withTransaction(pool, async (client) => {
-        const created = await createPendingOrder(client, order);
+        const created = await createPendingOrderLockingWallet(client, order);
+        if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
         return charge(client, { orderId: created.id, idempotencyId });
       });
     },
