@@ -116,6 +116,7 @@ function cpuCell(s: ScenarioRecord): string {
 function b0Counterpart(r: BenchResults, s: ScenarioRecord): ScenarioRecord | undefined {
   if (s.kind === 'read') return find(r, 'b0-read');
   if (s.kind === 'topup') return find(r, 'b0-topup');
+  if (s.concurrency === 1) return find(r, 'b0-payment-sequential');
   if (s.wallets === 1) return find(r, 'b0-payment-hot');
   return find(r, 'b0-payment');
 }
