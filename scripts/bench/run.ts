@@ -182,17 +182,20 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     const running = await startLayout({ layout, env });
     try {
       // Uncounted: the first requests of a fresh process pay for JIT and pool connections.
-      await runLoad({
-        baseUrl: running.baseUrl,
-        secret,
-        envId,
-        kind: 'payment',
-        walletsFile: main.file,
-        concurrency: profile.concurrency,
-        durationMs: profile.layoutWarmupMs,
-        maxRequests: profile.maxRequests,
-        warmupMs: 0,
-      });
+      // Payments and reads alike (the read row is the first after a start: 11-27 reading).
+      for (const kind of ['payment', 'read'] as const) {
+        await runLoad({
+          baseUrl: running.baseUrl,
+          secret,
+          envId,
+          kind,
+          walletsFile: main.file,
+          concurrency: profile.concurrency,
+          durationMs: kind === 'payment' ? profile.layoutWarmupMs : Math.ceil(profile.layoutWarmupMs / 3),
+          maxRequests: profile.maxRequests,
+          warmupMs: 0,
+        });
+      }
       return await fn(running);
     } finally {
       await running.stop();
