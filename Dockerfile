@@ -26,4 +26,6 @@ EXPOSE 3000 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Exec form: node is PID 1's only child of tini-less images, so SIGTERM reaches it directly.
-CMD ["node", "--import", "tsx", "src/api/main.ts"]
+# The default layout: API + worker in one process (src/main.ts); src/api/main.ts and
+# src/worker/main.ts run them apart (docker-compose.yml's two-process profile).
+CMD ["node", "--import", "tsx", "src/main.ts"]

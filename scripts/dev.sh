@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 bash scripts/install-tools.sh
-exec node --import tsx scripts/dev.ts
+exec node --import tsx scripts/dev.ts "$@"

@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: picks Postgres, applies migrations, seeds environment 123, starts
  * the Temporal dev server (Web UI on :8233) and stripe-mock unless they are given,
- * then the worker and the API on :3000. Ctrl-C stops everything; data stays in .data/.
+ * then the API and the worker in one process on :3000 (`-- --two-process`: apart).
+ * Ctrl-C stops everything; data stays in .data/.
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -86,13 +87,19 @@ async function main(): Promise<void> {
   const workerMetricsPort = Number(process.env.WORKER_METRICS_PORT ?? ((await portOpen(9464)) ? await freePort() : 9464));
   env.WORKER_METRICS_PORT = String(workerMetricsPort);
   env.TEMPORAL_METRICS_PORT = process.env.TEMPORAL_METRICS_PORT ?? String(await freePort());
+  // The default layout is ONE process (src/main.ts: API + worker sharing one
+  // NativeConnection, eager workflow start); `npm run dev -- --two-process` (or
+  // PAYNOCCHIO_LAYOUT=two-process) starts the API and the worker apart (BENCHMARKS.md).
+  const twoProcess = process.argv.includes('--two-process') || process.env.PAYNOCCHIO_LAYOUT === 'two-process';
   let workerReady = false;
-  const worker = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, false, (line) => {
+  const onLine = (line: string) => {
     if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) workerReady = true;
-  });
-  const api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), env);
-  children.push(worker, api);
-  for (const [name, child] of [['worker', worker], ['api', api]] as const) {
+  };
+  const worker = twoProcess ? spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, false, onLine) : null;
+  const api = twoProcess ? spawnPrefixed('api', ...nodeScript('src/api/main.ts'), env) : spawnPrefixed('app', ...nodeScript('src/main.ts'), env, false, onLine);
+  const procs = worker ? ([['worker', worker], ['api', api]] as const) : ([['app', api]] as const);
+  for (const [, child] of procs) children.push(child);
+  for (const [name, child] of procs) {
     child.once('exit', (code) => {
       if (!stopping) {
         console.error(`[dev] ${name} exited (${code}); stopping`);
@@ -102,7 +109,8 @@ async function main(): Promise<void> {
   }
   const port = Number(process.env.PORT ?? 3000);
   await waitFor('api', () => portOpen(port), 120_000, api);
-  await waitFor('worker', async () => workerReady, 120_000, worker);
+  await waitFor('worker', async () => workerReady, 120_000, worker ?? api);
+  console.log(`[dev] layout: ${twoProcess ? 'two processes (API + worker)' : 'one process (API + worker, eager workflow start)'}`);
   // npm run admin (and other scripts) find these parts while dev runs (src/dev-env.ts).
   writeDevEnv(dataDir, env);
   console.log(`[dev] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -181,6 +181,13 @@ const schema = z.object({
   /** Unset: the SDK's defaults. Local activities hold a Postgres client, so more than the pool size only queues. */
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(10_000).optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+  /** The SDK's reuseV8Context (one V8 context for all cached workflows); false = a context per workflow. */
+  WORKER_REUSE_V8_CONTEXT: bool.default(true),
+  /**
+   * A payment as one local activity (order + charge in one SQL transaction). false: the
+   * two local activities of before issue 11 (a benchmark lever; the API sets it per workflow).
+   */
+  PAYMENT_SINGLE_ACTIVITY: bool.default(true),
   /**
    * The API's Temporal client: `grpc` (@temporalio/client's Connection, lazy: the API
    * starts while Temporal is down) or `native` (the Rust core's NativeConnection).

@@ -78,10 +78,11 @@ export function createB0App(pool: Pool): express.Express {
         const envId = requireEnv(res, body.env_id);
         const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
         const minor = parseAmount(body.amount, wallet.currency);
-        // The workflow's two steps, in the same order, minus Temporal.
+        // The workflow's one step (payOrder: order + charge in one SQL transaction), minus Temporal.
         const workflowId = `b0-payment-${randomUUID()}`;
-        const order = await ledger.createOrder({
+        const result = await ledger.payOrder({
           workflowId,
+          idempotencyId: `${workflowId}:charge`,
           envId,
           walletId: wallet.id,
           userId: wallet.userId,
@@ -89,7 +90,6 @@ export function createB0App(pool: Pool): express.Express {
           amount: minor.toString(),
           currency: wallet.currency,
         });
-        const result = await ledger.chargeOrder({ orderId: order.id, idempotencyId: `${workflowId}:charge` });
         const after = presentWallet(result.wallet);
         sendJson(res, 200, { order: presentOrder(result.order), wallet: after, wallets: [after] });
       },

@@ -42,6 +42,10 @@ export interface DriverResult {
   seconds: number;
   throughput: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  /** Requests sent in all, warm-up included (what the CPU counters of a scenario cover). */
+  sent?: number;
+  /** The load generator's own CPU per sent request (process.cpuUsage), ms. */
+  driverCpuMsPerRequest?: number;
 }
 
 interface Req {
@@ -103,6 +107,7 @@ export async function drive(spec: DriverSpec): Promise<DriverResult> {
     }
   }
 
+  const cpuAtStart = process.cpuUsage();
   const start = performance.now();
   const countFrom = start + spec.warmupMs;
   const deadline = start + spec.warmupMs + spec.durationMs;
@@ -173,6 +178,7 @@ export async function drive(spec: DriverSpec): Promise<DriverResult> {
     );
   }
   await pool.close();
+  const cpu = process.cpuUsage(cpuAtStart);
 
   const sorted = latencies.slice(0, counted).sort();
   const seconds = Math.max(0.001, (lastEnd - countFrom) / 1000);
@@ -193,6 +199,8 @@ export async function drive(spec: DriverSpec): Promise<DriverResult> {
       max: round(percentile(sorted, 100)),
       mean: round(mean),
     },
+    sent: seq,
+    driverCpuMsPerRequest: round((cpu.user + cpu.system) / 1000 / Math.max(1, seq)),
   };
 }
 

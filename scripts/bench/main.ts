@@ -18,7 +18,9 @@ import { runBench } from './run';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const profile = PROFILES[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'];
+  const chosen = PROFILES[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'];
+  // `--levers`: the lever rows even in a profile without them (a check that they all start).
+  const profile = args.includes('--levers') ? { ...chosen, levers: true, pgbenchSeconds: Math.max(1, chosen.pgbenchSeconds) } : chosen;
   const started = Date.now();
   const log = (line: string) => console.log(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}`);
   const dataDir = join(ROOT, '.data/bench');
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
       {
         databaseUrl: db.url,
         temporalAddress: temporal.address,
+        temporalPid: temporal.child?.pid,
         temporalPath: tools.temporal,
         workflowBundlePath: bundlePath,
         taskQueue: 'paynocchio-bench',

@@ -34,7 +34,7 @@ function spawnWatched(name: string, script: string, env: NodeJS.ProcessEnv, verb
 
 export async function startLayout(opts: StartOptions): Promise<Running> {
   const port = await freePort();
-  const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', RATE_LIMIT_PER_SECOND: '0' };
+  const env = { ...opts.env, PORT: String(port), HOST: '127.0.0.1', WORKER_METRICS_PORT: '0', TEMPORAL_METRICS_PORT: '0', RATE_LIMIT_PER_SECOND: opts.env.RATE_LIMIT_PER_SECOND ?? '0' };
   const tail: string[] = [];
   const verbose = opts.verbose ?? false;
   const children: ChildProcess[] = [];

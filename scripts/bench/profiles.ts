@@ -1,5 +1,5 @@
 /**
- * How long and how big a bench run is. `full` is `npm run bench` (about 8-10 minutes
+ * How long and how big a bench run is. `full` is `npm run bench` (about 12-15 minutes
  * on 2 cores), `quick` is `npm run bench -- --quick`, `smoke` is what `npm test` runs
  * (does it work at all; its numbers mean nothing).
  */
@@ -21,7 +21,7 @@ export interface Profile {
   /** Timed repetitions of each history query. */
   historyRepeats: number;
   pgbenchSeconds: number;
-  /** Run the lever rows (cache off, native client, combined ± eager, SQLite without WAL). */
+  /** Run the lever rows (two processes, eager off, two activities, limiter off, cache, V8 context, pool, SQLite). */
   levers: boolean;
 }
 

@@ -15,6 +15,7 @@ import { machineInfo, type MachineInfo } from './machine';
 import { runPgbench, type PgbenchResult } from './pgbench';
 import { startLayout, type Layout, type Running } from './processes';
 import type { Profile } from './profiles';
+import { perRequest, snapshot } from './cpu';
 import { peakRssMb } from './rss';
 import { createBenchEnvironment, seedHistory, seedWallets, type WalletSet } from './seed';
 
@@ -32,6 +33,8 @@ export interface BenchStack {
    */
   startOtherTemporal?: (variant: 'no-wal' | 'in-memory') => Promise<{ address: string; stop: () => Promise<void> }>;
   log?: (line: string) => void;
+  /** The Temporal server's pid, when the bench started it (its CPU per request is reported). */
+  temporalPid?: number;
 }
 
 export interface ScenarioRecord {
@@ -45,7 +48,23 @@ export interface ScenarioRecord {
   rate: number | null;
   result: DriverResult;
   rssMb: { api: number | null; worker: number | null; combined: number | null; b0: number | null };
+  /**
+   * CPU ms per request (warm-up included on both sides) of each process, from its own
+   * counters (cpu.ts): api, worker, combined, b0, temporal, postgres (this database's
+   * backends), driver (the load generator). null: not measured.
+   */
+  cpuMsPerRequest?: Record<string, number | null>;
 }
+
+/**
+ * The shipped default layout (README, Process layouts): one process, eager start on (the
+ * config's default), the rate limiter on at a limit far above any load here.
+ */
+export const DEFAULT_LAYOUT: { layout: Layout; env: NodeJS.ProcessEnv; setup: string } = {
+  layout: 'combined',
+  env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '0' },
+  setup: 'default: one process (API + worker), eager start, rate limiter on',
+};
 
 export interface BenchResults {
   profile: Profile['name'];
@@ -70,6 +89,14 @@ export async function runBench(stack: BenchStack, profile: Profile): Promise<Ben
   }
 }
 
+function databaseName(url: string): string | null {
+  try {
+    return decodeURIComponent(new URL(url).pathname.slice(1)) || null;
+  } catch {
+    return null;
+  }
+}
+
 async function timed<T>(seedSeconds: Record<string, number>, name: string, fn: () => Promise<T>): Promise<T> {
   const t = Date.now();
   const out = await fn();
@@ -86,6 +113,7 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     history: null,
     seedSeconds: {},
   };
+  const database = databaseName(stack.databaseUrl);
   const { envId, secret } = await createBenchEnvironment(pool);
   const seed = (name: string, n: number) => timed(results.seedSeconds, `${n} wallets`, () => seedWallets(pool, envId, name, n, stack.workDir));
   const main = await seed('main', profile.wallets);
@@ -107,20 +135,24 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
 
   const run = async (
     running: Running,
-    rec: { id: string; group: ScenarioRecord['group']; title: string; setup: string; kind: ScenarioKind; set: WalletSet; rate?: number },
+    rec: { id: string; group: ScenarioRecord['group']; title: string; setup: string; kind: ScenarioKind; set: WalletSet; rate?: number; concurrency?: number },
   ): Promise<ScenarioRecord> => {
+    const pids = { ...running.pids, temporal: stack.temporalPid };
+    const cpuBefore = snapshot(pids, database);
+    const concurrency = rec.concurrency ?? profile.concurrency;
     const result = await runLoad({
       baseUrl: running.baseUrl,
       secret,
       envId,
       kind: rec.kind,
       walletsFile: rec.set.file,
-      concurrency: profile.concurrency,
+      concurrency,
       durationMs: profile.durationMs,
       maxRequests: profile.maxRequests,
       warmupMs: profile.warmupMs,
       ...(rec.rate ? { rate: rec.rate } : {}),
     });
+    const cpuMsPerRequest = { ...perRequest(cpuBefore, snapshot(pids, database), result.sent ?? result.requests), driver: result.driverCpuMsPerRequest ?? null };
     const record: ScenarioRecord = {
       id: rec.id,
       group: rec.group,
@@ -128,9 +160,10 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
       setup: rec.setup,
       kind: rec.kind,
       wallets: rec.set.count,
-      concurrency: rec.rate ? null : profile.concurrency,
+      concurrency: rec.rate ? null : concurrency,
       rate: rec.rate ?? null,
       result,
+      cpuMsPerRequest,
       rssMb: {
         api: peakRssMb(running.pids.api),
         worker: peakRssMb(running.pids.worker),
@@ -152,17 +185,20 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     const running = await startLayout({ layout, env });
     try {
       // Uncounted: the first requests of a fresh process pay for JIT and pool connections.
-      await runLoad({
-        baseUrl: running.baseUrl,
-        secret,
-        envId,
-        kind: 'payment',
-        walletsFile: main.file,
-        concurrency: profile.concurrency,
-        durationMs: profile.layoutWarmupMs,
-        maxRequests: profile.maxRequests,
-        warmupMs: 0,
-      });
+      // Payments and reads alike (the read row is the first after a start: 11-27 reading).
+      for (const kind of ['payment', 'read'] as const) {
+        await runLoad({
+          baseUrl: running.baseUrl,
+          secret,
+          envId,
+          kind,
+          walletsFile: main.file,
+          concurrency: profile.concurrency,
+          durationMs: kind === 'payment' ? profile.layoutWarmupMs : Math.ceil(profile.layoutWarmupMs / 3),
+          maxRequests: profile.maxRequests,
+          warmupMs: 0,
+        });
+      }
       return await fn(running);
     } finally {
       await running.stop();
@@ -176,47 +212,58 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     await run(r, { id: 'b0-topup', group: 'baseline', title: 'B0 topup', setup: b0, kind: 'topup', set: main });
     await run(r, { id: 'b0-payment', group: 'baseline', title: 'B0 payment', setup: b0, kind: 'payment', set: main });
     await run(r, { id: 'b0-payment-hot', group: 'baseline', title: 'B0 payment, one hot wallet', setup: b0, kind: 'payment', set: hot });
+    await run(r, { id: 'b0-payment-sequential', group: 'baseline', title: 'B0 payment, one at a time', setup: b0, kind: 'payment', set: main, concurrency: 1 });
   });
 
-  // The workflow path in the default layout: API and worker as two processes.
-  const two = 'two processes (API + worker), grpc client, cache 2000, SQLite WAL';
-  await withLayout('two-process', { ...baseEnv }, async (r) => {
-    await run(r, { id: 'read', group: 'workflow', title: 'wallet read (GET /wallet/)', setup: two, kind: 'read', set: main });
-    await run(r, { id: 'topup', group: 'workflow', title: 'topup', setup: two, kind: 'topup', set: main });
-    const peak = await run(r, { id: 'payment', group: 'workflow', title: 'payment', setup: two, kind: 'payment', set: main });
+  // The workflow path in the default layout (what `npm run dev`, docker-compose.yml and
+  // README's production notes run): API and worker in one process, eager workflow start,
+  // the rate limiter on (a limit far above the load, so it is measured, not binding).
+  const shipped = DEFAULT_LAYOUT;
+  const one = shipped.setup;
+  await withLayout(shipped.layout, { ...baseEnv, ...shipped.env }, async (r) => {
+    await run(r, { id: 'read', group: 'workflow', title: 'wallet read (GET /wallet/)', setup: one, kind: 'read', set: main });
+    await run(r, { id: 'topup', group: 'workflow', title: 'topup', setup: one, kind: 'topup', set: main });
+    const peak = await run(r, { id: 'payment', group: 'workflow', title: 'payment', setup: one, kind: 'payment', set: main });
     const rate = Math.max(1, Math.round(peak.result.throughput / 2));
-    await run(r, { id: 'payment-half-rate', group: 'workflow', title: 'payment at half the peak rate', setup: two, kind: 'payment', set: main, rate });
-    await run(r, { id: 'payment-hot', group: 'workflow', title: 'payment, one hot wallet', setup: two, kind: 'payment', set: hot });
-    await run(r, { id: 'transfer', group: 'workflow', title: 'transfer between random pairs', setup: two, kind: 'transfer', set: main });
+    await run(r, { id: 'payment-half-rate', group: 'workflow', title: 'payment at half the peak rate', setup: one, kind: 'payment', set: main, rate });
+    await run(r, { id: 'payment-sequential', group: 'workflow', title: 'payment, one at a time', setup: one, kind: 'payment', set: main, concurrency: 1 });
+    await run(r, { id: 'payment-hot', group: 'workflow', title: 'payment, one hot wallet', setup: one, kind: 'payment', set: hot });
+    await run(r, { id: 'transfer', group: 'workflow', title: 'transfer between random pairs', setup: one, kind: 'transfer', set: main });
     for (const set of scaleSets) {
       if (set === main) continue;
-      await run(r, { id: `payment-scale-${set.count}`, group: 'scale', title: `payment over ${set.count} wallets`, setup: two, kind: 'payment', set });
-      await run(r, { id: `read-scale-${set.count}`, group: 'scale', title: `wallet read over ${set.count} wallets`, setup: two, kind: 'read', set });
+      await run(r, { id: `payment-scale-${set.count}`, group: 'scale', title: `payment over ${set.count} wallets`, setup: one, kind: 'payment', set });
+      await run(r, { id: `read-scale-${set.count}`, group: 'scale', title: `wallet read over ${set.count} wallets`, setup: one, kind: 'read', set });
     }
   });
 
   if (profile.levers) {
-    const lever = async (id: string, setup: string, layout: Layout, env: NodeJS.ProcessEnv, halfRate = false) =>
+    // Each lever alone: the default layout with one thing changed (or the other layout).
+    const lever = async (id: string, setup: string, layout: Layout, env: NodeJS.ProcessEnv, extra: { halfRate?: boolean; read?: boolean; sequential?: boolean } = {}) =>
       withLayout(layout, env, async (r) => {
+        if (extra.read) await run(r, { id: `lever-${id}-read`, group: 'lever', title: 'wallet read', setup, kind: 'read', set: main });
         const peak = await run(r, { id: `lever-${id}`, group: 'lever', title: 'payment', setup, kind: 'payment', set: main });
-        if (halfRate) {
+        if (extra.halfRate) {
           const rate = Math.max(1, Math.round(peak.result.throughput / 2));
           await run(r, { id: `lever-${id}-half-rate`, group: 'lever', title: 'payment at half the peak rate', setup, kind: 'payment', set: main, rate });
         }
+        if (extra.sequential) {
+          await run(r, { id: `lever-${id}-sequential`, group: 'lever', title: 'payment, one at a time', setup, kind: 'payment', set: main, concurrency: 1 });
+        }
       });
-    await lever('no-cache', 'two processes, maxCachedWorkflows 0 (workflow cache off)', 'two-process', { ...baseEnv, WORKER_MAX_CACHED_WORKFLOWS: '0' });
-    await lever('native-client', 'two processes, API client on a NativeConnection', 'two-process', { ...baseEnv, TEMPORAL_CLIENT_CONNECTION: 'native' });
-    // One process holds both pools' worth of connections, so Postgres sees the same total.
-    const combined = { ...baseEnv, DATABASE_POOL_MAX: '20' };
-    await lever('combined', 'one process (API + worker, shared NativeConnection), eager start off', 'combined', { ...combined, TEMPORAL_EAGER_START: 'false' });
-    await lever('combined-eager', 'one process, eager workflow start on', 'combined', { ...combined, TEMPORAL_EAGER_START: 'true' }, true);
+    const dflt = { ...baseEnv, ...shipped.env };
+    // The layout that was the default before issue 11, and its client lever.
+    await lever('two-process', 'two processes (API + worker), grpc client', 'two-process', { ...dflt }, { halfRate: true, read: true, sequential: true });
+    await lever('native-client', 'two processes, API client on a NativeConnection', 'two-process', { ...dflt, TEMPORAL_CLIENT_CONNECTION: 'native' });
+    await lever('no-eager', 'one process, eager workflow start off', 'combined', { ...dflt, TEMPORAL_EAGER_START: 'false' }, { sequential: true });
+    await lever('two-activities', 'one process, payment as two local activities (createOrder + chargeOrder)', 'combined', { ...dflt, PAYMENT_SINGLE_ACTIVITY: 'false' }, { sequential: true });
+    await lever('no-rate-limit', 'one process, rate limiter off', 'combined', { ...dflt, RATE_LIMIT_PER_SECOND: '0' }, { read: true });
+    await lever('pool-20', 'one process, DATABASE_POOL_MAX 20', 'combined', { ...dflt, DATABASE_POOL_MAX: '20' });
+    await lever('no-cache', 'one process, maxCachedWorkflows 0 (workflow cache off)', 'combined', { ...dflt, WORKER_MAX_CACHED_WORKFLOWS: '0' });
+    await lever('reuse-context-off', 'one process, reuseV8Context off', 'combined', { ...dflt, WORKER_REUSE_V8_CONTEXT: 'false' });
     if (stack.startOtherTemporal) {
       const noWal = await stack.startOtherTemporal('no-wal');
       try {
-        await lever('no-wal', 'two processes, Temporal SQLite rollback journal (no WAL, synchronous=full)', 'two-process', {
-          ...baseEnv,
-          TEMPORAL_ADDRESS: noWal.address,
-        });
+        await lever('no-wal', 'one process, Temporal SQLite rollback journal (no WAL, synchronous=full)', 'combined', { ...dflt, TEMPORAL_ADDRESS: noWal.address });
       } finally {
         await noWal.stop();
       }
@@ -224,15 +271,7 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
       // workflow path's cost is the dev server writing its SQLite file.
       const memory = await stack.startOtherTemporal('in-memory');
       try {
-        await lever('in-memory', 'two processes, Temporal SQLite in memory (no persistence: a measurement only)', 'two-process', {
-          ...baseEnv,
-          TEMPORAL_ADDRESS: memory.address,
-        });
-        await lever('in-memory-combined-eager', 'one process, eager start, Temporal SQLite in memory (a measurement only)', 'combined', {
-          ...combined,
-          TEMPORAL_EAGER_START: 'true',
-          TEMPORAL_ADDRESS: memory.address,
-        }, true);
+        await lever('in-memory', 'one process, Temporal SQLite in memory (no persistence: a measurement only)', 'combined', { ...dflt, TEMPORAL_ADDRESS: memory.address }, { halfRate: true });
       } finally {
         await memory.stop();
       }

@@ -6,8 +6,8 @@ import { DomainError } from '../domain/errors';
 import type { Currency } from '../domain/money';
 import type { Order, PaymentResult, TopupResult } from '../domain/types';
 import { postTransaction } from '../db/ledger';
-import { withTransaction, type Pool } from '../db/pool';
-import { completeOrder, createPendingOrder, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
+import { withTransaction, type Pool, type PoolClient } from '../db/pool';
+import { completeOrder, createPendingOrder, createPendingOrderLockingWallet, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
 import { recordEvent } from '../db/queries/outbox';
 import { getWallets } from '../db/queries/wallets';
 // The webhook body carries the same wire shapes as the API's answers.
@@ -28,6 +28,35 @@ export interface ChargeOrderInput {
 }
 
 export function createLedgerActivities({ pool }: { pool: Pool }) {
+  /** Debit to revenue + complete the order + outbox event, inside the caller's SQL transaction. */
+  async function charge(client: PoolClient, input: ChargeOrderInput): Promise<PaymentResult> {
+    const order = await lockOrder(client, input.orderId);
+    if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
+    if (order.status === 'failed') {
+      throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
+    }
+    const amount = BigInt(order.amount);
+    const posted = await postTransaction(client, {
+      idempotencyId: input.idempotencyId,
+      envId: order.envId,
+      currency: order.currency,
+      type: 'payment',
+      amount,
+      reference: `order:${order.id}`,
+      legs: [
+        { account: 'wallet', walletId: order.walletId, amount: -amount },
+        { account: 'revenue', amount },
+      ],
+      requireActive: true,
+    });
+    const completed = order.status === 'pending' ? await completeOrder(client, order.id, posted.transactionId) : order;
+    const [wallet] = posted.wallets.length ? posted.wallets : await getWallets(client, order.envId, [order.walletId]);
+    if (order.status === 'pending') {
+      await recordEvent(client, order.envId, 'payment.completed', { order: presentOrder(completed), wallet: presentWallet(wallet!) });
+    }
+    return { order: completed, wallet: wallet! };
+  }
+
   return {
     /** Credits the wallet from the environment's funding account. */
     async topupWallet(input: TopupWalletInput): Promise<TopupResult> {
@@ -68,32 +97,22 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
      * there is no instant where money moved and the order says otherwise.
      */
     async chargeOrder(input: ChargeOrderInput): Promise<PaymentResult> {
+      return withTransaction(pool, (client) => charge(client, input));
+    },
+
+    /**
+     * createOrder + chargeOrder as ONE local activity and one SQL transaction (issue 11:
+     * one activation and one transaction fewer per payment). A refusal or an error rolls
+     * the order back with the debit; the workflow then records the order as failed with
+     * createOrder + failOrder, as the two-step path leaves it. A retry after a commit
+     * finds the order completed and the posting replayed: it answers the same.
+     */
+    async payOrder(input: NewOrder & { idempotencyId: string }): Promise<PaymentResult> {
+      const { idempotencyId, ...order } = input;
       return withTransaction(pool, async (client) => {
-        const order = await lockOrder(client, input.orderId);
-        if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
-        if (order.status === 'failed') {
-          throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
-        }
-        const amount = BigInt(order.amount);
-        const posted = await postTransaction(client, {
-          idempotencyId: input.idempotencyId,
-          envId: order.envId,
-          currency: order.currency,
-          type: 'payment',
-          amount,
-          reference: `order:${order.id}`,
-          legs: [
-            { account: 'wallet', walletId: order.walletId, amount: -amount },
-            { account: 'revenue', amount },
-          ],
-          requireActive: true,
-        });
-        const completed = order.status === 'pending' ? await completeOrder(client, order.id, posted.transactionId) : order;
-        const [wallet] = posted.wallets.length ? posted.wallets : await getWallets(client, order.envId, [order.walletId]);
-        if (order.status === 'pending') {
-          await recordEvent(client, order.envId, 'payment.completed', { order: presentOrder(completed), wallet: presentWallet(wallet!) });
-        }
-        return { order: completed, wallet: wallet! };
+        const created = await createPendingOrderLockingWallet(client, order);
+        if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
+        return charge(client, { orderId: created.id, idempotencyId });
       });
     },
 

@@ -22,7 +22,7 @@ import { refundRoutes } from './routes/refunds';
 import { transferRoutes } from './routes/transfers';
 import { walletRoutes } from './routes/wallets';
 import { webhookRoutes, type WebhookPolicy } from './routes/webhooks';
-import { rateLimit, type RateLimitOptions } from './rate-limit';
+import { LeasedRateLimiter, rateLimit, type RateLimitOptions } from './rate-limit';
 import { addressRateLimit } from './address-rate-limit';
 import type { TemporalDeps } from './temporal';
 import { stripeConnectRoutes } from './routes/stripe-connect';
@@ -53,7 +53,7 @@ export interface AppDeps {
   /** Webhook URL policy and endpoint cap; absent = public addresses only, 20 endpoints. */
   webhooks?: WebhookPolicy;
   /** Per-environment limits; absent = no limit (tests that do not test limits). */
-  rateLimit?: RateLimitOptions;
+  rateLimit?: RateLimitOptions | LeasedRateLimiter;
   /**
    * Per-client-address limits on the unauthenticated /stripe/* routes (in memory, per
    * process: src/api/address-rate-limit.ts); absent = no limit. 0 turns one off.

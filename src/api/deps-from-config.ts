@@ -22,6 +22,7 @@ export function appDepsFromConfig(
       searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
       syncTimeoutMs: config.SYNC_TIMEOUT_MS,
       eagerStart: runtime.eagerStart ?? false,
+      paymentTwoSteps: !config.PAYMENT_SINGLE_ACTIVITY,
     },
     stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
     withdrawWaits: {

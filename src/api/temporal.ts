@@ -31,6 +31,8 @@ export interface TemporalDeps {
    * on any other connection.
    */
   eagerStart?: boolean;
+  /** PAYMENT_SINGLE_ACTIVITY=false: payments run as two local activities (input `twoSteps`). */
+  paymentTwoSteps?: boolean;
 }
 
 export interface MovementRequest<A> {

@@ -24,7 +24,7 @@ import type { Wallet } from '../domain/types';
 import { ledgerPostings, ledgerTransactions } from '../observability/metrics';
 import type { PoolClient } from './pool';
 import { applyFundingChange, getFunding } from './queries/funding';
-import { getWallets, lockWallets, writeWalletBalances } from './queries/wallets';
+import { getWallets, WALLET_COLUMNS, walletFromRow, type WalletRow } from './queries/wallets';
 
 /**
  * `settlement` is the outside world's side of a deposit (the merchant's bank transfer to
@@ -85,20 +85,29 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
     ]),
   ];
 
-  const inserted = await client.query<{ id: string }>(
-    `insert into ledger_transactions (idempotency_id, env_id, type, currency, amount, reference)
-     values ($1, $2, $3, $4, $5, $6)
-     on conflict (idempotency_id) do nothing
-     returning id`,
-    [req.idempotencyId, req.envId, req.type, req.currency, req.amount.toString(), req.reference ?? null],
+  // Round trip 1: insert the transaction row and, only if it is new, lock the touched
+  // wallets in ascending id order (the same lock order as before: opposite transfers
+  // cannot deadlock). A replay inserts nothing and locks nothing.
+  const first = await client.query<WalletRow & { transaction_id: string | null }>(
+    `with t as (
+       insert into ledger_transactions (idempotency_id, env_id, type, currency, amount, reference)
+       values ($1, $2, $3, $4, $5, $6)
+       on conflict (idempotency_id) do nothing
+       returning id
+     ), w as (
+       select ${WALLET_COLUMNS} from wallets
+       where env_id = $2 and id = any($7::bigint[]) and exists (select 1 from t)
+       order by id for update
+     )
+     select t.id as transaction_id, w.* from t left join w on true`,
+    [req.idempotencyId, req.envId, req.type, req.currency, req.amount.toString(), req.reference ?? null, walletIds],
   );
-  if (!inserted.rows[0]) {
+  if (!first.rows[0]) {
     ledgerTransactions.inc({ type: req.type, replayed: 'true' });
     return replay(client, req, walletIds);
   }
-  const transactionId = inserted.rows[0].id;
-
-  const locked = await lockWallets(client, req.envId, walletIds);
+  const transactionId = first.rows[0].transaction_id!;
+  const locked = first.rows.filter((r) => r.id !== null).map(walletFromRow);
   const byId = new Map(locked.map((w) => [w.id, w]));
   const next = new Map<string, { balance: bigint; held: bigint }>();
   for (const id of walletIds) {
@@ -141,10 +150,18 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
     if (state.held < 0n) throw new Error(`held of wallet ${delta.walletId} would go negative`);
   }
 
-  await client.query(
-    `insert into ledger_postings (transaction_id, env_id, currency, account, wallet_id, amount, balance_after)
-     select $1, $2, $3, p.account, p.wallet_id, p.amount, p.balance_after
-     from unnest($4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) as p(account, wallet_id, amount, balance_after)`,
+  // Round trip 2: the postings and the wallets' new balances in one statement.
+  const updates = [...next].map(([id, s]) => ({ id, balance: s.balance, held: s.held }));
+  const written = await client.query<WalletRow>(
+    `with p as (
+       insert into ledger_postings (transaction_id, env_id, currency, account, wallet_id, amount, balance_after)
+       select $1, $2, $3, p.account, p.wallet_id, p.amount, p.balance_after
+       from unnest($4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) as p(account, wallet_id, amount, balance_after)
+     )
+     update wallets w set balance = u.balance, held = u.held, updated_at = now()
+     from unnest($8::bigint[], $9::bigint[], $10::bigint[]) as u(id, balance, held)
+     where w.id = u.id
+     returning ${WALLET_COLUMNS.split(', ').map((c) => 'w.' + c).join(', ')}`,
     [
       transactionId,
       req.envId,
@@ -153,14 +170,14 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
       postings.map((p) => p.walletId),
       postings.map((p) => p.amount.toString()),
       postings.map((p) => (p.balanceAfter === null ? null : p.balanceAfter.toString())),
+      updates.map((u) => u.id),
+      updates.map((u) => u.balance.toString()),
+      updates.map((u) => u.held.toString()),
     ],
   );
-  const wallets = walletIds.length
-    ? await writeWalletBalances(
-        client,
-        [...next].map(([id, s]) => ({ id, balance: s.balance, held: s.held })),
-      )
-    : [];
+  // In the order the caller named the wallets (writeWalletBalances' order before).
+  const writtenById = new Map(written.rows.map((r) => [r.id, walletFromRow(r)]));
+  const wallets = updates.map((u) => writtenById.get(u.id)!);
   // The last statement, so the environment's float row (topups of one environment queue on
   // it) is held only from here to the caller's commit. A refusal rolls the writes above back.
   await moveFundingFloat(client, req);

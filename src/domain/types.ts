@@ -58,6 +58,12 @@ export interface PaymentInput {
   productId: string;
   amount: string;
   currency: Currency;
+  /**
+   * Run the payment as two local activities (createOrder, then chargeOrder), as before
+   * issue 11: set only when PAYMENT_SINGLE_ACTIVITY=false (a benchmark lever). Absent:
+   * one local activity (payOrder) for workflows started since the patch.
+   */
+  twoSteps?: true;
 }
 
 export interface PaymentResult {

@@ -19,6 +19,8 @@ export interface WorkerTuning {
   maxCachedWorkflows?: number;
   maxConcurrentLocalActivityExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  /** The SDK's reuseV8Context (default true). */
+  reuseV8Context?: boolean;
 }
 
 export interface WorkerDeps {
@@ -55,9 +57,11 @@ export function tuningFromConfig(config: {
   WORKER_MAX_CACHED_WORKFLOWS: number;
   WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES?: number;
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS?: number;
+  WORKER_REUSE_V8_CONTEXT?: boolean;
 }): WorkerTuning {
   return {
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    ...(config.WORKER_REUSE_V8_CONTEXT === false ? { reuseV8Context: false } : {}),
     maxConcurrentLocalActivityExecutions: config.WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   };

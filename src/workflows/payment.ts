@@ -12,13 +12,16 @@
  * DESIGN.md lists a compensation "after the debit"; there is no such window here,
  * because the debit and the order's completion commit together.
  */
-import { isCancellation, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { isCancellation, patched, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { businessFailure } from './failures';
 import { ledger } from './options';
 
 export async function payment(input: PaymentInput): Promise<PaymentResult> {
   const workflowId = workflowInfo().workflowId;
+  // Issue 11: one local activity (order + charge in one SQL transaction) for workflows
+  // started since this patch; histories recorded before it replay the two-step path.
+  if (!input.twoSteps && patched('payment-one-activity')) return payInOneStep(input, workflowId);
   const order = await ledger.createOrder({ ...input, workflowId });
   const charge = { orderId: order.id, idempotencyId: `${workflowId}:charge` };
   try {
@@ -35,5 +38,29 @@ export async function payment(input: PaymentInput): Promise<PaymentResult> {
     const after = await ledger.failOrder({ orderId: order.id, failureCode: 'internal' });
     if (after.status === 'completed') return await ledger.chargeOrder(charge);
     throw err;
+  }
+}
+
+async function payInOneStep(input: PaymentInput, workflowId: string): Promise<PaymentResult> {
+  const charge = { idempotencyId: `${workflowId}:charge` };
+  try {
+    return await ledger.payOrder({ ...input, workflowId, ...charge });
+  } catch (err) {
+    const refusal = businessFailure(err);
+    if (!refusal && (!(err instanceof TemporalFailure) || isCancellation(err))) throw err;
+    // payOrder rolled back its order with the debit: record the order as failed, as the
+    // two-step path leaves it (a refusal's code, or `internal` for a failure for good).
+    // An order Postgres refuses to hold (a data error) cannot be recorded: fail with the
+    // original error, as the two-step path's createOrder does.
+    let orderId: string;
+    try {
+      orderId = (await ledger.createOrder({ ...input, workflowId })).id;
+    } catch {
+      throw refusal ?? err;
+    }
+    const after = await ledger.failOrder({ orderId, failureCode: refusal ? refusal.type! : 'internal' });
+    // The one-step charge committed after all (its answer lost): its replay answers it.
+    if (!refusal && after.status === 'completed') return await ledger.chargeOrder({ orderId, ...charge });
+    throw refusal ?? err;
   }
 }

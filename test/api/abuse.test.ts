@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
+import { LeasedRateLimiter } from '../../src/api/rate-limit';
 import { signRequest, signedPayload } from '../../src/api/auth';
 import { DEV_SECRETS_PEPPER } from '../../src/config';
 import type { Pool } from '../../src/db/pool';
@@ -55,6 +56,104 @@ test('the limit holds across two API processes: 5 of 12 pass, the rest get 429 w
   const neighbour = await request(one).get('/wallet/').set('X-Wallet-Signature', other.secret).query({ env_id: other.envId, user_id: 'u' });
   expect(neighbour.status).toBe(200);
   expect(neighbour.headers['ratelimit-remaining']).toBe('4');
+});
+
+/** Two app instances (separate limiter state, one database) listening on loopback ports, as two API processes. */
+async function listening(apps: ReturnType<typeof createApp>[]) {
+  const servers = await Promise.all(
+    apps.map(
+      (app) =>
+        new Promise<http.Server>((resolve) => {
+          const s = http.createServer(app).listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  return {
+    urls: servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`),
+    close: () => Promise.all(servers.map((s) => new Promise((r) => s.close(r)))),
+  };
+}
+
+function leasedApp(limiter: LeasedRateLimiter) {
+  return createApp({
+    pool: ctx.pool,
+    temporal: { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: 30_000 },
+    rateLimit: limiter,
+  });
+}
+
+test('leased buckets: two processes under sustained load admit within the stated tolerance, with one write per block', async () => {
+  // 40/s, blocks of 2: per one-second window the two together admit at most 40 and at
+  // least 40 - 2 blocks (README, Rate limits).
+  const limit = 40;
+  const limiters = [new LeasedRateLimiter(ctx.pool, { perSecond: limit, burst: 0 }), new LeasedRateLimiter(ctx.pool, { perSecond: limit, burst: 0 })];
+  expect(limiters[0]!.block).toBe(2);
+  const env = await newEnvironment(ctx.pool, 'leased');
+  const { urls, close } = await listening(limiters.map(leasedApp));
+  const admitted: number[] = [];
+  const started = Date.now();
+  const durationMs = 2_500;
+  try {
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        while (Date.now() - started < durationMs) {
+          const res = await fetch(`${urls[i % 2]}/wallet/?env_id=${env.envId}&user_id=u`, { headers: { 'X-Wallet-Signature': env.secret } });
+          await res.arrayBuffer();
+          if (res.status === 200) admitted.push(Date.now());
+          else expect(res.status).toBe(429);
+        }
+      }),
+    );
+  } finally {
+    await close();
+  }
+  const elapsed = (Date.now() - started) / 1000;
+  // Windows start at the first lease after the last one ended: over `elapsed` seconds of
+  // continuous load there are between floor(elapsed) and ceil(elapsed) + 1 of them... the
+  // full ones each admit between limit - 2 blocks and limit.
+  expect(admitted.length).toBeLessThanOrEqual(limit * (Math.floor(elapsed) + 1));
+  expect(admitted.length).toBeGreaterThanOrEqual((limit - 2 * limiters[0]!.block) * Math.floor(elapsed));
+  // (How many are refused depends on how fast this machine sends: not asserted.)
+  // Leases, not requests, write: every lease of an admitting window grants a block, plus
+  // at most one empty lease per process and window (then it refuses locally).
+  const leases = limiters[0]!.leases + limiters[1]!.leases;
+  expect(leases).toBeLessThanOrEqual(admitted.length / 2 + 2 * (Math.ceil(elapsed) + 1) + 2);
+});
+
+test('one process alone: past its budget it answers 429, and a high limit costs one write per block, not per request', async () => {
+  const env = await newEnvironment(ctx.pool, 'alone');
+  const small = new LeasedRateLimiter(ctx.pool, { perSecond: 5, burst: 0 });
+  const big = new LeasedRateLimiter(ctx.pool, { perSecond: 2_000, burst: 0 });
+  const { urls, close } = await listening([leasedApp(small), leasedApp(big)]);
+  try {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await fetch(`${urls[0]}/wallet/?env_id=${env.envId}&user_id=u`, { headers: { 'X-Wallet-Signature': env.secret } });
+      await res.arrayBuffer();
+      statuses.push(res.status);
+      if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(3);
+    // Another environment on the big limiter: 300 requests, blocks of 100.
+    const other = await newEnvironment(ctx.pool, 'alone-big');
+    const t0 = Date.now();
+    for (let i = 0; i < 30; i++) {
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          const res = await fetch(`${urls[1]}/wallet/?env_id=${other.envId}&user_id=u`, { headers: { 'X-Wallet-Signature': other.secret } });
+          await res.arrayBuffer();
+          expect(res.status).toBe(200);
+        }),
+      );
+    }
+    // Each one-second window starts with a fresh lease: 3 blocks + one per window begun.
+    const windows = Math.ceil((Date.now() - t0) / 1000) + 1;
+    expect(big.leases).toBeLessThanOrEqual(3 + windows);
+    expect(big.leases).toBeLessThan(30);
+  } finally {
+    await close();
+  }
 });
 
 describe('signed mode', () => {

@@ -137,3 +137,31 @@ test('postings are immutable', async () => {
   await expect(pool.query('update ledger_postings set amount = 1 where transaction_id = $1', [transactionId])).rejects.toThrow(/immutable/);
   await expect(pool.query('delete from ledger_postings where transaction_id = $1', [transactionId])).rejects.toThrow(/immutable/);
 });
+
+test('a posting that touches no funding costs two round trips; a replay one and a read (issue 11: fewer round trips per posting)', async () => {
+  const from = await wallet();
+  const to = await wallet();
+  await withTransaction(pool, (c) => postTransaction(c, topup(from.id, 500n)));
+  const statements: string[] = [];
+  const request = transfer(from.id, to.id, 200n);
+  const posted = await withTransaction(pool, async (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      statements.push(String(args[0]));
+      return query(...args);
+    };
+    try {
+      return await postTransaction(client, request);
+    } finally {
+      (client as unknown as { query: unknown }).query = query;
+    }
+  });
+  expect(statements).toHaveLength(2); // old main: 4 (insert, lock, postings, balances)
+  expect(posted.wallets.map((w) => [w.id, w.balance])).toEqual([
+    [from.id, '300'],
+    [to.id, '200'],
+  ]);
+  // The replay locks nothing and posts nothing: the insert (nothing inserted), then its read.
+  const again = await withTransaction(pool, (c) => postTransaction(c, request));
+  expect(again).toMatchObject({ replayed: true, transactionId: posted.transactionId });
+});

@@ -46,6 +46,13 @@ test('the API and worker get only variables the configuration knows, and the wor
   expect(compose.services.api!.build).toBeDefined();
 });
 
+test('the default layout is one process (API + worker: src/main.ts); the separate worker is the two-process profile (issue 11)', () => {
+  const api = compose.services.api as { command?: string[] };
+  expect(api.command!.join(' ')).toContain('src/main.ts');
+  expect((compose.services.worker as { profiles?: string[] }).profiles).toEqual(['two-process']);
+  expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/^CMD \[.*"src\/main\.ts"\]/m);
+});
+
 test('compose ships no default secret: tokens, passwords and the pepper must be given (${VAR:?…}), and every port is on 127.0.0.1', () => {
   const secretLike = /TOKEN|SECRET|PASSWORD|PWD|PEPPER|API_KEY/;
   const seen: string[] = [];

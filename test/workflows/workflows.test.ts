@@ -56,6 +56,7 @@ function mocks(overrides: Partial<Mocks> = {}): Mocks {
     topupWallet: jest.fn(async () => ({ transactionId: '1', wallet })),
     createOrder: jest.fn(async () => order('pending')),
     chargeOrder: jest.fn(async () => ({ order: order('completed'), wallet })),
+    payOrder: jest.fn(async () => ({ order: order('completed'), wallet })),
     failOrder: jest.fn(async () => ({ ...order('failed'), failureCode: 'insufficient_funds' })),
     ...overrides,
   } as Mocks;
@@ -81,7 +82,71 @@ async function run<T>(activities: Mocks, workflowType: string, input: unknown): 
 }
 
 const topupInput: TopupInput = { envId: '1000', walletId: wallet.id, amount: '100', currency: 'USD' };
-const paymentInput: PaymentInput = { ...topupInput, userId: 'u1', productId: 'p1' };
+// The two-step path (createOrder, then chargeOrder): PAYMENT_SINGLE_ACTIVITY=false, and
+// every payment history recorded before issue 11. oneStepInput: the default since.
+const paymentInput: PaymentInput = { ...topupInput, userId: 'u1', productId: 'p1', twoSteps: true };
+const oneStepInput: PaymentInput = { ...topupInput, userId: 'u1', productId: 'p1' };
+
+test('payment (one step, the default): one payOrder with the order and the charge idempotency id, nothing else', async () => {
+  const acts = mocks();
+  const { result, workflowId } = await run(acts, 'payment', oneStepInput);
+  expect(result).toEqual({ order: order('completed'), wallet });
+  expect(acts.payOrder).toHaveBeenCalledTimes(1);
+  expect(acts.payOrder).toHaveBeenCalledWith({ ...oneStepInput, workflowId, idempotencyId: `${workflowId}:charge` });
+  for (const other of [acts.createOrder, acts.chargeOrder, acts.failOrder]) expect(other).not.toHaveBeenCalled();
+});
+
+test('payment (one step) refused for insufficient funds: the order is recorded failed with the code, the workflow fails with it', async () => {
+  const acts = mocks({
+    payOrder: jest.fn(async () => {
+      throw new DomainError('insufficient_funds', 'not enough');
+    }),
+  });
+  const { error, workflowId } = await run(acts, 'payment', oneStepInput);
+  expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('insufficient_funds');
+  expect(acts.payOrder).toHaveBeenCalledTimes(1);
+  expect(acts.createOrder).toHaveBeenCalledWith({ ...oneStepInput, workflowId });
+  expect(acts.failOrder).toHaveBeenCalledWith({ orderId: '500000001', failureCode: 'insufficient_funds' });
+  expect(acts.chargeOrder).not.toHaveBeenCalled();
+});
+
+test('payment (one step) Postgres refuses for good: the order is recorded failed (internal), the workflow fails', async () => {
+  const acts = mocks({
+    payOrder: jest.fn(async () => {
+      throw pgError('23514', 'new row violates check constraint');
+    }),
+  });
+  const { error } = await run(acts, 'payment', oneStepInput);
+  expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('database_error');
+  expect(acts.payOrder).toHaveBeenCalledTimes(1);
+  expect(acts.failOrder).toHaveBeenCalledWith({ orderId: '500000001', failureCode: 'internal' });
+});
+
+test('payment (one step) whose order Postgres cannot hold: fails with that error, no failOrder', async () => {
+  const acts = mocks({
+    payOrder: jest.fn(async () => {
+      throw pgError('22021', 'invalid byte sequence');
+    }),
+    createOrder: jest.fn(async () => {
+      throw pgError('22021', 'invalid byte sequence');
+    }),
+  });
+  const { error } = await run(acts, 'payment', oneStepInput);
+  expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('database_error');
+  expect(acts.failOrder).not.toHaveBeenCalled();
+});
+
+test('payment (one step) that committed but failed to answer: failOrder finds it completed, the charge replay answers it', async () => {
+  const acts = mocks({
+    payOrder: jest.fn(async () => {
+      throw pgError('22000', 'the answer was lost');
+    }),
+    failOrder: jest.fn(async () => order('completed')),
+  });
+  const { result, workflowId } = await run(acts, 'payment', oneStepInput);
+  expect(result).toEqual({ order: order('completed'), wallet });
+  expect(acts.chargeOrder).toHaveBeenCalledWith({ orderId: '500000001', idempotencyId: `${workflowId}:charge` });
+});
 
 test('topup posts once with an idempotency id derived from the workflow id', async () => {
   const acts = mocks();

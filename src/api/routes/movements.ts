@@ -111,6 +111,7 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
               productId: body.product_id,
               amount: minor.toString(),
               currency: wallet.currency,
+              ...(temporal.paymentTwoSteps ? { twoSteps: true as const } : {}),
             },
           });
           // `wallets` repeats the wallet because the docs' payment snippet reads

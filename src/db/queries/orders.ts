@@ -55,6 +55,25 @@ export async function createPendingOrder(db: Queryable, o: NewOrder): Promise<Or
   return orderFromRow(rows[0]!);
 }
 
+/**
+ * createPendingOrder for a payment that charges in the same SQL transaction (payOrder):
+ * locks the wallet FOR UPDATE first, in the same statement. Without it the order's
+ * foreign key would take a KEY SHARE lock on the wallet, and two payments of one wallet
+ * would deadlock, each holding KEY SHARE while waiting for the other's FOR UPDATE.
+ * Null when the wallet does not exist.
+ */
+export async function createPendingOrderLockingWallet(client: PoolClient, o: NewOrder): Promise<Order | null> {
+  const { rows } = await client.query<OrderRow>(
+    `with w as (select id from wallets where id = $3 for update)
+     insert into orders (workflow_id, env_id, wallet_id, user_id, product_id, amount, currency, status)
+     select $1::text, $2::bigint, w.id, $4::text, $5::text, $6::bigint, $7::text, 'pending' from w
+     on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
+     returning ${ORDER_COLUMNS}`,
+    [o.workflowId, o.envId, o.walletId, o.userId, o.productId, o.amount, o.currency],
+  );
+  return rows[0] ? orderFromRow(rows[0]) : null;
+}
+
 export async function lockOrder(client: PoolClient, orderId: string): Promise<Order | null> {
   const { rows } = await client.query<OrderRow>(`select ${ORDER_COLUMNS} from orders where id = $1 for update`, [orderId]);
   return rows[0] ? orderFromRow(rows[0]) : null;

@@ -1,0 +1,94 @@
+/**
+ * A/B of levers, back to back on one stack (for decisions on a shared machine; the full
+ * `npm run bench` is the record): `node --import tsx scripts/bench/ab.ts [seconds]`.
+ * Each variant: payments (closed loop, 32 connections), payments one at a time, and
+ * (where it matters) reads, with CPU per request per process. Prints JSON lines.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { migrate } from '../../src/db/migrate';
+import { createPool } from '../../src/db/pool';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { ROOT, ensureTools, freePort, pickDatabase, startTemporal, stopChild } from '../stack';
+import { perRequest, snapshot } from './cpu';
+import type { ScenarioKind } from './driver';
+import { runLoad } from './load';
+import { startLayout, type Layout } from './processes';
+import { peakRssMb } from './rss';
+import { DEFAULT_LAYOUT } from './run';
+import { createBenchEnvironment, seedWallets } from './seed';
+
+async function main(): Promise<void> {
+  const seconds = Number(process.argv[2] ?? 5);
+  const only = process.argv[3]?.split(',');
+  const dataDir = join(ROOT, '.data/bench-ab');
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const tools = ensureTools();
+  const db = await pickDatabase('paynocchio_bench_ab', { fresh: true, dataDir });
+  const pool = createPool(db.url, 4);
+  await migrate(pool);
+  const temporal = await startTemporal({ temporal: tools.temporal, port: await freePort(), dbFile: join(dataDir, 'temporal.sqlite'), quiet: true });
+  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } });
+  const bundlePath = join(dataDir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, bundle.code);
+  try {
+    const { envId, secret } = await createBenchEnvironment(pool);
+    const main = await seedWallets(pool, envId, 'main', 1000, dataDir);
+    const base: NodeJS.ProcessEnv = {
+      ...process.env,
+      NODE_ENV: 'production',
+      SECRETS_PEPPER: randomBytes(32).toString('hex'),
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: 'paynocchio-ab',
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      ...DEFAULT_LAYOUT.env,
+    };
+    const variants: [string, Layout, NodeJS.ProcessEnv, ScenarioKind[]][] = [
+      ['b0', 'b0', {}, ['payment', 'read']],
+      ['default', 'combined', {}, ['payment', 'read']],
+      ['two-process', 'two-process', {}, ['payment']],
+      ['two-activities', 'combined', { PAYMENT_SINGLE_ACTIVITY: 'false' }, ['payment']],
+      ['no-eager', 'combined', { TEMPORAL_EAGER_START: 'false' }, ['payment']],
+      ['no-rate-limit', 'combined', { RATE_LIMIT_PER_SECOND: '0' }, ['read']],
+      ['reuse-context-off', 'combined', { WORKER_REUSE_V8_CONTEXT: 'false' }, ['payment']],
+      ['pool-20', 'combined', { DATABASE_POOL_MAX: '20' }, ['payment']],
+      ['default-again', 'combined', {}, ['payment', 'read']],
+    ];
+    for (const [name, layout, env, kinds] of variants) {
+      if (only && !only.includes(name)) continue;
+      const running = await startLayout({ layout, env: { ...base, ...env } });
+      try {
+        const load = (kind: ScenarioKind, concurrency: number, durationMs: number) =>
+          runLoad({ baseUrl: running.baseUrl, secret, envId, kind, walletsFile: main.file, concurrency, durationMs, maxRequests: 1e6, warmupMs: 1000 });
+        await load('payment', 32, 2000);
+        for (const kind of kinds) {
+          for (const conc of kind === 'payment' ? [32, 1] : [32]) {
+            const pids = { ...running.pids, temporal: temporal.child?.pid };
+            const before = snapshot(pids, 'paynocchio_bench_ab');
+            const r = await load(kind, conc, seconds * 1000);
+            const cpu = perRequest(before, snapshot(pids, 'paynocchio_bench_ab'), r.sent ?? r.requests);
+            const rss = [running.pids.api, running.pids.worker, running.pids.combined, running.pids.b0].map(peakRssMb).filter((x) => x !== null);
+            console.log(
+              JSON.stringify({ variant: name, kind, conc, rps: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, errors: r.errors, cpu: { ...cpu, driver: r.driverCpuMsPerRequest }, rssMb: rss }),
+            );
+          }
+        }
+      } finally {
+        await running.stop();
+      }
+    }
+  } finally {
+    await pool.end();
+    await stopChild(temporal.child);
+    await db.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
