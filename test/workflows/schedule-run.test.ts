@@ -73,6 +73,8 @@ function mocks(kind: Schedule['kind'], overrides: Partial<Mocks> = {}): Mocks {
     scheduledWithdrawReady: jest.fn(async () => true),
     createOrder: jest.fn(async () => order('pending')),
     chargeOrder: jest.fn(async () => ({ order: order('completed'), wallet })),
+    // The payment workflow's one-step path (issue 11): order + charge in one local activity.
+    payOrder: jest.fn(async () => ({ order: order('completed'), wallet })),
     failOrder: jest.fn(async () => ({ ...order('failed'), failureCode: 'insufficient_funds' })),
     ...overrides,
   } as Mocks;
@@ -105,14 +107,15 @@ test('a payment run charges through the payment workflow with an id made of the 
   const acts = mocks('payment');
   const result = await runSchedule(acts);
   expect(result).toEqual({ scheduledAt: AT, outcome: 'succeeded', movementId: '500000009', code: null, paused: false });
-  expect(acts.createOrder).toHaveBeenCalledWith(expect.objectContaining({ workflowId: child(), amount: '999', productId: 'plan' }));
-  expect(acts.chargeOrder).toHaveBeenCalledWith({ orderId: '500000009', idempotencyId: `${child()}:charge` });
+  expect(acts.payOrder).toHaveBeenCalledWith(
+    expect.objectContaining({ workflowId: child(), amount: '999', productId: 'plan', idempotencyId: `${child()}:charge` }),
+  );
   expect(acts.finishScheduleRun).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'succeeded', movementId: '500000009', movementWorkflowId: child() }));
 });
 
 test('a refused run is finished as refused with the code; when that pauses the schedule, the Temporal Schedule is paused', async () => {
   const acts = mocks('payment', {
-    chargeOrder: jest.fn(async () => {
+    payOrder: jest.fn(async () => {
       throw new DomainError('insufficient_funds', 'not enough');
     }),
     finishScheduleRun: jest.fn(async () => ({ paused: true, temporalScheduleId: 'paynocchio-schedule-300000001' })),
@@ -132,6 +135,7 @@ test('a run recorded already answers its record and moves nothing', async () => 
   });
   expect(await runSchedule(acts)).toMatchObject({ outcome: 'succeeded', movementId: '500000009' });
   expect(acts.createOrder).not.toHaveBeenCalled();
+  expect(acts.payOrder).not.toHaveBeenCalled();
   expect(acts.finishScheduleRun).not.toHaveBeenCalled();
 });
 
@@ -149,6 +153,7 @@ test('a run cancelled before it started (a later run superseded it: overlap CANC
   const result: ScheduleRunResult = await w.runUntil(handle.result());
   expect(result).toMatchObject({ outcome: 'skipped', code: 'superseded' });
   expect(acts.createOrder).not.toHaveBeenCalled();
+  expect(acts.payOrder).not.toHaveBeenCalled();
   expect(acts.finishScheduleRun).toHaveBeenCalledWith(expect.objectContaining({ outcome: 'skipped', code: 'superseded', movementWorkflowId: null }));
 });
 
@@ -158,6 +163,7 @@ test('a paused schedule: nothing moves and the Temporal Schedule is paused to ma
   });
   expect(await runSchedule(acts)).toMatchObject({ outcome: 'skipped', code: 'schedule_paused' });
   expect(acts.createOrder).not.toHaveBeenCalled();
+  expect(acts.payOrder).not.toHaveBeenCalled();
   expect(acts.controlTemporalSchedule).toHaveBeenCalledWith(expect.objectContaining({ action: 'pause' }));
 });
 
@@ -214,6 +220,6 @@ test('the movement id was used already (a re-run for the same time): nothing is 
     return env.client.workflow.execute('scheduleRun', { taskQueue, workflowId: `schedule-run-test-${randomUUID()}`, args: [{ scheduleId: SID, envId: '1000', scheduledAt: AT }] });
   });
   expect(result).toMatchObject({ outcome: 'succeeded', movementId: '500000009' });
-  expect(acts.chargeOrder).toHaveBeenCalledTimes(1); // the first payment's only
+  expect(acts.payOrder).toHaveBeenCalledTimes(1); // the first payment's only
   expect(acts.findScheduledMovement).toHaveBeenCalledTimes(3);
 });
