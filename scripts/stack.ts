@@ -30,6 +30,37 @@ export function ensureTools(): Tools {
   return { temporal: onPath || join(dir, 'temporal'), stripeMock: join(dir, 'stripe-mock') };
 }
 
+export interface TemporalServerTools {
+  /** go.temporal.io/server's cmd/server, pinned in install-tools.sh. */
+  server: string;
+  /** Its cmd/tools/sql (temporal-sql-tool): creates and migrates the server's databases. */
+  sqlTool: string;
+}
+
+/**
+ * Builds the real Temporal server and temporal-sql-tool into the shared cache folder
+ * when missing (`install-tools.sh --temporal-server`: minutes on a fresh machine, once).
+ */
+export function ensureTemporalServerTools(): TemporalServerTools {
+  const run = spawnSync('bash', [join(ROOT, 'scripts/install-tools.sh'), '--temporal-server'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (run.status !== 0) throw new Error('building the Temporal server failed (see above)');
+  const dir = process.env.PAYNOCCHIO_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/tmp', '.cache'), 'paynocchio/bin');
+  return { server: join(dir, 'temporal-server'), sqlTool: join(dir, 'temporal-sql-tool') };
+}
+
+/** Which Temporal a command runs against: `--temporal=dev` (default) or `--temporal=postgres`. */
+export type TemporalKind = 'dev' | 'postgres';
+
+export function temporalKindFromArgs(args: string[], fallback: TemporalKind = 'dev'): TemporalKind {
+  let kind: string = fallback;
+  args.forEach((arg, i) => {
+    if (arg.startsWith('--temporal=')) kind = arg.slice('--temporal='.length);
+    else if (arg === '--temporal' && args[i + 1]) kind = args[i + 1]!;
+  });
+  if (kind !== 'dev' && kind !== 'postgres') throw new Error(`--temporal must be dev or postgres, not ${kind}`);
+  return kind;
+}
+
 /** Spawns a child whose stdout/stderr lines are prefixed with [name]. */
 export function spawnPrefixed(
   name: string,
@@ -211,6 +242,131 @@ export async function startTemporal(opts: {
   const child = spawnPrefixed('temporal', opts.temporal, args, process.env, opts.quiet);
   await waitFor('temporal dev server', () => temporalAnswers(address), 90_000, child);
   return { address, uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : null, child };
+}
+
+/**
+ * The real Temporal server (not the dev server) with Postgres persistence: the databases
+ * `<database>` and `<database>_visibility` on the server of postgresUrl, created and
+ * migrated by the server's own temporal-sql-tool (create-database, setup-schema,
+ * update-schema; postgres12 plugin, its embedded schemas), then the server from the
+ * config template scripts/temporal-server/paynocchio.yaml, then the `default` namespace
+ * and the search attributes the project sets, registered through the operator API.
+ * With fresh, both databases are dropped first (tests, bench); without, a restart keeps
+ * every workflow (dev).
+ */
+export async function startTemporalServer(opts: {
+  tools: TemporalServerTools;
+  /** Any database URL on the Postgres server to use (host, port, user, password are taken from it). */
+  postgresUrl: string;
+  database: string;
+  port: number;
+  fresh: boolean;
+  namespace?: string;
+  numHistoryShards?: number;
+  quiet?: boolean;
+}): Promise<TemporalServer> {
+  const url = new URL(opts.postgresUrl);
+  const pg = {
+    host: url.hostname || '127.0.0.1',
+    port: url.port || '5432',
+    user: decodeURIComponent(url.username || 'postgres'),
+    password: decodeURIComponent(url.password),
+  };
+  const namespace = opts.namespace ?? 'default';
+  const databases = { default: opts.database, visibility: `${opts.database}_visibility` };
+  const adminUrl = withDatabase(opts.postgresUrl, 'postgres');
+  const sqlEnv = { ...process.env, SQL_PLUGIN: 'postgres12', SQL_HOST: pg.host, SQL_PORT: pg.port, SQL_USER: pg.user, SQL_PASSWORD: pg.password };
+  const sqlTool = (database: string, args: string[]) => {
+    const run = spawnSync(opts.tools.sqlTool, ['--db', database, ...args], { env: sqlEnv, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`temporal-sql-tool ${args[0]} ${database} failed: ${run.stderr || run.stdout}`);
+  };
+  for (const [store, database] of Object.entries(databases)) {
+    const admin = new PgClient({ connectionString: adminUrl });
+    await admin.connect();
+    let exists: boolean;
+    try {
+      if (opts.fresh) await admin.query(`drop database if exists "${database}" with (force)`);
+      exists = Boolean((await admin.query('select 1 from pg_database where datname = $1', [database])).rowCount);
+    } finally {
+      await admin.end();
+    }
+    if (!exists) {
+      sqlTool(database, ['create-database']);
+      sqlTool(database, ['setup-schema', '-v', '0.0']);
+    }
+    // Applies only the versions the database does not have yet: a no-op on a current one.
+    sqlTool(database, ['update-schema', '--schema-name', `postgresql/v12/${store === 'default' ? 'temporal' : 'visibility'}`]);
+  }
+
+  const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+  const [httpPort, frontendMembership, matching, matchingMembership, history, historyMembership, worker] = ports;
+  const workerMembership = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_PG_HOST: pg.host,
+    TEMPORAL_PG_PORT: pg.port,
+    TEMPORAL_PG_USER: pg.user,
+    TEMPORAL_PG_PASSWORD: pg.password,
+    TEMPORAL_PG_DATABASE: databases.default,
+    TEMPORAL_PG_VISIBILITY_DATABASE: databases.visibility,
+    TEMPORAL_NUM_HISTORY_SHARDS: String(opts.numHistoryShards ?? 4),
+    TEMPORAL_FRONTEND_PORT: String(opts.port),
+    TEMPORAL_FRONTEND_HTTP_PORT: String(httpPort),
+    TEMPORAL_FRONTEND_MEMBERSHIP_PORT: String(frontendMembership),
+    TEMPORAL_MATCHING_PORT: String(matching),
+    TEMPORAL_MATCHING_MEMBERSHIP_PORT: String(matchingMembership),
+    TEMPORAL_HISTORY_PORT: String(history),
+    TEMPORAL_HISTORY_MEMBERSHIP_PORT: String(historyMembership),
+    TEMPORAL_WORKER_PORT: String(worker),
+    TEMPORAL_WORKER_MEMBERSHIP_PORT: String(workerMembership),
+    TEMPORAL_BIND_IP: '127.0.0.1',
+    TEMPORAL_DYNAMIC_CONFIG: join(ROOT, 'scripts/temporal-server/dynamicconfig.yaml'),
+    TEMPORAL_LOG_LEVEL: process.env.TEMPORAL_LOG_LEVEL ?? 'error',
+  };
+  const args = ['--root', ROOT, '--config', 'scripts/temporal-server', '--env', 'paynocchio', '--allow-no-auth', 'start'];
+  const child = spawnPrefixed('temporal-server', opts.tools.server, args, env, opts.quiet);
+  const address = `127.0.0.1:${opts.port}`;
+  try {
+    await waitFor('temporal server', () => temporalAnswers(address), 120_000, child);
+    await registerNamespace(address, namespace);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { address, uiUrl: null, child };
+}
+
+/**
+ * The `default` namespace (the dev server makes it itself) and the project's search
+ * attributes (the dev server takes them as flags), both idempotent; then waits until
+ * the frontend's namespace cache knows the namespace (a fresh one takes a few seconds).
+ */
+async function registerNamespace(address: string, namespace: string): Promise<void> {
+  const { Connection } = await import('@temporalio/client');
+  const { temporal } = await import('@temporalio/proto');
+  const { msToTs } = await import('@temporalio/common/lib/time');
+  const connection = await Connection.connect({ address });
+  try {
+    try {
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
+    } catch (err) {
+      if (!/already exists|AlreadyExists/i.test(String((err as Error).message))) throw err;
+    }
+    await waitFor(`namespace ${namespace}`, async () => {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+      return true;
+    }, 60_000);
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.values(SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));
+    if (missing.length) {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+      });
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 export async function temporalAlreadyRunning(address: string): Promise<boolean> {

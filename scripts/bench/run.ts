@@ -25,6 +25,8 @@ export interface BenchStack {
   taskQueue: string;
   /** Scratch folder for wallet lists. */
   workDir: string;
+  /** The Temporal the rows ran on, for their setup column (default: the dev server's SQLite WAL). */
+  temporalSetup?: string;
   /**
    * Starts a second Temporal dev server for a persistence lever: `no-wal` (its SQLite file
    * in the rollback journal) or `in-memory` (no file at all: what persistence costs).
@@ -176,7 +178,7 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
   });
 
   // The workflow path in the default layout: API and worker as two processes.
-  const two = 'two processes (API + worker), grpc client, cache 2000, SQLite WAL';
+  const two = `two processes (API + worker), grpc client, cache 2000, ${stack.temporalSetup ?? 'SQLite WAL'}`;
   await withLayout('two-process', { ...baseEnv }, async (r) => {
     await run(r, { id: 'read', group: 'workflow', title: 'wallet read (GET /wallet/)', setup: two, kind: 'read', set: main });
     await run(r, { id: 'topup', group: 'workflow', title: 'topup', setup: two, kind: 'topup', set: main });
