@@ -7,6 +7,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import { SEARCH_ATTRIBUTES } from '../src/domain/types';
 
@@ -102,6 +104,25 @@ export async function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/**
+ * A free port in [low, high): the real Temporal server stores its membership ports in a
+ * smallint column (cluster_membership.rpc_port), so they must stay below 32768, where
+ * the system's ephemeral ports (freePort) usually are not.
+ */
+export async function freePortBelow(high = 32768, low = 20000): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    const ok = await new Promise<boolean>((done) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error(`no free port in [${low}, ${high})`);
 }
 
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -298,9 +319,13 @@ export async function startTemporalServer(opts: {
     sqlTool(database, ['update-schema', '--schema-name', `postgresql/v12/${store === 'default' ? 'temporal' : 'visibility'}`]);
   }
 
-  const ports = await Promise.all(Array.from({ length: 7 }, () => freePort()));
-  const [httpPort, frontendMembership, matching, matchingMembership, history, historyMembership, worker] = ports;
-  const workerMembership = await freePort();
+  const [httpPort, matching, history, worker] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [frontendMembership, matchingMembership, historyMembership, workerMembership] = [
+    await freePortBelow(),
+    await freePortBelow(),
+    await freePortBelow(),
+    await freePortBelow(),
+  ];
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_PG_HOST: pg.host,
@@ -324,7 +349,12 @@ export async function startTemporalServer(opts: {
     TEMPORAL_LOG_LEVEL: process.env.TEMPORAL_LOG_LEVEL ?? 'error',
   };
   const args = ['--root', ROOT, '--config', 'scripts/temporal-server', '--env', 'paynocchio', '--allow-no-auth', 'start'];
-  const child = spawnPrefixed('temporal-server', opts.tools.server, args, env, opts.quiet);
+  // Its services find each other for the first seconds (and lose each other on the way
+  // down): those error lines are expected and hidden; any other line is shown unless quiet.
+  const expected = /Not enough hosts to serve the request|ringpop is not bootstrapped|"error":"context canceled"|Loading config/;
+  const child = spawnPrefixed('temporal-server', opts.tools.server, args, env, true, (line) => {
+    if (!opts.quiet && !expected.test(line)) process.stdout.write(`[temporal-server] ${line}\n`);
+  });
   const address = `127.0.0.1:${opts.port}`;
   try {
     await waitFor('temporal server', () => temporalAnswers(address), 120_000, child);
@@ -343,8 +373,6 @@ export async function startTemporalServer(opts: {
  */
 async function registerNamespace(address: string, namespace: string): Promise<void> {
   const { Connection } = await import('@temporalio/client');
-  const { temporal } = await import('@temporalio/proto');
-  const { msToTs } = await import('@temporalio/common/lib/time');
   const connection = await Connection.connect({ address });
   try {
     try {
