@@ -1,6 +1,9 @@
 /**
  * Past one machine: two API processes and two workers against one Temporal and one
- * Postgres (the chaos harness's own stack, its horizontal mode). Before the chaos load,
+ * Postgres — the production topology: the real Temporal server (not the dev server) with
+ * its persistence on the run's own Postgres cluster, beside the app's database (the chaos
+ * harness's own stack, its horizontal mode). `npm test` builds the server first
+ * (scripts/test.sh: install-tools.sh --temporal-server). Before the chaos load,
  * through both APIs at once: concurrent payments on one wallet (exactly as many succeed
  * as the balance allows), the same Idempotency-Key sent to both APIs at once (money moves
  * once), and both workers ran workflow tasks. Then the short chaos run with a worker
@@ -111,10 +114,11 @@ async function throughBothApis(stack: ChaosStack): Promise<string[]> {
   return v;
 }
 
-test('two APIs and two workers on one Temporal and one Postgres: concurrent payments, one key through both APIs, a worker killed in turn — exactly once, ledger exact', async () => {
+test('two APIs and two workers on one real Temporal server (Postgres persistence) and one Postgres: concurrent payments, one key through both APIs, a worker killed in turn — exactly once, ledger exact', async () => {
   const report = await runChaos({
     apis: 2,
     workers: 2,
+    temporal: 'postgres',
     wallets: 50,
     durationMs: 12_000,
     maxRequests: 400,
