@@ -284,6 +284,13 @@ export async function startTemporalServer(opts: {
   fresh: boolean;
   namespace?: string;
   numHistoryShards?: number;
+  /**
+   * Connections per service (frontend, history, matching, worker each keep a pool) to the
+   * default store; visibility gets 2 each. Default 5: at most 28 connections in all, so
+   * the server fits beside the suite's pools under a stock max_connections of 100 (at 20,
+   * tests got "sorry, too many clients already" from Postgres, seen as 503s).
+   */
+  maxConns?: number;
   quiet?: boolean;
 }): Promise<TemporalServer> {
   const url = new URL(opts.postgresUrl);
@@ -335,6 +342,8 @@ export async function startTemporalServer(opts: {
     TEMPORAL_PG_DATABASE: databases.default,
     TEMPORAL_PG_VISIBILITY_DATABASE: databases.visibility,
     TEMPORAL_NUM_HISTORY_SHARDS: String(opts.numHistoryShards ?? 4),
+    TEMPORAL_PG_MAX_CONNS: String(opts.maxConns ?? 5),
+    TEMPORAL_PG_VISIBILITY_MAX_CONNS: '2',
     TEMPORAL_FRONTEND_PORT: String(opts.port),
     TEMPORAL_FRONTEND_HTTP_PORT: String(httpPort),
     TEMPORAL_FRONTEND_MEMBERSHIP_PORT: String(frontendMembership),

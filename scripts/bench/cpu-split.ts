@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Client as PgClient } from 'pg';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     await pool.end();
     const port = await freePort();
     const temporal = serverTools
-      ? await startTemporalServer({ tools: serverTools, postgresUrl: cluster.url, database: 'paynocchio_cpu_temporal', port, fresh: true, quiet: true })
+      ? await startTemporalServer({ tools: serverTools, postgresUrl: cluster.url, database: 'paynocchio_cpu_temporal', port, fresh: true, maxConns: 20, quiet: true })
       : await startTemporal({ temporal: tools.temporal, port, dbFile: join(dir, 'temporal.sqlite'), quiet: true });
     stops.unshift(() => stopChild(temporal.child));
     const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } });
@@ -119,11 +120,40 @@ async function main(): Promise<void> {
       postgres: postgresTicks(cluster.pid()),
       machine: machineBusyTicks(),
     });
+    // Postgres's side per payment: WAL bytes (all databases) and, per database, commits and
+    // rows written (pg_stat_database; idle backends flush them within 10 s, hence the pause).
+    const admin = new PgClient({ connectionString: cluster.url });
+    await admin.connect();
+    stops.unshift(() => admin.end());
+    const pgSample = async () => {
+      await new Promise((r) => setTimeout(r, 11_000)); // idle backends flush their counters within 10 s (PGSTAT_IDLE_INTERVAL)
+      const wal = await admin.query<{ lsn: string }>(`select pg_current_wal_lsn()::text as lsn`);
+      const dbs = await admin.query<{ datname: string; commits: string; inserted: string; updated: string; deleted: string }>(
+        `select datname, xact_commit::text as commits, tup_inserted::text as inserted, tup_updated::text as updated, tup_deleted::text as deleted
+         from pg_stat_database where datname like 'paynocchio_cpu%'`,
+      );
+      return { lsn: wal.rows[0]!.lsn, dbs: Object.fromEntries(dbs.rows.map((r) => [r.datname, r])) };
+    };
+    const walBytes = async (from: string, to: string) =>
+      Number((await admin.query<{ d: string }>(`select pg_wal_lsn_diff($2::pg_lsn, $1::pg_lsn)::text as d`, [from, to])).rows[0]!.d);
     const rows: Record<string, unknown>[] = [];
     for (const mode of [{ name: `open loop ${rate}/s`, rate }, { name: 'closed loop, 16 connections' }]) {
+      const pgBefore = await pgSample();
       const before = sample();
       const result = await runLoad({ ...spec, concurrency: 16, durationMs: seconds * 1000, ...(mode.rate ? { rate: mode.rate } : {}) });
       const after = sample();
+      const pgAfter = await pgSample();
+      const n = Math.max(1, result.ok);
+      const perPayment = (a: string, b: string) => Math.round(((Number(b) - Number(a)) / n) * 10) / 10;
+      const postgresPerPayment = {
+        walBytes: Math.round((await walBytes(pgBefore.lsn, pgAfter.lsn)) / n),
+        databases: Object.fromEntries(
+          Object.entries(pgAfter.dbs).map(([name, a]) => {
+            const b = pgBefore.dbs[name] ?? { commits: '0', inserted: '0', updated: '0', deleted: '0' };
+            return [name, { commits: perPayment(b.commits, a.commits), inserted: perPayment(b.inserted, a.inserted), updated: perPayment(b.updated, a.updated), deleted: perPayment(b.deleted, a.deleted) }];
+          }),
+        ),
+      };
       const per = (k: keyof typeof before) => Math.round((((after[k] - before[k]) * TICK_MS) / Math.max(1, result.ok)) * 10) / 10;
       const row = {
         mode: mode.name,
@@ -133,6 +163,7 @@ async function main(): Promise<void> {
         p50: result.latencyMs.p50,
         p99: result.latencyMs.p99,
         cpuMsPerPayment: { temporal: per('temporal'), worker: per('worker'), api: per('api'), postgres: per('postgres'), machineAll: per('machine') },
+        postgresPerPayment,
       };
       rows.push(row);
       log(JSON.stringify(row));

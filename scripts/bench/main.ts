@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     const temporalPort = await freePort();
     const [temporal, bundle] = await Promise.all([
       temporalKind === 'postgres'
-        ? startTemporalServer({ tools: ensureTemporalServerTools(), postgresUrl: db.url, database: 'paynocchio_bench_temporal', port: temporalPort, fresh: true, quiet: true })
+        ? startTemporalServer({ tools: ensureTemporalServerTools(), postgresUrl: db.url, database: 'paynocchio_bench_temporal', port: temporalPort, fresh: true, maxConns: 20, quiet: true })
         : startTemporal({ temporal: tools.temporal, port: temporalPort, dbFile: join(dataDir, 'temporal.sqlite'), quiet: true }),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
     ]);
