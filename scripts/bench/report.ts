@@ -202,6 +202,10 @@ export function writeResults(root: string, r: BenchResults, variant?: string): {
   const markdown = variant ? `bench/BENCHMARKS-${variant}.md` : 'BENCHMARKS.md';
   const mdPath = join(root, markdown);
   const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
-  writeFileSync(mdPath, renderMarkdown(r, variant ? `results/${json.slice('bench/results/'.length)}` : json, previous));
+  const rendered = renderMarkdown(r, variant ? `results/${json.slice('bench/results/'.length)}` : json, previous);
+  const note = variant
+    ? `> Variant \`${variant}\` (\`npm run bench -- --temporal=postgres\`): the rows below ran on the real Temporal server with\n> Postgres persistence (databases \`paynocchio_bench_temporal\`, \`…_visibility\`), not on the dev server the text\n> names; the SQLite levers (no-WAL, in-memory) still start dev servers of their own. The default layout's figures\n> are in [BENCHMARKS.md](../BENCHMARKS.md); the capacity model built on this server is [docs/scaling.md](../docs/scaling.md).\n\n`
+    : '';
+  writeFileSync(mdPath, variant ? rendered.replace(/^(# .*\n\n)/, `$1${note}`) : rendered);
   return { json, markdown };
 }
