@@ -3,6 +3,9 @@
  * the Temporal dev server (Web UI on :8233) and stripe-mock unless they are given,
  * then the API and the worker in one process on :3000 (`-- --two-process`: apart).
  * Ctrl-C stops everything; data stays in .data/.
+ * `-- --temporal=postgres`: the real Temporal server (built once from the pinned module)
+ * with its state in the databases paynocchio_temporal(_visibility) of the same Postgres;
+ * it has no Web UI (README, Operations).
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +15,7 @@ import { removeDevEnv, writeDevEnv } from '../src/dev-env';
 import { DEV_ENV_ID, seedDevData } from './dev-seed';
 import {
   ROOT,
+  ensureTemporalServerTools,
   ensureTools,
   freePort,
   nodeScript,
@@ -20,8 +24,10 @@ import {
   spawnPrefixed,
   startStripeMock,
   startTemporal,
+  startTemporalServer,
   stopChild,
   temporalAlreadyRunning,
+  temporalKindFromArgs,
   waitFor,
 } from './stack';
 
@@ -43,6 +49,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  const temporalKind = temporalKindFromArgs(process.argv.slice(2));
   const tools = ensureTools();
   const db = await pickDatabase(process.env.PAYNOCCHIO_DB_NAME ?? 'paynocchio', { fresh: false, dataDir });
   stopDb = db.stop;
@@ -58,12 +65,21 @@ async function main(): Promise<void> {
     console.log(`[dev] temporal: using ${temporalAddress}`);
   } else {
     const port = Number(process.env.TEMPORAL_PORT ?? 7233);
-    const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-    const server = await startTemporal({ temporal: tools.temporal, port, uiPort, dbFile: join(dataDir, 'temporal.sqlite') });
-    children.push(server.child!);
-    temporalAddress = server.address;
-    uiUrl = server.uiUrl!;
-    console.log(`[dev] temporal: ${temporalAddress}, Web UI ${uiUrl}`);
+    if (temporalKind === 'postgres') {
+      const database = `${process.env.PAYNOCCHIO_DB_NAME ?? 'paynocchio'}_temporal`;
+      const server = await startTemporalServer({ tools: ensureTemporalServerTools(), postgresUrl: db.url, database, port, fresh: false });
+      children.push(server.child!);
+      temporalAddress = server.address;
+      uiUrl = process.env.TEMPORAL_UI_URL ?? '';
+      console.log(`[dev] temporal: real server on Postgres (${database}, ${database}_visibility) at ${temporalAddress}; no Web UI (README, Operations)`);
+    } else {
+      const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+      const server = await startTemporal({ temporal: tools.temporal, port, uiPort, dbFile: join(dataDir, 'temporal.sqlite') });
+      children.push(server.child!);
+      temporalAddress = server.address;
+      uiUrl = server.uiUrl!;
+      console.log(`[dev] temporal: ${temporalAddress}, Web UI ${uiUrl}`);
+    }
   }
 
   const env: NodeJS.ProcessEnv = {
@@ -71,7 +87,8 @@ async function main(): Promise<void> {
     NODE_ENV: 'development',
     DATABASE_URL: db.url,
     TEMPORAL_ADDRESS: temporalAddress,
-    TEMPORAL_UI_URL: uiUrl,
+    // The real server has no Web UI: the logs' workflow links then point at TEMPORAL_UI_URL's default.
+    ...(uiUrl ? { TEMPORAL_UI_URL: uiUrl } : {}),
     // Stripe sends the user's browser back to PUBLIC_URL after onboarding: default to this API.
     PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
   };
@@ -115,7 +132,7 @@ async function main(): Promise<void> {
   writeDevEnv(dataDir, env);
   console.log(`[dev] ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   console.log(`[dev]   API        http://127.0.0.1:${port}  (environment ${DEV_ENV_ID} with the seed docs' secret)`);
-  console.log(`[dev]   Temporal   ${uiUrl}`);
+  console.log(`[dev]   Temporal   ${uiUrl || `${temporalAddress} (no Web UI: temporal workflow list --address ${temporalAddress})`}`);
   console.log(`[dev]   docs http://127.0.0.1:${port}/docs · metrics :${port}/metrics and worker :${workerMetricsPort}/metrics`);
   console.log(
     process.env.OPERATOR_TOKEN

@@ -7,6 +7,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { msToTs } from '@temporalio/common/lib/time';
+import { temporal } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import { SEARCH_ATTRIBUTES } from '../src/domain/types';
 
@@ -28,6 +30,37 @@ export function ensureTools(): Tools {
   const dir = process.env.PAYNOCCHIO_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/tmp', '.cache'), 'paynocchio/bin');
   const onPath = spawnSync('bash', ['-c', 'command -v temporal'], { encoding: 'utf8' }).stdout.trim();
   return { temporal: onPath || join(dir, 'temporal'), stripeMock: join(dir, 'stripe-mock') };
+}
+
+export interface TemporalServerTools {
+  /** go.temporal.io/server's cmd/server, pinned in install-tools.sh. */
+  server: string;
+  /** Its cmd/tools/sql (temporal-sql-tool): creates and migrates the server's databases. */
+  sqlTool: string;
+}
+
+/**
+ * Builds the real Temporal server and temporal-sql-tool into the shared cache folder
+ * when missing (`install-tools.sh --temporal-server`: minutes on a fresh machine, once).
+ */
+export function ensureTemporalServerTools(): TemporalServerTools {
+  const run = spawnSync('bash', [join(ROOT, 'scripts/install-tools.sh'), '--temporal-server'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (run.status !== 0) throw new Error('building the Temporal server failed (see above)');
+  const dir = process.env.PAYNOCCHIO_TOOLS_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/tmp', '.cache'), 'paynocchio/bin');
+  return { server: join(dir, 'temporal-server'), sqlTool: join(dir, 'temporal-sql-tool') };
+}
+
+/** Which Temporal a command runs against: `--temporal=dev` (default) or `--temporal=postgres`. */
+export type TemporalKind = 'dev' | 'postgres';
+
+export function temporalKindFromArgs(args: string[], fallback: TemporalKind = 'dev'): TemporalKind {
+  let kind: string = fallback;
+  args.forEach((arg, i) => {
+    if (arg.startsWith('--temporal=')) kind = arg.slice('--temporal='.length);
+    else if (arg === '--temporal' && args[i + 1]) kind = args[i + 1]!;
+  });
+  if (kind !== 'dev' && kind !== 'postgres') throw new Error(`--temporal must be dev or postgres, not ${kind}`);
+  return kind;
 }
 
 /** Spawns a child whose stdout/stderr lines are prefixed with [name]. */
@@ -71,6 +104,25 @@ export async function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/**
+ * A free port in [low, high): the real Temporal server stores its membership ports in a
+ * smallint column (cluster_membership.rpc_port), so they must stay below 32768, where
+ * the system's ephemeral ports (freePort) usually are not.
+ */
+export async function freePortBelow(high = 32768, low = 20000): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    const ok = await new Promise<boolean>((done) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', () => done(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+    });
+    if (ok) return port;
+  }
+  throw new Error(`no free port in [${low}, ${high})`);
 }
 
 export function portOpen(port: number, host = '127.0.0.1'): Promise<boolean> {
@@ -211,6 +263,147 @@ export async function startTemporal(opts: {
   const child = spawnPrefixed('temporal', opts.temporal, args, process.env, opts.quiet);
   await waitFor('temporal dev server', () => temporalAnswers(address), 90_000, child);
   return { address, uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : null, child };
+}
+
+/**
+ * The real Temporal server (not the dev server) with Postgres persistence: the databases
+ * `<database>` and `<database>_visibility` on the server of postgresUrl, created and
+ * migrated by the server's own temporal-sql-tool (create-database, setup-schema,
+ * update-schema; postgres12 plugin, its embedded schemas), then the server from the
+ * config template scripts/temporal-server/paynocchio.yaml, then the `default` namespace
+ * and the search attributes the project sets, registered through the operator API.
+ * With fresh, both databases are dropped first (tests, bench); without, a restart keeps
+ * every workflow (dev).
+ */
+export async function startTemporalServer(opts: {
+  tools: TemporalServerTools;
+  /** Any database URL on the Postgres server to use (host, port, user, password are taken from it). */
+  postgresUrl: string;
+  database: string;
+  port: number;
+  fresh: boolean;
+  namespace?: string;
+  numHistoryShards?: number;
+  /**
+   * Connections per service (frontend, history, matching, worker each keep a pool) to the
+   * default store; visibility gets 2 each. Default 5: at most 28 connections in all, so
+   * the server fits beside the suite's pools under a stock max_connections of 100 (at 20,
+   * tests got "sorry, too many clients already" from Postgres, seen as 503s).
+   */
+  maxConns?: number;
+  quiet?: boolean;
+}): Promise<TemporalServer> {
+  const url = new URL(opts.postgresUrl);
+  const pg = {
+    host: url.hostname || '127.0.0.1',
+    port: url.port || '5432',
+    user: decodeURIComponent(url.username || 'postgres'),
+    password: decodeURIComponent(url.password),
+  };
+  const namespace = opts.namespace ?? 'default';
+  const databases = { default: opts.database, visibility: `${opts.database}_visibility` };
+  const adminUrl = withDatabase(opts.postgresUrl, 'postgres');
+  const sqlEnv = { ...process.env, SQL_PLUGIN: 'postgres12', SQL_HOST: pg.host, SQL_PORT: pg.port, SQL_USER: pg.user, SQL_PASSWORD: pg.password };
+  const sqlTool = (database: string, args: string[]) => {
+    const run = spawnSync(opts.tools.sqlTool, ['--db', database, ...args], { env: sqlEnv, encoding: 'utf8' });
+    if (run.status !== 0) throw new Error(`temporal-sql-tool ${args[0]} ${database} failed: ${run.stderr || run.stdout}`);
+  };
+  for (const [store, database] of Object.entries(databases)) {
+    const admin = new PgClient({ connectionString: adminUrl });
+    await admin.connect();
+    let exists: boolean;
+    try {
+      if (opts.fresh) await admin.query(`drop database if exists "${database}" with (force)`);
+      exists = Boolean((await admin.query('select 1 from pg_database where datname = $1', [database])).rowCount);
+    } finally {
+      await admin.end();
+    }
+    if (!exists) {
+      sqlTool(database, ['create-database']);
+      sqlTool(database, ['setup-schema', '-v', '0.0']);
+    }
+    // Applies only the versions the database does not have yet: a no-op on a current one.
+    sqlTool(database, ['update-schema', '--schema-name', `postgresql/v12/${store === 'default' ? 'temporal' : 'visibility'}`]);
+  }
+
+  const [httpPort, matching, history, worker] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [frontendMembership, matchingMembership, historyMembership, workerMembership] = [
+    await freePortBelow(),
+    await freePortBelow(),
+    await freePortBelow(),
+    await freePortBelow(),
+  ];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_PG_HOST: pg.host,
+    TEMPORAL_PG_PORT: pg.port,
+    TEMPORAL_PG_USER: pg.user,
+    TEMPORAL_PG_PASSWORD: pg.password,
+    TEMPORAL_PG_DATABASE: databases.default,
+    TEMPORAL_PG_VISIBILITY_DATABASE: databases.visibility,
+    TEMPORAL_NUM_HISTORY_SHARDS: String(opts.numHistoryShards ?? 4),
+    TEMPORAL_PG_MAX_CONNS: String(opts.maxConns ?? 5),
+    TEMPORAL_PG_VISIBILITY_MAX_CONNS: '2',
+    TEMPORAL_FRONTEND_PORT: String(opts.port),
+    TEMPORAL_FRONTEND_HTTP_PORT: String(httpPort),
+    TEMPORAL_FRONTEND_MEMBERSHIP_PORT: String(frontendMembership),
+    TEMPORAL_MATCHING_PORT: String(matching),
+    TEMPORAL_MATCHING_MEMBERSHIP_PORT: String(matchingMembership),
+    TEMPORAL_HISTORY_PORT: String(history),
+    TEMPORAL_HISTORY_MEMBERSHIP_PORT: String(historyMembership),
+    TEMPORAL_WORKER_PORT: String(worker),
+    TEMPORAL_WORKER_MEMBERSHIP_PORT: String(workerMembership),
+    TEMPORAL_BIND_IP: '127.0.0.1',
+    TEMPORAL_DYNAMIC_CONFIG: join(ROOT, 'scripts/temporal-server/dynamicconfig.yaml'),
+    TEMPORAL_LOG_LEVEL: process.env.TEMPORAL_LOG_LEVEL ?? 'error',
+  };
+  const args = ['--root', ROOT, '--config', 'scripts/temporal-server', '--env', 'paynocchio', '--allow-no-auth', 'start'];
+  // Its services find each other for the first seconds (and lose each other on the way
+  // down): those error lines are expected and hidden; any other line is shown unless quiet.
+  const expected = /Not enough hosts to serve the request|ringpop is not bootstrapped|"error":"context canceled"|Loading config/;
+  const child = spawnPrefixed('temporal-server', opts.tools.server, args, env, true, (line) => {
+    if (!opts.quiet && !expected.test(line)) process.stdout.write(`[temporal-server] ${line}\n`);
+  });
+  const address = `127.0.0.1:${opts.port}`;
+  try {
+    await waitFor('temporal server', () => temporalAnswers(address), 120_000, child);
+    await registerNamespace(address, namespace);
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { address, uiUrl: null, child };
+}
+
+/**
+ * The `default` namespace (the dev server makes it itself) and the project's search
+ * attributes (the dev server takes them as flags), both idempotent; then waits until
+ * the frontend's namespace cache knows the namespace (a fresh one takes a few seconds).
+ */
+async function registerNamespace(address: string, namespace: string): Promise<void> {
+  const { Connection } = await import('@temporalio/client');
+  const connection = await Connection.connect({ address });
+  try {
+    try {
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
+    } catch (err) {
+      if (!/already exists|AlreadyExists/i.test(String((err as Error).message))) throw err;
+    }
+    await waitFor(`namespace ${namespace}`, async () => {
+      await connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 });
+      return true;
+    }, 60_000);
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.values(SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));
+    if (missing.length) {
+      await connection.operatorService.addSearchAttributes({
+        namespace,
+        searchAttributes: Object.fromEntries(missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+      });
+    }
+  } finally {
+    await connection.close();
+  }
 }
 
 export async function temporalAlreadyRunning(address: string): Promise<boolean> {

@@ -4,6 +4,10 @@
  * a Temporal dev server on free ports with its SQLite file (WAL) in .data/bench/ —
  * runs the plan in run.ts, writes BENCHMARKS.md and bench/results/<date>.json, and
  * stops everything it started.
+ * `-- --temporal=postgres`: the same plan against the real Temporal server on Postgres
+ * (databases paynocchio_bench_temporal(_visibility), fresh); its results go to
+ * bench/results/<date>-temporal-postgres.json and bench/BENCHMARKS-temporal-postgres.md,
+ * so BENCHMARKS.md stays the default layout's.
  */
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,13 +15,14 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
-import { ROOT, ensureTools, freePort, pickDatabase, startTemporal, stopChild } from '../stack';
+import { ROOT, ensureTemporalServerTools, ensureTools, freePort, pickDatabase, startTemporal, startTemporalServer, stopChild, temporalKindFromArgs } from '../stack';
 import { PROFILES } from './profiles';
 import { writeResults } from './report';
 import { runBench } from './run';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
+  const temporalKind = temporalKindFromArgs(args);
   const chosen = PROFILES[args.includes('--smoke') ? 'smoke' : args.includes('--quick') ? 'quick' : 'full'];
   // `--levers`: the lever rows even in a profile without them (a check that they all start).
   const profile = args.includes('--levers') ? { ...chosen, levers: true, pgbenchSeconds: Math.max(1, chosen.pgbenchSeconds) } : chosen;
@@ -40,14 +45,21 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
+    const temporalPort = await freePort();
     const [temporal, bundle] = await Promise.all([
-      startTemporal({ temporal: tools.temporal, port: await freePort(), dbFile: join(dataDir, 'temporal.sqlite'), quiet: true }),
+      temporalKind === 'postgres'
+        ? startTemporalServer({ tools: ensureTemporalServerTools(), postgresUrl: db.url, database: 'paynocchio_bench_temporal', port: temporalPort, fresh: true, maxConns: 20, quiet: true })
+        : startTemporal({ temporal: tools.temporal, port: temporalPort, dbFile: join(dataDir, 'temporal.sqlite'), quiet: true }),
       bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
     ]);
     stops.push(() => stopChild(temporal.child));
     const bundlePath = join(dataDir, 'workflow-bundle.js');
     writeFileSync(bundlePath, bundle.code);
-    log(`temporal dev server ${temporal.address} (SQLite WAL in .data/bench/)`);
+    log(
+      temporalKind === 'postgres'
+        ? `temporal server ${temporal.address} (Postgres: paynocchio_bench_temporal)`
+        : `temporal dev server ${temporal.address} (SQLite WAL in .data/bench/)`,
+    );
 
     const results = await runBench(
       {
@@ -58,6 +70,7 @@ async function main(): Promise<void> {
         workflowBundlePath: bundlePath,
         taskQueue: 'paynocchio-bench',
         workDir: dataDir,
+        ...(temporalKind === 'postgres' ? { temporalSetup: 'real Temporal server on Postgres' } : {}),
         log,
         startOtherTemporal: async (variant) => {
           const other = await startTemporal({
@@ -72,7 +85,7 @@ async function main(): Promise<void> {
       },
       profile,
     );
-    const written = writeResults(ROOT, results);
+    const written = writeResults(ROOT, results, temporalKind === 'postgres' ? 'temporal-postgres' : undefined);
     log(`wrote ${written.markdown} and ${written.json} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   } finally {
     await stopAll();

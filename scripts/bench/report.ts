@@ -231,14 +231,20 @@ ${reading}
 `;
 }
 
-export function writeResults(root: string, r: BenchResults): { json: string; markdown: string } {
+/** variant (e.g. `temporal-postgres`): its own JSON suffix and bench/BENCHMARKS-<variant>.md, BENCHMARKS.md untouched. */
+export function writeResults(root: string, r: BenchResults, variant?: string): { json: string; markdown: string } {
   const dir = join(root, 'bench/results');
   mkdirSync(dir, { recursive: true });
   const stamp = r.machine.date.replace(/[:]/g, '-').replace(/\..+$/, '');
-  const json = `bench/results/${stamp}${r.profile === 'full' ? '' : '-' + r.profile}.json`;
+  const json = `bench/results/${stamp}${r.profile === 'full' ? '' : '-' + r.profile}${variant ? '-' + variant : ''}.json`;
   writeFileSync(join(root, json), JSON.stringify({ ...r, targets: judge(r) }, null, 2) + '\n');
-  const mdPath = join(root, 'BENCHMARKS.md');
+  const markdown = variant ? `bench/BENCHMARKS-${variant}.md` : 'BENCHMARKS.md';
+  const mdPath = join(root, markdown);
   const previous = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : null;
-  writeFileSync(mdPath, renderMarkdown(r, json, previous));
-  return { json, markdown: 'BENCHMARKS.md' };
+  const rendered = renderMarkdown(r, variant ? `results/${json.slice('bench/results/'.length)}` : json, previous);
+  const note = variant
+    ? `> Variant \`${variant}\` (\`npm run bench -- --temporal=postgres\`): the rows below ran on the real Temporal server with\n> Postgres persistence (databases \`paynocchio_bench_temporal\`, \`…_visibility\`), not on the dev server the text\n> names; the SQLite levers (no-WAL, in-memory) still start dev servers of their own. The default layout's figures\n> are in [BENCHMARKS.md](../BENCHMARKS.md); the capacity model built on this server is [docs/scaling.md](../docs/scaling.md).\n\n`
+    : '';
+  writeFileSync(mdPath, variant ? rendered.replace(/^(# .*\n\n)/, `$1${note}`) : rendered);
+  return { json, markdown };
 }

@@ -27,6 +27,8 @@ export interface BenchStack {
   taskQueue: string;
   /** Scratch folder for wallet lists. */
   workDir: string;
+  /** The Temporal the rows ran on, for their setup column (default: the dev server's SQLite WAL). */
+  temporalSetup?: string;
   /**
    * Starts a second Temporal dev server for a persistence lever: `no-wal` (its SQLite file
    * in the rollback journal) or `in-memory` (no file at all: what persistence costs).
@@ -219,7 +221,7 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
   // README's production notes run): API and worker in one process, eager workflow start,
   // the rate limiter on (a limit far above the load, so it is measured, not binding).
   const shipped = DEFAULT_LAYOUT;
-  const one = shipped.setup;
+  const one = stack.temporalSetup ? `${shipped.setup}, ${stack.temporalSetup}` : shipped.setup;
   await withLayout(shipped.layout, { ...baseEnv, ...shipped.env }, async (r) => {
     await run(r, { id: 'read', group: 'workflow', title: 'wallet read (GET /wallet/)', setup: one, kind: 'read', set: main });
     await run(r, { id: 'topup', group: 'workflow', title: 'topup', setup: one, kind: 'topup', set: main });

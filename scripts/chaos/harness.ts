@@ -3,6 +3,11 @@
  * worker processes; load from loops of retrying clients while the harness SIGKILLs the
  * worker every few seconds, restarts Temporal once and Postgres once. After the load it
  * drains (no workflow left running) and checks that nothing was lost or invented.
+ * Horizontal mode (`apis`/`workers` > 1): several API processes and workers against the
+ * one Temporal and the one Postgres; each request attempt goes to the next API in turn
+ * (a retry with the same Idempotency-Key reaches another process), and the harness kills
+ * one worker at a time. `temporal: 'postgres'` runs the real Temporal server on the run's
+ * own cluster instead of the dev server.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +22,20 @@ import { createPool, withTransaction } from '../../src/db/pool';
 import { createFundedEnvironment } from '../../src/db/deposits';
 import { findLedgerViolations } from '../../src/db/queries/invariants';
 import { createWallet } from '../../src/db/queries/wallets';
-import { createDatabase, ensureTools, freePort, nodeScript, portOpen, spawnPrefixed, startStripeMock, startTemporal, stopChild, waitFor } from '../stack';
+import {
+  createDatabase,
+  ensureTemporalServerTools,
+  ensureTools,
+  freePort,
+  nodeScript,
+  portOpen,
+  spawnPrefixed,
+  startStripeMock,
+  startTemporal,
+  startTemporalServer,
+  stopChild,
+  waitFor,
+} from '../stack';
 import { checkOutcomes } from './checks';
 import { runLoad, type Operation } from './load';
 import { startOwnCluster } from './pg-cluster';
@@ -33,6 +51,27 @@ export interface ChaosOptions {
   restartTemporal: boolean;
   restartPostgres: boolean;
   verbose: boolean;
+  /** API processes behind the load (default 1); attempts go to each in turn. */
+  apis?: number;
+  /** Worker processes on the one task queue (default 1); a kill takes one of them. */
+  workers?: number;
+  /** The dev server (default) or the real Temporal server on the run's own Postgres. */
+  temporal?: 'dev' | 'postgres';
+  /**
+   * Runs against the ready stack before the chaos load (no faults yet); returns violations.
+   * The horizontal test sends its concurrency and idempotency checks through both APIs here.
+   */
+  beforeLoad?: (stack: ChaosStack) => Promise<string[]>;
+}
+
+/** What beforeLoad gets: the APIs, the run's environment and wallets, a pool on its database. */
+export interface ChaosStack {
+  apiUrls: string[];
+  temporalAddress: string;
+  envId: string;
+  secret: string;
+  wallets: { id: string; userId: string }[];
+  pool: ReturnType<typeof createPool>;
 }
 
 export interface ChaosReport {
@@ -55,9 +94,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
   const log = (msg: string) => opts.verbose && console.log(`[chaos] ${msg}`);
   const tools = ensureTools();
-  const [pgPort, temporalPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const apiCount = opts.apis ?? 1;
+  const workerCount = opts.workers ?? 1;
+  const [pgPort, temporalPort] = [await freePort(), await freePort()];
+  const apiPorts: number[] = [];
+  for (let i = 0; i < apiCount; i++) apiPorts.push(await freePort());
   const cluster = await startOwnCluster(pgPort);
-  const children: { worker?: ChildProcess & { ready: () => boolean; upFor: () => number }; api?: ChildProcess; temporal?: ChildProcess | null; stripe?: ChildProcess } = {};
+  type Worker = ChildProcess & { ready: () => boolean; upFor: () => number };
+  const children: { workers: (Worker | undefined)[]; apis: ChildProcess[]; temporal?: ChildProcess | null; stripe?: ChildProcess } = { workers: [], apis: [] };
   const dir = mkdtempSync(join(tmpdir(), 'paynocchio-chaos-'));
   const report: ChaosReport = { requests: 0, answered2xx: 0, refused4xx: 0, poisonSent: 0, unresolved: 0, kills: 0, restarts: { temporal: 0, postgres: 0 }, violations: [], seconds: 0 };
   let stopping = false;
@@ -88,9 +132,14 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       );
     }
 
-    const startTemporalServer = () =>
-      startTemporal({ temporal: tools.temporal, port: temporalPort, dbFile: join(dir, 'temporal.sqlite'), quiet: !opts.verbose });
-    children.temporal = (await startTemporalServer()).child;
+    const serverTools = opts.temporal === 'postgres' ? ensureTemporalServerTools() : null;
+    let temporalStarts = 0;
+    const startTemporalServerOnce = () =>
+      serverTools
+        ? // Its own databases on the run's cluster: fresh the first time, kept on the restart.
+          startTemporalServer({ tools: serverTools, postgresUrl: cluster.url, database: 'paynocchio_chaos_temporal', port: temporalPort, fresh: temporalStarts++ === 0, quiet: !opts.verbose })
+        : startTemporal({ temporal: tools.temporal, port: temporalPort, dbFile: join(dir, 'temporal.sqlite'), quiet: !opts.verbose });
+    children.temporal = (await startTemporalServerOnce()).child;
     const stripe = await startStripeMock({ stripeMock: tools.stripeMock, port: await freePort(), quiet: !opts.verbose });
     children.stripe = stripe.child;
     const address = `127.0.0.1:${temporalPort}`;
@@ -104,7 +153,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: address,
       TEMPORAL_TASK_QUEUE: 'chaos',
-      PORT: String(apiPort),
       RATE_LIMIT_PER_SECOND: '0',
       // Several workers come and go: no fixed metrics ports.
       WORKER_METRICS_PORT: '0',
@@ -116,21 +164,29 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       // releases its hold, which the checks then demand.
       WITHDRAW_ONBOARDING_TIMEOUT_MS: '4000',
     };
-    const spawnWorker = () => {
+    const spawnWorker = (slot: number): Worker => {
       let readyAt = 0; // when it logged "worker ready"; 0 while it starts
-      const child = spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), processEnv, !opts.verbose, (line) => {
+      const name = workerCount > 1 ? `worker${slot + 1}` : 'worker';
+      const child = spawnPrefixed(name, ...nodeScript('src/worker/main.ts'), processEnv, !opts.verbose, (line) => {
         if (!readyAt && (line.startsWith('worker ready') || line.includes('"msg":"worker ready"'))) readyAt = Date.now();
       });
       child.on('exit', () => {
-        if (!stopping && children.worker === child) setTimeout(() => !stopping && (children.worker = spawnWorker()), 300);
+        if (!stopping && children.workers[slot] === child) setTimeout(() => !stopping && (children.workers[slot] = spawnWorker(slot)), 300);
       });
       return Object.assign(child, { ready: () => readyAt > 0, upFor: () => (readyAt ? Date.now() - readyAt : 0) });
     };
-    children.worker = spawnWorker();
-    children.api = spawnPrefixed('api', ...nodeScript('src/api/main.ts'), processEnv, !opts.verbose);
-    await waitFor('api', () => portOpen(apiPort), 60_000, children.api);
-    await waitFor('worker', async () => children.worker!.ready(), 60_000);
-    log(`stack up: postgres :${pgPort}, temporal :${temporalPort}, api :${apiPort}`);
+    for (let i = 0; i < workerCount; i++) children.workers[i] = spawnWorker(i);
+    for (const [i, port] of apiPorts.entries()) {
+      children.apis.push(spawnPrefixed(apiCount > 1 ? `api${i + 1}` : 'api', ...nodeScript('src/api/main.ts'), { ...processEnv, PORT: String(port) }, !opts.verbose));
+    }
+    for (const [i, port] of apiPorts.entries()) await waitFor('api', () => portOpen(port), 60_000, children.apis[i]);
+    for (let i = 0; i < workerCount; i++) await waitFor('worker', async () => children.workers[i]!.ready(), 60_000);
+    const apiUrls = apiPorts.map((port) => `http://127.0.0.1:${port}`);
+    log(`stack up: postgres :${pgPort}, temporal :${temporalPort} (${opts.temporal ?? 'dev'}), api ${apiPorts.map((p) => `:${p}`).join(' ')}, ${workerCount} worker(s)`);
+    if (opts.beforeLoad) {
+      report.violations.push(...(await opts.beforeLoad({ apiUrls, temporalAddress: address, envId: env.id, secret: env.secret, wallets, pool })));
+      log(`beforeLoad done (${report.violations.length} violations)`);
+    }
 
     const pick = <T>(list: T[], n: (k: number) => number) => list[n(list.length)]!;
     const operations: Operation[] = [
@@ -210,14 +266,17 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // Faults, on their own timers while the load runs (timed from the load's start).
     const loadStarted = Date.now();
     const faults = (async () => {
-      // SIGKILL the worker every killEveryMs, but only one that has been polling for at
-      // least minWorkerUpMs: a worker killed while still starting makes no progress at
-      // all on a loaded machine (every request would time out), which tests nothing.
+      // SIGKILL a worker every killEveryMs (each in turn when there are several), but only
+      // one that has been polling for at least minWorkerUpMs: a worker killed while still
+      // starting makes no progress at all on a loaded machine (every request would time
+      // out), which tests nothing.
       let lastKill = Date.now();
+      let nextVictim = 0;
       const killTimer = setInterval(() => {
-        const w = children.worker;
+        const w = children.workers[nextVictim % workerCount];
         if (!w || w.exitCode !== null || w.signalCode !== null) return;
         if (Date.now() - lastKill < opts.killEveryMs || w.upFor() < (opts.minWorkerUpMs ?? 500)) return;
+        nextVictim += 1;
         w.kill('SIGKILL');
         lastKill = Date.now();
         report.kills += 1;
@@ -229,7 +288,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           await stopChild(children.temporal);
           log('temporal stopped');
           await sleep(1_000);
-          children.temporal = (await startTemporalServer()).child;
+          children.temporal = (await startTemporalServerOnce()).child;
           report.restarts.temporal += 1;
           log('temporal restarted');
         }
@@ -249,7 +308,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     })();
 
     const outcomes = await runLoad({
-      baseUrl: `http://127.0.0.1:${apiPort}`,
+      baseUrls: apiUrls,
       secret: env.secret,
       operations,
       concurrency: opts.concurrency,
@@ -290,8 +349,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     await pool.end();
   } finally {
     stopping = true;
-    await stopChild(children.api);
-    await stopChild(children.worker);
+    for (const api of children.apis) await stopChild(api);
+    for (const worker of children.workers) await stopChild(worker);
     await stopChild(children.temporal);
     await stopChild(children.stripe);
     await cluster.destroy();

@@ -25,7 +25,8 @@ export interface Operation {
 }
 
 export interface LoadOptions {
-  baseUrl: string;
+  /** One API, or several: each attempt goes to the next in turn (a retry reaches another process). */
+  baseUrls: string[];
   secret: string;
   operations: Operation[];
   concurrency: number;
@@ -35,6 +36,7 @@ export interface LoadOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let turn = 0;
 
 async function send(opts: LoadOptions, op: Operation, body: Record<string, unknown>): Promise<Outcome> {
   const key = `chaos-${randomUUID()}`;
@@ -43,7 +45,8 @@ async function send(opts: LoadOptions, op: Operation, body: Record<string, unkno
   while (attempts < opts.maxAttempts) {
     attempts += 1;
     try {
-      const res = await fetch(opts.baseUrl + op.path, {
+      const baseUrl = opts.baseUrls[turn++ % opts.baseUrls.length]!;
+      const res = await fetch(baseUrl + op.path, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-Wallet-Signature': opts.secret, 'Idempotency-Key': key },
         body: JSON.stringify(body),

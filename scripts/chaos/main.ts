@@ -1,12 +1,24 @@
 /**
  * `npm run chaos`: the full run (100 wallets, ≥20 worker kills, one Temporal restart,
  * one Postgres restart). `-- --quick` runs the short version CI also runs.
+ * `-- --apis 2 --workers 2`: the horizontal mode (two API processes, two workers, one
+ * Temporal, one Postgres); `-- --temporal=postgres`: the real Temporal server on Postgres.
  */
 import { parseArgs } from 'node:util';
+import { temporalKindFromArgs } from '../stack';
 import { runChaos } from './harness';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, seconds: { type: 'string' }, quiet: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      seconds: { type: 'string' },
+      quiet: { type: 'boolean' },
+      apis: { type: 'string' },
+      workers: { type: 'string' },
+      temporal: { type: 'string' },
+    },
+  });
   const quick = Boolean(values.quick);
   const seconds = Number(values.seconds ?? (quick ? 15 : 75));
   const report = await runChaos({
@@ -18,6 +30,9 @@ async function main(): Promise<void> {
     restartTemporal: !quick,
     restartPostgres: !quick,
     verbose: !values.quiet,
+    apis: Number(values.apis ?? 1),
+    workers: Number(values.workers ?? 1),
+    temporal: temporalKindFromArgs(values.temporal ? [`--temporal=${values.temporal}`] : []),
   });
   for (const v of report.violations.slice(0, 50)) console.log(`VIOLATION ${v}`);
   console.log(JSON.stringify(report, null, 2));

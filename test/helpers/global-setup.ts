@@ -3,6 +3,9 @@
  * Postgres `npm run dev` would pick, an in-memory Temporal dev server and stripe-mock
  * on free ports, and the worker as its own process (as in production). Test files
  * read the addresses from the file named by PAYNOCCHIO_TEST_STACK.
+ * PAYNOCCHIO_TEST_TEMPORAL=postgres runs the same suite against the real Temporal server
+ * on Postgres instead (`npm run test:temporal-postgres`), fresh databases
+ * `<test db>_temporal` and `<test db>_temporal_visibility`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -11,7 +14,20 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { seedDevData } from '../../scripts/dev-seed';
-import { ROOT, ensureTools, freePort, nodeScript, pickDatabase, spawnPrefixed, startStripeMock, startTemporal, stopChild, waitFor } from '../../scripts/stack';
+import {
+  ROOT,
+  ensureTemporalServerTools,
+  ensureTools,
+  freePort,
+  nodeScript,
+  pickDatabase,
+  spawnPrefixed,
+  startStripeMock,
+  startTemporal,
+  startTemporalServer,
+  stopChild,
+  waitFor,
+} from '../../scripts/stack';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../src/worker/worker';
 import type { TestStack } from './stack';
 
@@ -41,8 +57,14 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
   await pool.end();
 
   const [temporalPort, stripePort, workerMetricsPort, runtimeMetricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const temporalKind = process.env.PAYNOCCHIO_TEST_TEMPORAL ?? 'dev';
+  if (temporalKind !== 'dev' && temporalKind !== 'postgres') throw new Error(`PAYNOCCHIO_TEST_TEMPORAL must be dev or postgres, not ${temporalKind}`);
+  const startTemporalKind =
+    temporalKind === 'postgres'
+      ? () => startTemporalServer({ tools: ensureTemporalServerTools(), postgresUrl: db.url, database: `${database}_temporal`, port: temporalPort, fresh: true, quiet: !verbose })
+      : () => startTemporal({ temporal: tools.temporal, port: temporalPort, quiet: !verbose });
   const [temporal, stripe, bundle] = await Promise.all([
-    startTemporal({ temporal: tools.temporal, port: temporalPort, quiet: !verbose }).then((t) => (started.push(t.child), t)),
+    startTemporalKind().then((t) => (started.push(t.child), t)),
     startStripeMock({ stripeMock: tools.stripeMock, port: stripePort, quiet: !verbose }).then((s) => (started.push(s.child), s)),
     bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
   ]);
@@ -86,6 +108,7 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
   const stack: TestStack = {
     databaseUrl: db.url,
     temporalAddress: temporal.address,
+    temporalKind,
     temporalPath: tools.temporal,
     stripeApiBase: stripe.url,
     taskQueue,

@@ -20,6 +20,8 @@ import { findLedgerViolations } from '../../src/db/queries/invariants';
 export interface TestStack {
   databaseUrl: string;
   temporalAddress: string;
+  /** The dev server (default) or the real server on Postgres (PAYNOCCHIO_TEST_TEMPORAL=postgres). */
+  temporalKind: 'dev' | 'postgres';
   temporalPath: string;
   stripeApiBase: string;
   taskQueue: string;
