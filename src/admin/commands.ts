@@ -290,7 +290,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
       }
       case 'ledger seal': {
         const env = named.get('env');
-        const sealed = await sealLedger(deps.pool(), env ? { envId: digits(env, '--env') } : {});
+        const sealed = await sealLedger(deps.pool(), { wait: true, ...(env ? { envId: digits(env, '--env') } : {}) });
         deps.out(`sealed ${sealed} ledger transaction(s)`);
         return 0;
       }

@@ -46,8 +46,9 @@ interface PostingRow {
   amount: string;
 }
 
-const TX_COLUMNS = `id::text, env_id::text, type, currency, amount::text, reference, idempotency_id,
-  to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at`;
+/** Columns of ledger_transactions `t` as text (ORDER BY must name `t.` columns: the outputs shadow bare names). */
+const TX_COLUMNS = `t.id::text as id, t.env_id::text as env_id, t.type, t.currency, t.amount::text as amount, t.reference, t.idempotency_id,
+  to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at`;
 
 export function canonicalContent(tx: TxRow, postings: PostingRow[]): string {
   const legs = [...postings]
@@ -99,8 +100,9 @@ export interface LedgerHead {
 /** The environment's latest sealed transaction, or null when none is sealed yet. */
 export async function ledgerHead(client: Pool | PoolClient, envId: string): Promise<LedgerHead | null> {
   const { rows } = await client.query<{ id: string; seal_seq: string; hash: string; sealed_at: Date }>(
-    `select id::text, seal_seq::text, hash, sealed_at from ledger_transactions
-     where env_id = $1 and seal_seq is not null order by seal_seq desc limit 1`,
+    // t.seal_seq: the bigint (a bare name would sort the text output column).
+    `select t.id::text, t.seal_seq::text, t.hash, t.sealed_at from ledger_transactions t
+     where t.env_id = $1 and t.seal_seq is not null order by t.seal_seq desc limit 1`,
     [envId],
   );
   const r = rows[0];
@@ -110,21 +112,25 @@ export async function ledgerHead(client: Pool | PoolClient, envId: string): Prom
 /**
  * Seals one batch of one environment's committed unsealed transactions, in id order, in
  * one SQL transaction under the environment's advisory lock (try-lock: when another
- * sealer holds it, returns -1 and seals nothing). Returns how many it sealed.
+ * sealer holds it, returns -1 and seals nothing; with `wait`, waits for it). Returns how many it sealed.
  */
-export async function sealEnvironmentBatch(pool: Pool, envId: string, batchSize = 500): Promise<number> {
+export async function sealEnvironmentBatch(pool: Pool, envId: string, batchSize = 500, wait = false): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('begin');
     try {
-      const lock = await client.query<{ ok: boolean }>(`select pg_try_advisory_xact_lock(hashtextextended('ledger-seal:' || $1::text, 0)) as ok`, [envId]);
+      const key = `hashtextextended('ledger-seal:' || $1::text, 0)`;
+      const lock = await client.query<{ ok: boolean }>(
+        wait ? `select pg_advisory_xact_lock(${key}) is not null as ok` : `select pg_try_advisory_xact_lock(${key}) as ok`,
+        [envId],
+      );
       if (!lock.rows[0]!.ok) {
         await client.query('rollback');
         return -1;
       }
       const head = await ledgerHead(client, envId);
       const { rows: txs } = await client.query<TxRow>(
-        `select ${TX_COLUMNS} from ledger_transactions where env_id = $1 and seal_seq is null order by id limit $2`,
+        `select ${TX_COLUMNS} from ledger_transactions t where t.env_id = $1 and t.seal_seq is null order by t.id limit $2`,
         [envId, batchSize],
       );
       if (!txs.length) {
@@ -164,8 +170,12 @@ export async function sealEnvironmentBatch(pool: Pool, envId: string, batchSize 
   }
 }
 
-/** Seals every environment's committed unsealed transactions (batch after batch). Returns how many. */
-export async function sealLedger(pool: Pool, opts: { batchSize?: number; envId?: string } = {}): Promise<number> {
+/**
+ * Seals every environment's committed unsealed transactions (batch after batch). Returns how
+ * many. An environment another sealer is busy with is skipped, unless `wait` (the admin
+ * command, tests): then this waits for it and seals what is left after it.
+ */
+export async function sealLedger(pool: Pool, opts: { batchSize?: number; envId?: string; wait?: boolean } = {}): Promise<number> {
   const batchSize = opts.batchSize ?? 500;
   const envs = opts.envId
     ? [opts.envId]
@@ -173,7 +183,7 @@ export async function sealLedger(pool: Pool, opts: { batchSize?: number; envId?:
   let total = 0;
   for (const envId of envs) {
     for (;;) {
-      const n = await sealEnvironmentBatch(pool, envId, batchSize);
+      const n = await sealEnvironmentBatch(pool, envId, batchSize, opts.wait ?? false);
       if (n > 0) total += n;
       if (n < batchSize) break;
     }
@@ -233,8 +243,8 @@ export async function verifyLedgerChains(pool: Pool, opts: { envId?: string; bat
     let found: BrokenLink | null = null;
     while (!found) {
       const { rows } = await pool.query<TxRow>(
-        `select ${TX_COLUMNS}, seal_seq::text, prev_hash, hash from ledger_transactions
-         where env_id = $1 and seal_seq > $2 order by seal_seq limit $3`,
+        `select ${TX_COLUMNS}, t.seal_seq::text as seal_seq, t.prev_hash, t.hash from ledger_transactions t
+         where t.env_id = $1 and t.seal_seq > $2 order by t.seal_seq limit $3`,
         [envId, seq.toString(), batchSize],
       );
       if (!rows.length) break;
