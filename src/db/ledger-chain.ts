@@ -109,6 +109,17 @@ export async function ledgerHead(client: Pool | PoolClient, envId: string): Prom
   return r ? { envId, transactionId: r.id, sealSeq: r.seal_seq, hash: r.hash, sealedAt: r.sealed_at } : null;
 }
 
+/** One sealed transaction's link (a head a merchant kept, looked up again), or null if unsealed or not in envId. */
+export async function ledgerLink(client: Pool | PoolClient, envId: string, transactionId: string): Promise<LedgerHead | null> {
+  const { rows } = await client.query<{ id: string; seal_seq: string; hash: string; sealed_at: Date }>(
+    `select t.id::text, t.seal_seq::text, t.hash, t.sealed_at from ledger_transactions t
+     where t.env_id = $1 and t.id = $2 and t.seal_seq is not null`,
+    [envId, transactionId],
+  );
+  const r = rows[0];
+  return r ? { envId, transactionId: r.id, sealSeq: r.seal_seq, hash: r.hash, sealedAt: r.sealed_at } : null;
+}
+
 /**
  * Seals one batch of one environment's committed unsealed transactions, in id order, in
  * one SQL transaction under the environment's advisory lock (try-lock: when another

@@ -49,9 +49,19 @@ test('the head moves to the latest sealed transaction shortly after a commit; st
   expect(head.hash).toMatch(/^[0-9a-f]{64}$/);
   expect(await verifyLedgerChains(ctx.pool, { envId: m.envId })).toEqual([]);
 
+  // Later, after more money moved: the head kept is still the link stored for that transaction.
+  await m.topup('alice', wallet, '1.00');
+  const later = await headOnceSealed(String(BigInt(head.transaction_id) + 1n));
+  expect(Number(later.seal_seq)).toBeGreaterThan(Number(head.seal_seq));
+  const kept = await m.get(`/environments/${m.envId}/ledger/head/`, { transaction_id: head.transaction_id });
+  expect(kept.status).toBe(200);
+  expect(kept.body).toEqual(head);
+  // Not in this environment (or not sealed): 404.
+  expect((await other.get(`/environments/${other.envId}/ledger/head/`, { transaction_id: head.transaction_id })).status).toBe(404);
+
   const statement = await m.get(`/wallet/${wallet}/statement/`, { env_id: m.envId, user_id: 'alice', from: from.toISOString(), to: new Date().toISOString() });
   expect(statement.status).toBe(200);
-  expect(statement.body.ledger_head).toEqual({ transaction_id: head.transaction_id, hash: head.hash });
+  expect(statement.body.ledger_head).toEqual({ transaction_id: later.transaction_id, hash: later.hash });
 });
 
 test("only the caller's environment; no secret 401; unknown parameters 422", async () => {

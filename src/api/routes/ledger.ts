@@ -7,7 +7,8 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from '../../db/pool';
-import { ledgerHead } from '../../db/ledger-chain';
+import { DomainError } from '../../domain/errors';
+import { ledgerHead, ledgerLink } from '../../db/ledger-chain';
 import { requireEnv } from '../auth';
 import { sendJson } from '../json';
 import { registerRoute } from '../openapi';
@@ -15,6 +16,11 @@ import { id } from '../schemas';
 import { endpoint } from '../validate';
 
 const EnvParams = z.object({ env_id: id });
+const HeadQuery = z.object({
+  transaction_id: id.optional().openapi({
+    description: 'A head you kept: answers that sealed transaction\'s link as stored now (its seal_seq and hash must be the ones you kept); 404 when it is not sealed or not in this environment',
+  }),
+});
 
 const HeadSchema = z.object({
   env_id: z.string(),
@@ -36,8 +42,8 @@ registerRoute({
     'Every ledger transaction is sealed into its environment\'s hash chain by the worker shortly after its commit (within about `LEDGER_SEAL_INTERVAL_MS`, default 1 s). ' +
     'The head is the latest sealed transaction; transactions committed since are not in it yet. Keep `transaction_id`, `seal_seq` and `hash`: ' +
     'the chain up to that link can be recomputed later (`npm run admin -- ledger verify`), and any change to a sealed transaction or its postings breaks it. ' +
-    'All fields are null before the environment\'s first seal.',
-  request: { params: EnvParams },
+    'All fields are null before the environment\'s first seal. With `transaction_id`, the link of that sealed transaction instead (to check a head kept earlier).',
+  request: { params: EnvParams, query: HeadQuery },
   responses: {
     200: {
       description: 'The ledger head',
@@ -57,9 +63,12 @@ export function ledgerRoutes(pool: Pool): Router {
   const router = Router();
   router.get(
     '/environments/:env_id/ledger/head',
-    ...endpoint({ params: EnvParams }, async ({ params: p }, _req, res) => {
+    ...endpoint({ params: EnvParams, query: HeadQuery }, async ({ params: p, query: q }, _req, res) => {
       const envId = requireEnv(res, p.env_id);
-      const head = await ledgerHead(pool, envId);
+      const head = q.transaction_id ? await ledgerLink(pool, envId, q.transaction_id) : await ledgerHead(pool, envId);
+      if (q.transaction_id && !head) {
+        throw new DomainError('not_found', `ledger transaction ${q.transaction_id} is not sealed in environment ${envId}`);
+      }
       sendJson(res, 200, {
         env_id: envId,
         transaction_id: head?.transactionId ?? null,
