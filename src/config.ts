@@ -160,6 +160,8 @@ const schema = z.object({
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),
   /** Webhook events (the events feed, GET /events/) are kept this many days, then purged by the worker once their deliveries are over. */
   EVENTS_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** How often each worker seals newly committed ledger transactions into their environment's hash chain (issue 14); 0 = off. */
+  LEDGER_SEAL_INTERVAL_MS: z.coerce.number().int().min(0).max(3600_000).default(1000),
   /** How often each worker polls the webhook outbox for deliveries to start. */
   WEBHOOK_DISPATCH_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** Webhook retry schedule (delivery workflow inputs); defaults: 5 s ×4 up to 6 h between tries, for a day. */

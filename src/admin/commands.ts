@@ -9,7 +9,8 @@
  *   environments credit-line <env_id> <amount> [--currency <cur>]
  *   environments rotate-secret <env_id> [--overlap-hours <h>]   (default 24)
  *   wallet show <wallet_id> [--postings <n>]
- *   ledger verify
+ *   ledger verify                                                (invariants + every hash chain, first broken link per environment)
+ *   ledger seal [--env <env_id>]                                 (seals now what the worker's sealer would seal next)
  *   export postings --env <env_id> [--from <ts>] [--to <ts>] [--format csv|jsonl]   (streams to stdout)
  *   workflow export <workflow_id> [--out <file>]               (history JSON, for test/histories/)
  *   withdrawals resolve <withdrawal_id> --outcome released|paid_out --note <text>
@@ -29,6 +30,7 @@ import { environmentById, walletById, walletPostings } from '../db/queries/admin
 import { listEnvironments, rotateEnvironmentSecret } from '../db/queries/environments';
 import { listFunding, setCreditLine, type Funding } from '../db/queries/funding';
 import { findLedgerViolations } from '../db/queries/invariants';
+import { sealLedger, verifyLedgerChains } from '../db/ledger-chain';
 import { historyToJson } from './history-json';
 import { signingKeyCipher } from '../signing-keys';
 import { resolveNeedsAttention } from '../activities/withdrawals';
@@ -61,7 +63,9 @@ export const USAGE = `usage: npm run admin -- <command>
   environments credit-line <env_id> <amount> [--currency <cur>] (how far below zero topups may take the float)
   environments rotate-secret <env_id> [--overlap-hours <hours>]   (default 24)
   wallet show <wallet_id> [--postings <n>]
-  ledger verify                                                 (exit 1 on a violation)
+  ledger verify                                                 (exit 1 on a violation; recomputes every environment's
+                                                                 hash chain and names its first broken link)
+  ledger seal [--env <env_id>]                                  (seals the committed unsealed transactions now)
   export postings --env <env_id> [--from <ts>] [--to <ts>] [--format csv|jsonl] > file
                                               (every posting of the environment, from inclusive, to exclusive,
                                                ISO 8601 with a time zone; streamed with COPY, bounded memory)
@@ -263,6 +267,19 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
       }
       case 'ledger verify': {
         const violations = await findLedgerViolations(deps.pool());
+        // The tamper-evident ledger: each environment's first broken link (environment,
+        // transaction id, expected vs stored).
+        for (const link of await verifyLedgerChains(deps.pool())) {
+          violations.push({
+            rule: `hash chain of environment ${link.envId}: ${link.problem}`,
+            ids: [link.transactionId],
+            env_id: link.envId,
+            transaction_id: link.transactionId,
+            seal_seq: link.sealSeq,
+            expected: link.expected,
+            stored: link.stored,
+          } as (typeof violations)[number]);
+        }
         if (!violations.length) {
           deps.out('ledger ok: every invariant holds');
           return 0;
@@ -270,6 +287,12 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         for (const v of violations) deps.out(JSON.stringify(v));
         deps.err(`${violations.length} invariant(s) violated`);
         return 1;
+      }
+      case 'ledger seal': {
+        const env = named.get('env');
+        const sealed = await sealLedger(deps.pool(), { wait: true, ...(env ? { envId: digits(env, '--env') } : {}) });
+        deps.out(`sealed ${sealed} ledger transaction(s)`);
+        return 0;
       }
       case 'workflow export': {
         const workflowId = positional[0];

@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { historyRoutes } from './routes/history';
 import { statementRoutes } from './routes/statements';
 import { eventRoutes } from './routes/events';
+import { ledgerRoutes } from './routes/ledger';
 import { movementRoutes } from './routes/movements';
 import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
@@ -149,6 +150,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(eventRoutes(deps.pool));
   app.use(orderRoutes(deps.pool));
   app.use(webhookRoutes(deps.pool, deps.webhooks));
+  app.use(ledgerRoutes(deps.pool));
 
   app.use(withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits));
   app.use(notFoundHandler);

@@ -9,6 +9,7 @@ import type { Config } from '../config';
 import type { Pool } from '../db/pool';
 import type { Logger } from '../observability/logger';
 import { startHousekeeping } from './housekeeping';
+import { startLedgerSealer } from '../db/ledger-chain';
 import { ensureHoldSweeperSchedule } from './hold-sweeper-schedule';
 import { ensureReconcileSchedule } from './reconcile-schedule';
 import { startMetricsServer } from './metrics-server';
@@ -56,6 +57,13 @@ export async function startWorkerServices(opts: {
       maxElapsedMs: config.WEBHOOK_RETRY_MAX_ELAPSED_MS,
     },
   });
+  // The tamper-evident ledger (README, "A tamper-evident ledger"): seals committed transactions
+  // into their environment's hash chain, off the hot path; every worker runs it, a
+  // per-environment try-lock lets one of them seal each environment at a time.
+  const sealer =
+    config.LEDGER_SEAL_INTERVAL_MS > 0
+      ? startLedgerSealer(pool, config.LEDGER_SEAL_INTERVAL_MS, (err) => logger.error({ err: err.message }, 'ledger sealing failed; retried next pass'))
+      : null;
   const housekeeping = startHousekeeping(pool, config.IDEMPOTENCY_RETENTION_HOURS, config.EVENTS_RETENTION_DAYS);
   // A busy metrics port must not stop payments: the worker runs without /metrics and says so.
   const metricsServer = config.WORKER_METRICS_PORT
@@ -74,6 +82,7 @@ export async function startWorkerServices(opts: {
     metricsUrl: metricsServer ? `http://${config.WORKER_METRICS_HOST}:${config.WORKER_METRICS_PORT}/metrics` : null,
     stop: async () => {
       housekeeping.stop();
+      await sealer?.stop();
       await dispatcher.stop();
       metricsServer?.close();
       await clientConnection.close();

@@ -71,7 +71,8 @@ registerRoute({
     `At most ${STATEMENT_MAX_LINES.toLocaleString('en')} lines: a range with more is refused with 422 \`statement_too_large\` (ask for shorter ranges). ` +
     '`format=csv`: RFC 4180 (header row, CRLF, quoted fields), exact decimals; the first row is the opening balance and the last the closing balance ' +
     '(`type` `opening_balance` / `closing_balance`, their time in `created_at`, the balance in `balance_after`). ' +
-    '`ledger_head` (JSON) will carry the ledger head of the tamper-evident ledger (issue 14, section 2); null until it exists. ' +
+    '`ledger_head` (JSON): the environment\'s latest sealed ledger transaction and its chain hash when the statement was made ' +
+    '(as `GET /environments/{env_id}/ledger/head/`); keep it to prove later that the books did not change behind it. Null until the environment\'s first transaction is sealed. ' +
     'A transaction that started before `to` and commits later joins the range then: a statement whose `to` is more than a minute ago does not change.',
   request: { params: WalletParams, query: StatementQuery },
   responses: {
@@ -98,7 +99,7 @@ registerRoute({
           { posting_id: '41', transaction_id: '20', created_at: '2026-01-05T10:00:00.000Z', type: 'payment', amount: -50.0, fee: 0.0, reference: null, counterparty_wallet_id: null, balance_after: 50.0 },
           { posting_id: '57', transaction_id: '28', created_at: '2026-01-09T08:30:00.000Z', type: 'transfer', amount: 20.0, fee: 0.0, reference: 'rent', counterparty_wallet_id: '100000002', balance_after: 70.0 },
         ],
-        ledger_head: null,
+        ledger_head: { transaction_id: '28', hash: '9f2c6a0d4b7e1f38a5c2d9e07b6f4a1c3e8d5b2a7f0c9e6d1b4a8f3c7e2d5a90' },
       },
     },
   },

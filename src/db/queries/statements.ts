@@ -12,6 +12,7 @@
  * balances always add up, and consecutive statements [a, b) and [b, c) chain (the
  * closing of one is the opening of the next).
  */
+import { ledgerHead } from '../ledger-chain';
 import type { Pool } from '../pool';
 
 export interface StatementLine {
@@ -101,11 +102,12 @@ export async function walletStatement(pool: Pool, walletId: string, from: Date, 
 }
 
 /**
- * Hook for issue 14 section 2 (tamper-evident ledger): the environment's latest sealed
- * transaction and its hash, carried by every statement so a merchant can keep it and
- * later prove the books did not change behind it. Until the sealing step exists there is
- * no head, and statements carry `ledger_head: null`.
+ * The tamper-evident ledger (issue 14 section 2, src/db/ledger-chain.ts): the environment's
+ * latest sealed transaction and its hash, carried by every statement so a merchant can keep
+ * it and later prove the books did not change behind it. Null until the environment's
+ * first transaction is sealed (the worker seals within about LEDGER_SEAL_INTERVAL_MS).
  */
-export async function ledgerHeadForStatement(_pool: Pool, _envId: string): Promise<{ transactionId: string; hash: string } | null> {
-  return null;
+export async function ledgerHeadForStatement(pool: Pool, envId: string): Promise<{ transactionId: string; hash: string } | null> {
+  const head = await ledgerHead(pool, envId);
+  return head && { transactionId: head.transactionId, hash: head.hash };
 }
