@@ -24,6 +24,8 @@ import type { Wallet } from '../domain/types';
 import { ledgerPostings, ledgerTransactions } from '../observability/metrics';
 import type { PoolClient } from './pool';
 import { applyFundingChange, getFunding } from './queries/funding';
+import { fireMonitors } from './queries/monitors';
+import { applySpendLimits } from './queries/spend-limits';
 import { getWallets, lockWallets, writeWalletBalances } from './queries/wallets';
 
 /**
@@ -164,6 +166,23 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
   // The last statement, so the environment's float row (topups of one environment queue on
   // it) is held only from here to the caller's commit. A refusal rolls the writes above back.
   await moveFundingFloat(client, req);
+  // Spend limits and balance monitors (issue 14): both need the wallets locked above, which
+  // serializes each wallet's postings; a limit refusal rolls the writes above back.
+  await applySpendLimits(client, {
+    envId: req.envId,
+    type: req.type,
+    currency: req.currency,
+    outgoing: req.legs.reduce((m, l) => {
+      if (l.account === 'wallet' && l.amount < 0n) m.set(l.walletId, (m.get(l.walletId) ?? 0n) - l.amount);
+      return m;
+    }, new Map<string, bigint>()),
+  });
+  await fireMonitors(client, {
+    envId: req.envId,
+    transactionId,
+    type: req.type,
+    changes: wallets.map((w) => ({ before: { balance: BigInt(byId.get(w.id)!.balance), held: BigInt(byId.get(w.id)!.held) }, after: w })),
+  });
   // Counted before the commit: a rollback after this point is rare (the caller's own rows).
   ledgerTransactions.inc({ type: req.type, replayed: 'false' });
   ledgerPostings.inc({ type: req.type }, postings.length);
