@@ -17,6 +17,11 @@
  * topup the float cannot cover is refused (`funding_limit_exceeded`) and posts nothing.
  * Payments, transfers, refunds and withdrawals never post to `funding`, so they never
  * touch that row.
+ *
+ * Just before it, two issue-14 steps that need the wallets locked: spend limits (a payment,
+ * transfer or hold over the wallet's limit is refused with `limit_exceeded`) and balance
+ * monitors (a `wallet.balance_threshold_crossed` event when old → new value enters a
+ * monitor's condition).
  */
 import { DomainError } from '../domain/errors';
 import { formatAmount, type Currency } from '../domain/money';
@@ -163,11 +168,9 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
         [...next].map(([id, s]) => ({ id, balance: s.balance, held: s.held })),
       )
     : [];
-  // The last statement, so the environment's float row (topups of one environment queue on
-  // it) is held only from here to the caller's commit. A refusal rolls the writes above back.
-  await moveFundingFloat(client, req);
-  // Spend limits and balance monitors (issue 14): both need the wallets locked above, which
-  // serializes each wallet's postings; a limit refusal rolls the writes above back.
+  // Spend limits and balance monitors (issue 14: src/db/queries/spend-limits.ts, monitors.ts).
+  // Both rely on the wallet locks above, which serialize each wallet's postings; a limit
+  // refusal rolls the writes above back. Before the funding float, so that row stays the last lock.
   await applySpendLimits(client, {
     envId: req.envId,
     type: req.type,
@@ -183,6 +186,9 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
     type: req.type,
     changes: wallets.map((w) => ({ before: { balance: BigInt(byId.get(w.id)!.balance), held: BigInt(byId.get(w.id)!.held) }, after: w })),
   });
+  // The last statement, so the environment's float row (topups of one environment queue on
+  // it) is held only from here to the caller's commit. A refusal rolls the writes above back.
+  await moveFundingFloat(client, req);
   // Counted before the commit: a rollback after this point is rare (the caller's own rows).
   ledgerTransactions.inc({ type: req.type, replayed: 'false' });
   ledgerPostings.inc({ type: req.type }, postings.length);
