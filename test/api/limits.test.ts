@@ -4,6 +4,10 @@
  * never limit incoming money, hold under 50 concurrent payments; monitors are
  * edge-triggered and fire once under concurrent postings.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import supertest from 'supertest';
 import { merchant } from '../helpers/api';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
@@ -130,6 +134,23 @@ describe('spend limits', () => {
   });
 });
 
+test('withdrawals count (their hold); a held monitor fires when the hold enters it', async () => {
+  const { m, a } = await setup('limits-withdraw');
+  await m.topup('alice', a, '100.00');
+  expect((await setLimits(m, a, { daily_amount: 50 })).status).toBe(200);
+  expect((await m.post('/wallet/monitors/', { env_id: m.envId, wallet_id: a, field: 'held', op: 'gte', value: 25 })).status).toBe(201);
+  const withdraw = (amount: string) => m.post('/wallet/withdraw/', { env_id: m.envId, user_id: 'alice', wallet_id: a, amount });
+  expect((await withdraw('30.00')).status).toBe(200);
+  const refused = await withdraw('20.01');
+  expect(refused.status).toBe(422);
+  expect(refused.body.error).toMatchObject({ code: 'limit_exceeded', details: { limit: 'daily_amount', used_minor: '3000' } });
+  const { rows } = await ctx.pool.query<{ balance: string; held: string }>('select balance::text, held::text from wallets where id = $1', [a]);
+  expect(rows[0]).toEqual({ balance: '7000', held: '3000' });
+  const events = await crossings(m.envId);
+  expect(events).toHaveLength(1);
+  expect(events[0].data).toMatchObject({ monitor: { field: 'held', op: 'gte' }, previous_value: 0, value: 30, transaction_type: 'hold' });
+}, 60_000);
+
 describe('balance monitors', () => {
   test('fires once when the balance crosses into the condition, not while it holds, again after it left', async () => {
     const { m, a } = await setup('monitor-edge');
@@ -189,3 +210,46 @@ function request(method: 'put' | 'delete', m: ReturnType<typeof merchant>, path:
   const req = supertest(ctx.app)[method](path).set({ 'X-Wallet-Signature': envSecrets.get(m.envId)!, 'Content-Type': 'application/json' });
   return body ? req.send(seedBody(body)) : req;
 }
+
+// README's Spend limits and Balance alerts snippets, run as written against the live API
+// (only url, secret, the environment, the user and the wallet are this test's).
+const python = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' });
+(python.status === 0 ? test : test.skip)("README's Spend limits and Balance alerts snippets run against the live API", async () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const snippetOf = (heading: string) => /```python\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf(heading)))![1]!;
+  const server = ctx.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { m, a } = await setup('readme-limits');
+    const code = [
+      'import json, requests',
+      `url, secret = ${JSON.stringify(url)}, ${JSON.stringify(envSecrets.get(m.envId))}`,
+      snippetOf('### Spend limits'),
+      'assert response.status_code == 200, response.text',
+      'print(json.dumps(limits["daily_count"]))',
+      snippetOf('### Balance alerts'),
+      'assert response.status_code == 201, response.text',
+      'print(json.dumps([monitor["field"], monitor["op"], monitor["status"]]))',
+    ]
+      .join('\n')
+      .replace(/100000001/g, a)
+      .replace(/"user_id": "42"/g, '"user_id": "alice"')
+      .replace(/"env_id": 123/g, `"env_id": ${m.envId}`);
+    // Async: the API answers from this process, so a synchronous child would block it.
+    const out = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (c) => resolve({ status: c, stdout, stderr }));
+    });
+    expect({ code: out.status, stderr: out.stderr }).toEqual({ code: 0, stderr: '' });
+    const [count, mon] = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(count).toMatchObject({ limit: 10, used: 0, remaining: 10, source: 'wallet' });
+    expect(mon).toEqual(['balance', 'lt', 'enabled']);
+  } finally {
+    server.close();
+  }
+}, 30_000);
