@@ -21,6 +21,8 @@ import { movementRoutes } from './routes/movements';
 import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
 import { transferRoutes } from './routes/transfers';
+import { limitRoutes } from './routes/limits';
+import { monitorRoutes } from './routes/monitors';
 import { walletRoutes } from './routes/wallets';
 import { webhookRoutes, type WebhookPolicy } from './routes/webhooks';
 import { LeasedRateLimiter, rateLimit, type RateLimitOptions } from './rate-limit';
@@ -140,6 +142,8 @@ export function createApp(deps: AppDeps): express.Express {
   const auth = authenticate(deps.pool, deps.auth);
   app.use(['/wallet', '/environments', '/events'], auth);
   if (deps.rateLimit) app.use(['/wallet', '/environments', '/events'], rateLimit(deps.pool, deps.rateLimit));
+  app.use(monitorRoutes(deps.pool)); // before walletRoutes: /wallet/monitors is not a wallet id
+  app.use(limitRoutes(deps.pool));
   app.use(walletRoutes(deps.pool, deps.temporal));
   app.use(movementRoutes(deps.pool, deps.temporal));
   app.use(transferRoutes(deps.pool, deps.temporal));

@@ -21,6 +21,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   insufficient_funds: 422,
   currency_mismatch: 422,
   funding_limit_exceeded: 422,
+  limit_exceeded: 422,
   withdrawal_limit_exceeded: 422,
   statement_too_large: 422,
   idempotency_key_mismatch: 409,

@@ -17,6 +17,11 @@
  * topup the float cannot cover is refused (`funding_limit_exceeded`) and posts nothing.
  * Payments, transfers, refunds and withdrawals never post to `funding`, so they never
  * touch that row.
+ *
+ * Just before it, two issue-14 steps that need the wallets locked: spend limits (a payment,
+ * transfer or hold over the wallet's limit is refused with `limit_exceeded`) and balance
+ * monitors (a `wallet.balance_threshold_crossed` event when old → new value enters a
+ * monitor's condition).
  */
 import { DomainError } from '../domain/errors';
 import { formatAmount, type Currency } from '../domain/money';
@@ -25,6 +30,8 @@ import { ledgerPostings, ledgerTransactions } from '../observability/metrics';
 import type { PoolClient } from './pool';
 import { applyFundingChange, getFunding } from './queries/funding';
 import { getWallets, WALLET_COLUMNS, walletFromRow, type WalletRow } from './queries/wallets';
+import { fireMonitors } from './queries/monitors';
+import { applySpendLimits } from './queries/spend-limits';
 
 /**
  * `settlement` is the outside world's side of a deposit (the merchant's bank transfer to
@@ -88,14 +95,20 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
   // Round trip 1: insert the transaction row and, only if it is new, lock the touched
   // wallets in ascending id order (the same lock order as before: opposite transfers
   // cannot deadlock). A replay inserts nothing and locks nothing.
-  const first = await client.query<WalletRow & { transaction_id: string | null }>(
+  const first = await client.query<WalletRow & { transaction_id: string | null; has_limits: boolean; has_monitors: boolean }>(
     `with t as (
        insert into ledger_transactions (idempotency_id, env_id, type, currency, amount, reference)
        values ($1, $2, $3, $4, $5, $6)
        on conflict (idempotency_id) do nothing
        returning id
      ), w as (
-       select ${WALLET_COLUMNS} from wallets
+       -- has_limits / has_monitors: whether the spend-limit and monitor steps below need a
+       -- query at all (most wallets have neither: the posting stays two round trips).
+       select ${WALLET_COLUMNS},
+              (exists (select 1 from wallet_limits wl where wl.wallet_id = wallets.id)
+               or exists (select 1 from environment_limits el where el.env_id = wallets.env_id and el.currency = wallets.currency)) as has_limits,
+              exists (select 1 from wallet_monitors m where m.wallet_id = wallets.id and m.status = 'enabled') as has_monitors
+       from wallets
        where env_id = $2 and id = any($7::bigint[]) and exists (select 1 from t)
        order by id for update
      )
@@ -107,7 +120,10 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
     return replay(client, req, walletIds);
   }
   const transactionId = first.rows[0].transaction_id!;
-  const locked = first.rows.filter((r) => r.id !== null).map(walletFromRow);
+  const lockedRows = first.rows.filter((r) => r.id !== null);
+  const locked = lockedRows.map(walletFromRow);
+  const limited = new Set(lockedRows.filter((r) => r.has_limits).map((r) => String(r.id)));
+  const monitored = new Set(lockedRows.filter((r) => r.has_monitors).map((r) => String(r.id)));
   const byId = new Map(locked.map((w) => [w.id, w]));
   const next = new Map<string, { balance: bigint; held: bigint }>();
   for (const id of walletIds) {
@@ -178,6 +194,24 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
   // In the order the caller named the wallets (writeWalletBalances' order before).
   const writtenById = new Map(written.rows.map((r) => [r.id, walletFromRow(r)]));
   const wallets = updates.map((u) => writtenById.get(u.id)!);
+  // Spend limits and balance monitors (issue 14: src/db/queries/spend-limits.ts, monitors.ts).
+  // Both rely on the wallet locks above, which serialize each wallet's postings; a limit
+  // refusal rolls the writes above back. Before the funding float, so that row stays the last lock.
+  await applySpendLimits(client, {
+    envId: req.envId,
+    type: req.type,
+    currency: req.currency,
+    outgoing: req.legs.reduce((m, l) => {
+      if (l.account === 'wallet' && l.amount < 0n && limited.has(l.walletId)) m.set(l.walletId, (m.get(l.walletId) ?? 0n) - l.amount);
+      return m;
+    }, new Map<string, bigint>()),
+  });
+  await fireMonitors(client, {
+    envId: req.envId,
+    transactionId,
+    type: req.type,
+    changes: wallets.filter((w) => monitored.has(w.id)).map((w) => ({ before: { balance: BigInt(byId.get(w.id)!.balance), held: BigInt(byId.get(w.id)!.held) }, after: w })),
+  });
   // The last statement, so the environment's float row (topups of one environment queue on
   // it) is held only from here to the caller's commit. A refusal rolls the writes above back.
   await moveFundingFloat(client, req);

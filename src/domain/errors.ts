@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'funding_limit_exceeded',
   /** A withdrawal over the environment's cap (in flight + paid in 24 h ≤ a share of what it deposited). */
   'withdrawal_limit_exceeded',
+  /** A payment, transfer or withdrawal over the wallet's spend limit (daily/monthly amount, daily count). */
+  'limit_exceeded',
   /** A statement range holding more lines than one statement may carry: ask for a shorter range. */
   'statement_too_large',
   'idempotency_key_mismatch',
@@ -43,6 +45,7 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'currency_mismatch',
   'funding_limit_exceeded',
   'withdrawal_limit_exceeded',
+  'limit_exceeded',
   'statement_too_large',
   'conflict',
 ];

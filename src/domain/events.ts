@@ -21,5 +21,7 @@ export const EVENT_TYPES = [
   'schedule.run_failed',
   'schedule.paused',
   'schedule.ended',
+  // A posting moved a wallet's balance or held across a monitor's threshold into its condition (README, Balance alerts).
+  'wallet.balance_threshold_crossed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -21,6 +21,8 @@ import { presentWallet } from '../../wire/present';
 import { currency, id, userId, walletStatus } from '../schemas';
 import { endpoint } from '../validate';
 import { registerRoute, WalletSchema } from '../openapi';
+import { getLimitStatuses } from '../../db/queries/spend-limits';
+import { presentLimits, WalletWithLimitsSchema } from './limits';
 
 const CreateBody = z.object({ env_id: id, user_id: userId, currency });
 const ListQuery = z.object({ env_id: id, user_id: userId });
@@ -36,7 +38,7 @@ registerRoute({
 registerRoute({
   method: 'get', path: '/wallet', tags: ['wallets'], summary: "List a user's wallets",
   request: { query: ListQuery },
-  responses: { 200: { description: 'Wallets', schema: z.object({ wallets: z.array(WalletSchema) }), example: { wallets: [walletExample] } } },
+  responses: { 200: { description: 'Wallets', schema: z.object({ wallets: z.array(WalletWithLimitsSchema) }), example: { wallets: [walletExample] } } },
 });
 registerRoute({
   method: 'patch', path: '/wallet/:wallet_id/status', tags: ['wallets'], summary: "Change a wallet's status",
@@ -79,7 +81,14 @@ export function walletRoutes(pool: Pool, temporal?: TemporalDeps): Router {
     ...endpoint({ query: ListQuery }, async ({ query }, _req, res) => {
       const envId = requireEnv(res, query.env_id);
       const wallets = await listUserWallets(pool, envId, query.user_id);
-      sendJson(res, 200, { wallets: wallets.map(presentWallet) });
+      // Spend limits (README, Spend limits): shown only on a wallet a limit applies to.
+      const limits = await getLimitStatuses(pool, envId, wallets.map((w) => w.id));
+      sendJson(res, 200, {
+        wallets: wallets.map((w) => {
+          const status = limits.get(w.id);
+          return status ? { ...presentWallet(w), limits: presentLimits(status) } : presentWallet(w);
+        }),
+      });
     }),
   );
 

@@ -1,0 +1,176 @@
+/**
+ * Spend limits (README "Spend limits"): PATCH /wallet/{wallet_id}/limits sets a wallet's
+ * own limits, PUT /environments/{env_id}/limits the environment's defaults for a currency.
+ * The check itself runs in postTransaction (src/db/queries/spend-limits.ts).
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import { DomainError } from '../../domain/errors';
+import { parseAmountOrZero, type Currency } from '../../domain/money';
+import { withTransaction, type Pool } from '../../db/pool';
+import { lockWallets } from '../../db/queries/wallets';
+import {
+  getLimitStatuses,
+  LIMIT_FIELDS,
+  patchWalletLimits,
+  putEnvironmentLimits,
+  type LimitField,
+  type LimitPatch,
+  type LimitStatus,
+} from '../../db/queries/spend-limits';
+import { requireEnv } from '../auth';
+import { sendJson } from '../json';
+import { money } from '../../wire/money';
+import { presentWallet } from '../../wire/present';
+import { currency, id, userId } from '../schemas';
+import { fieldText } from '../json';
+import { endpoint } from '../validate';
+import { registerRoute, WalletSchema } from '../openapi';
+
+/** A limit amount: a decimal in major units (0 allowed: nothing may leave), or null to remove it. */
+const limitAmount = z
+  .preprocess(
+    (v) => (v === null ? null : fieldText(v)),
+    z
+      .string({ error: 'must be a decimal number such as 100.00, or null' })
+      .max(40, 'is too long')
+      .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a plain decimal number such as 100.00 (no sign, no exponent), or null')
+      .nullable(),
+  )
+  .optional()
+  .openapi({ type: ['number', 'string', 'null'], example: 500, description: 'Major units of the wallet currency; null removes the limit' });
+const limitCount = z
+  .preprocess(
+    (v) => (v === null ? null : fieldText(v)),
+    z
+      .string({ error: 'must be a whole number from 0 to 1000000, or null' })
+      .regex(/^(0|[1-9][0-9]{0,6})$/, 'must be a whole number from 0 to 1000000, or null')
+      .refine((t) => Number(t) <= 1_000_000, 'must be a whole number from 0 to 1000000, or null')
+      .nullable(),
+  )
+  .optional()
+  .openapi({ type: ['integer', 'string', 'null'], example: 10, description: 'Outgoing movements per UTC day; null removes the limit' });
+
+const WalletParams = z.object({ wallet_id: id });
+const EnvParams = z.object({ env_id: id });
+const PatchBody = z.object({ env_id: id, user_id: userId, daily_amount: limitAmount, monthly_amount: limitAmount, daily_count: limitCount });
+const PutBody = z.object({ currency, daily_amount: limitAmount, monthly_amount: limitAmount, daily_count: limitCount });
+
+const moneyOut = WalletSchema.shape.balance;
+const LimitEntry = z
+  .object({
+    limit: moneyOut,
+    used: moneyOut,
+    remaining: moneyOut,
+    resets_at: z.string().openapi({ example: '2026-01-02T00:00:00.000Z', description: 'Start of the next UTC day (or month)' }),
+    source: z.enum(['wallet', 'environment']),
+  })
+  .nullable();
+export const LimitsSchema = z
+  .object({ daily_amount: LimitEntry, monthly_amount: LimitEntry, daily_count: LimitEntry, timezone: z.literal('UTC') })
+  .openapi({ description: 'Present only when a limit applies to the wallet (its own or its environment default). Counts are integers.' });
+export const WalletWithLimitsSchema = WalletSchema.extend({ limits: LimitsSchema.optional() });
+
+const limitsExample = {
+  daily_amount: { limit: 500.0, used: 120.0, remaining: 380.0, resets_at: '2026-01-02T00:00:00.000Z', source: 'wallet' },
+  monthly_amount: null,
+  daily_count: { limit: 10, used: 3, remaining: 7, resets_at: '2026-01-02T00:00:00.000Z', source: 'environment' },
+  timezone: 'UTC',
+};
+
+registerRoute({
+  method: 'patch', path: '/wallet/:wallet_id/limits', tags: ['wallets'], summary: "Set a wallet's spend limits",
+  description:
+    'Bounds what leaves the wallet through payments, transfers and withdrawals per UTC day (`daily_amount`, `daily_count`) and UTC month (`monthly_amount`). ' +
+    'Incoming money, refunds and releases are never limited. A field left out is kept; null removes the wallet\'s own limit (the environment default, if any, then applies). ' +
+    'A movement over a limit is refused with 422 `limit_exceeded`. Usage is counted while a limit applies to the wallet.',
+  request: { params: WalletParams, body: PatchBody, bodyExample: { env_id: '123', user_id: '123', daily_amount: 500, daily_count: 10, monthly_amount: null } },
+  responses: { 200: { description: 'The wallet with its limits and what is left', schema: WalletWithLimitsSchema } },
+});
+registerRoute({
+  method: 'put', path: '/environments/:env_id/limits', tags: ['wallets'], summary: "Set the environment's default spend limits for a currency",
+  description: 'Applies to every wallet of the currency without its own value for a limit. Replaces the defaults: a field left out or null means no default.',
+  request: { params: EnvParams, body: PutBody, bodyExample: { currency: 'USD', daily_amount: 1000, daily_count: 50 } },
+  responses: {
+    200: {
+      description: 'The defaults now in force',
+      schema: z.object({
+        env_id: z.string(),
+        currency: z.string(),
+        daily_amount: moneyOut.nullable(),
+        monthly_amount: moneyOut.nullable(),
+        daily_count: z.number().int().nullable(),
+      }),
+    },
+  },
+});
+
+export function presentLimits(s: LimitStatus) {
+  const entry = (field: LimitField, resetsAt: string) => {
+    const limit = s.limits[field];
+    if (limit === null) return null;
+    const used = BigInt(s.used[field]);
+    const remaining = BigInt(limit) - used > 0n ? BigInt(limit) - used : 0n;
+    const out = (v: bigint | string) => (field === 'daily_count' ? Number(v) : money(v, s.currency));
+    return { limit: out(limit), used: out(used), remaining: out(remaining), resets_at: resetsAt, source: s.source[field] };
+  };
+  return {
+    daily_amount: entry('daily_amount', s.dayResetsAt),
+    monthly_amount: entry('monthly_amount', s.monthResetsAt),
+    daily_count: entry('daily_count', s.dayResetsAt),
+    timezone: 'UTC' as const,
+  };
+}
+
+type LimitInput = { daily_amount?: string | null; monthly_amount?: string | null; daily_count?: string | null };
+
+function toMinor(body: LimitInput, cur: Currency): LimitPatch {
+  const out: LimitPatch = {};
+  for (const f of LIMIT_FIELDS) {
+    const v = body[f];
+    if (v === undefined) continue;
+    out[f] = v === null ? null : f === 'daily_count' ? BigInt(v) : parseAmountOrZero(v, cur, f);
+  }
+  return out;
+}
+
+export function limitRoutes(pool: Pool): Router {
+  const router = Router();
+
+  router.patch(
+    '/wallet/:wallet_id/limits',
+    ...endpoint({ params: WalletParams, body: PatchBody }, async ({ params, body }, _req, res) => {
+      const envId = requireEnv(res, body.env_id);
+      const answer = await withTransaction(pool, async (client) => {
+        const [wallet] = await lockWallets(client, envId, [params.wallet_id]);
+        if (!wallet || wallet.userId !== body.user_id) {
+          throw new DomainError('not_found', `wallet ${params.wallet_id} not found`, { wallet_id: params.wallet_id });
+        }
+        await patchWalletLimits(client, envId, wallet.id, toMinor(body, wallet.currency));
+        const status = (await getLimitStatuses(client, envId, [wallet.id])).get(wallet.id);
+        return { ...presentWallet(wallet), ...(status ? { limits: presentLimits(status) } : {}) };
+      });
+      sendJson(res, 200, answer);
+    }),
+  );
+
+  router.put(
+    '/environments/:env_id/limits',
+    ...endpoint({ params: EnvParams, body: PutBody }, async ({ params, body }, _req, res) => {
+      const envId = requireEnv(res, params.env_id);
+      const cur = body.currency as Currency;
+      const patch = toMinor(body, cur);
+      const values = Object.fromEntries(LIMIT_FIELDS.map((f) => [f, patch[f] ?? null])) as Record<LimitField, bigint | null>;
+      await putEnvironmentLimits(pool, envId, cur, values);
+      sendJson(res, 200, {
+        env_id: envId,
+        currency: cur,
+        daily_amount: values.daily_amount === null ? null : money(values.daily_amount, cur),
+        monthly_amount: values.monthly_amount === null ? null : money(values.monthly_amount, cur),
+        daily_count: values.daily_count === null ? null : Number(values.daily_count),
+      });
+    }),
+  );
+
+  return router;
+}
