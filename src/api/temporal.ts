@@ -236,7 +236,19 @@ async function payCoalesced<A, R>(deps: TemporalDeps, req: MovementRequest<A>, p
       : {}),
   });
   workflowStarts.inc({ type: 'walletPayments' });
-  return (await deps.client.workflow.executeUpdateWithStart('pay', { updateId: paymentId, args: [req.args], startWorkflowOperation: start })) as R;
+  // The server rejects an update its worker's task did not process (type UnprocessedUpdate:
+  // seen under concurrent update-with-start while a workflow task was in flight). Nothing
+  // of it ran, so it is sent again (the same update id), a bounded number of times within
+  // the sync timeout.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const op = attempt === 1 ? start : new WithStartWorkflowOperation('walletPayments', start.options);
+      return (await deps.client.workflow.executeUpdateWithStart('pay', { updateId: paymentId, args: [req.args], startWorkflowOperation: op })) as R;
+    } catch (err) {
+      const unprocessed = err instanceof WorkflowUpdateFailedError && (err.cause as { type?: unknown } | undefined)?.type === 'UnprocessedUpdate';
+      if (!unprocessed || attempt >= 5) throw err;
+    }
+  }
 }
 
 /** A bounded label: the refusal's code for a business failure, else timeout or error. */
