@@ -61,7 +61,6 @@ test('20 concurrent payments on one wallet: exactly the ones the balance covers 
     Array.from({ length: 20 }, (_, i) => post('/wallet/payment/', { env_id: env.envId, user_id: user, wallet_id: walletId, amount: 7, product_id: `c${i}` })),
   );
   const ok = answers.filter((r) => r.status === 200);
-  }
   const refused = answers.filter((r) => r.status !== 200);
   expect(ok).toHaveLength(14);
   expect(refused.map((r) => [r.status, r.body.error.code])).toEqual(Array(6).fill([422, 'insufficient_funds']));
