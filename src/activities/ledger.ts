@@ -160,12 +160,20 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
             const message = business ? (err as DomainError).message : `Postgres refused the statement: ${(err as Error).message}`;
             // Record the order as failed, as the one-workflow-per-payment path leaves it; an
             // order Postgres refuses to hold (a data error) cannot be recorded.
-            if (business) {
-              const failed = await createPendingOrder(client, order);
-              const after = await markOrderFailed(client, failed.id, code);
-              if (failed.status === 'pending') await recordEvent(client, after.envId, 'payment.failed', { order: presentOrder(after) });
-            }
             await client.query('release savepoint pay');
+            if (business) {
+              await client.query('savepoint record');
+              try {
+                const failed = await createPendingOrder(client, order);
+                const after = await markOrderFailed(client, failed.id, code);
+                if (failed.status === 'pending') await recordEvent(client, after.envId, 'payment.failed', { order: presentOrder(after) });
+                await client.query('release savepoint record');
+              } catch (recordErr) {
+                // An order Postgres refuses to hold (its wallet gone): the refusal stands unrecorded.
+                if (!isPermanentDatabaseError(recordErr)) throw recordErr;
+                await client.query('rollback to savepoint record');
+              }
+            }
             outcomes.push({ ok: false, type: code, message, details: business ? ((err as DomainError).details ?? {}) : {} });
           }
         }

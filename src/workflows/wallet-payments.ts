@@ -43,10 +43,6 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-export function walletPaymentsId(envId: string, walletId: string): string {
-  return `wallet-payments-${envId}-${walletId}`;
-}
-
 export async function walletPayments(input: WalletPaymentsInput = {}): Promise<void> {
   const maxPayments = input.maxPayments ?? 500;
   const pending: Pending[] = [];
