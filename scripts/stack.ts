@@ -259,6 +259,9 @@ export async function startTemporal(opts: {
     if (opts.sqliteWal !== false) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const name of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=Keyword`);
+  // BENCH_TEMPORAL_DYNAMIC_CONFIG="key=value,…": dev-server dynamic config for a bench experiment
+  // (e.g. history.maxInFlightUpdates for the coalescing lever; BENCHMARKS.md).
+  for (const kv of (process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG ?? '').split(',').filter(Boolean)) args.push('--dynamic-config-value', kv);
   // Cache workflows' histories server-side less aggressively is not needed; keep defaults.
   const child = spawnPrefixed('temporal', opts.temporal, args, process.env, opts.quiet);
   await waitFor('temporal dev server', () => temporalAnswers(address), 90_000, child);

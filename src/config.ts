@@ -191,6 +191,12 @@ const schema = z.object({
    */
   PAYMENT_SINGLE_ACTIVITY: bool.default(true),
   /**
+   * Coalesced payments (issue 11 lever, off by default): each payment is an Update of its
+   * wallet's long-lived walletPayments workflow, which posts the payments pending together
+   * in one SQL transaction (src/workflows/wallet-payments.ts; BENCHMARKS.md).
+   */
+  PAYMENT_COALESCE: bool.default(false),
+  /**
    * The API's Temporal client: `grpc` (@temporalio/client's Connection, lazy: the API
    * starts while Temporal is down) or `native` (the Rust core's NativeConnection).
    * The combined process always shares the worker's NativeConnection.

@@ -37,6 +37,7 @@ async function main(): Promise<void> {
   try {
     const { envId, secret } = await createBenchEnvironment(pool);
     const main = await seedWallets(pool, envId, 'main', 1000, dataDir);
+    const hot = await seedWallets(pool, envId, 'hot', 1, dataDir);
     const base: NodeJS.ProcessEnv = {
       ...process.env,
       NODE_ENV: 'production',
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
       WORKFLOW_BUNDLE_PATH: bundlePath,
       ...DEFAULT_LAYOUT.env,
     };
-    const variants: [string, Layout, NodeJS.ProcessEnv, ScenarioKind[]][] = [
+    // 'payment-hot': payments on one wallet (32 connections), for the coalescing lever.
+    const variants: [string, Layout, NodeJS.ProcessEnv, (ScenarioKind | 'payment-hot')[]][] = [
       ['b0', 'b0', {}, ['payment', 'read']],
       ['default', 'combined', {}, ['payment', 'read']],
       ['two-process', 'two-process', {}, ['payment']],
@@ -56,14 +58,26 @@ async function main(): Promise<void> {
       ['no-rate-limit', 'combined', { RATE_LIMIT_PER_SECOND: '0' }, ['read']],
       ['reuse-context-off', 'combined', { WORKER_REUSE_V8_CONTEXT: 'false' }, ['payment']],
       ['pool-20', 'combined', { DATABASE_POOL_MAX: '20' }, ['payment']],
+      ['coalesce-off', 'combined', {}, ['payment', 'payment-hot']],
+      ['coalesce', 'combined', { PAYMENT_COALESCE: 'true' }, ['payment', 'payment-hot']],
       ['default-again', 'combined', {}, ['payment', 'read']],
     ];
     for (const [name, layout, env, kinds] of variants) {
       if (only && !only.includes(name)) continue;
       const running = await startLayout({ layout, env: { ...base, ...env } });
       try {
-        const load = (kind: ScenarioKind, concurrency: number, durationMs: number) =>
-          runLoad({ baseUrl: running.baseUrl, secret, envId, kind, walletsFile: main.file, concurrency, durationMs, maxRequests: 1e6, warmupMs: 1000 });
+        const load = (kind: ScenarioKind | 'payment-hot', concurrency: number, durationMs: number) =>
+          runLoad({
+            baseUrl: running.baseUrl,
+            secret,
+            envId,
+            kind: kind === 'payment-hot' ? 'payment' : kind,
+            walletsFile: kind === 'payment-hot' ? hot.file : main.file,
+            concurrency,
+            durationMs,
+            maxRequests: 1e6,
+            warmupMs: 1000,
+          });
         await load('payment', 32, 2000);
         for (const kind of kinds) {
           for (const conc of kind === 'payment' ? [32, 1] : [32]) {

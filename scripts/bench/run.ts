@@ -240,7 +240,7 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
 
   if (profile.levers) {
     // Each lever alone: the default layout with one thing changed (or the other layout).
-    const lever = async (id: string, setup: string, layout: Layout, env: NodeJS.ProcessEnv, extra: { halfRate?: boolean; read?: boolean; sequential?: boolean } = {}) =>
+    const lever = async (id: string, setup: string, layout: Layout, env: NodeJS.ProcessEnv, extra: { halfRate?: boolean; read?: boolean; sequential?: boolean; hot?: boolean } = {}) =>
       withLayout(layout, env, async (r) => {
         if (extra.read) await run(r, { id: `lever-${id}-read`, group: 'lever', title: 'wallet read', setup, kind: 'read', set: main });
         const peak = await run(r, { id: `lever-${id}`, group: 'lever', title: 'payment', setup, kind: 'payment', set: main });
@@ -248,6 +248,7 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
           const rate = Math.max(1, Math.round(peak.result.throughput / 2));
           await run(r, { id: `lever-${id}-half-rate`, group: 'lever', title: 'payment at half the peak rate', setup, kind: 'payment', set: main, rate });
         }
+        if (extra.hot) await run(r, { id: `lever-${id}-hot`, group: 'lever', title: 'payment, one hot wallet', setup, kind: 'payment', set: hot });
         if (extra.sequential) {
           await run(r, { id: `lever-${id}-sequential`, group: 'lever', title: 'payment, one at a time', setup, kind: 'payment', set: main, concurrency: 1 });
         }
@@ -258,6 +259,9 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     await lever('native-client', 'two processes, API client on a NativeConnection', 'two-process', { ...dflt, TEMPORAL_CLIENT_CONNECTION: 'native' });
     await lever('no-eager', 'one process, eager workflow start off', 'combined', { ...dflt, TEMPORAL_EAGER_START: 'false' }, { sequential: true });
     await lever('two-activities', 'one process, payment as two local activities (createOrder + chargeOrder)', 'combined', { ...dflt, PAYMENT_SINGLE_ACTIVITY: 'false' }, { sequential: true });
+    // Coalescing (PAYMENT_COALESCE): one walletPayments workflow per wallet, payments as
+    // Updates posted in batches; compare with the default rows `payment` and `payment-hot`.
+    await lever('coalesce', 'one process, payments coalesced per wallet (walletPayments, Updates)', 'combined', { ...dflt, PAYMENT_COALESCE: 'true' }, { hot: true, sequential: true });
     await lever('no-rate-limit', 'one process, rate limiter off', 'combined', { ...dflt, RATE_LIMIT_PER_SECOND: '0' }, { read: true });
     await lever('pool-20', 'one process, DATABASE_POOL_MAX 20', 'combined', { ...dflt, DATABASE_POOL_MAX: '20' });
     await lever('no-cache', 'one process, maxCachedWorkflows 0 (workflow cache off)', 'combined', { ...dflt, WORKER_MAX_CACHED_WORKFLOWS: '0' });

@@ -2,7 +2,8 @@
  * Ledger activities: each is one SQL transaction around postTransaction, idempotent
  * by the idempotency id the workflow passes (workflow id + step).
  */
-import { DomainError } from '../domain/errors';
+import { BUSINESS_ERROR_CODES, DATABASE_ERROR, DomainError } from '../domain/errors';
+import { isPermanentDatabaseError } from './failures';
 import type { Currency } from '../domain/money';
 import type { Order, PaymentResult, TopupResult } from '../domain/types';
 import { postTransaction } from '../db/ledger';
@@ -21,6 +22,14 @@ export interface TopupWalletInput {
   amount: string;
   currency: Currency;
 }
+
+/** One payment of a coalesced batch (payOrders): its order and its own ledger idempotency id. */
+export type BatchPayment = NewOrder & { idempotencyId: string };
+
+/** A batch payment's outcome: its result, or the refusal (or data error) that failed it alone. */
+export type BatchPaymentOutcome =
+  | { ok: true; result: PaymentResult }
+  | { ok: false; type: string; message: string; details: Record<string, unknown> };
 
 export interface ChargeOrderInput {
   idempotencyId: string;
@@ -116,6 +125,62 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
       });
     },
 
+    /**
+     * Coalesced payments (PAYMENT_COALESCE, the walletPayments workflow): every payment of
+     * the batch in ONE SQL transaction, decided in order. Each runs as payOrder does inside
+     * a savepoint; a refusal (insufficient funds, …) or a data error rolls back that payment
+     * alone, records its order as failed (with a payment.failed event) and the others go
+     * on. Each payment keeps its own order (workflow_id = the payment's id) and ledger
+     * idempotency id, so a retry after a lost commit answers every payment the same and
+     * posts nothing twice. Any other error (Postgres down, a deadlock) fails the batch:
+     * the activity's retry runs it all again.
+     */
+    async payOrders(input: { payments: BatchPayment[] }): Promise<BatchPaymentOutcome[]> {
+      return withTransaction(pool, async (client) => {
+        const outcomes: BatchPaymentOutcome[] = [];
+        for (const p of input.payments) {
+          const { idempotencyId, ...order } = p;
+          await client.query('savepoint pay');
+          try {
+            const created = await createPendingOrderLockingWallet(client, order);
+            if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
+            // A retry after a lost commit: a payment refused then is refused again, the same way.
+            if (created.status === 'failed') {
+              outcomes.push(refusalOf(created.failureCode ?? 'internal', `order ${created.id} failed (${created.failureCode})`));
+              await client.query('release savepoint pay');
+              continue;
+            }
+            outcomes.push({ ok: true, result: await charge(client, { orderId: created.id, idempotencyId }) });
+            await client.query('release savepoint pay');
+          } catch (err) {
+            const business = err instanceof DomainError && BUSINESS_ERROR_CODES.includes(err.code);
+            if (!business && !isPermanentDatabaseError(err)) throw err;
+            await client.query('rollback to savepoint pay');
+            const code = business ? (err as DomainError).code : DATABASE_ERROR;
+            const message = business ? (err as DomainError).message : `Postgres refused the statement: ${(err as Error).message}`;
+            // Record the order as failed, as the one-workflow-per-payment path leaves it; an
+            // order Postgres refuses to hold (a data error) cannot be recorded.
+            await client.query('release savepoint pay');
+            if (business) {
+              await client.query('savepoint record');
+              try {
+                const failed = await createPendingOrder(client, order);
+                const after = await markOrderFailed(client, failed.id, code);
+                if (failed.status === 'pending') await recordEvent(client, after.envId, 'payment.failed', { order: presentOrder(after) });
+                await client.query('release savepoint record');
+              } catch (recordErr) {
+                // An order Postgres refuses to hold (its wallet gone): the refusal stands unrecorded.
+                if (!isPermanentDatabaseError(recordErr)) throw recordErr;
+                await client.query('rollback to savepoint record');
+              }
+            }
+            outcomes.push({ ok: false, type: code, message, details: business ? ((err as DomainError).details ?? {}) : {} });
+          }
+        }
+        return outcomes;
+      });
+    },
+
     async failOrder(input: { orderId: string; failureCode: string }): Promise<Order> {
       return withTransaction(pool, async (client) => {
         const before = await lockOrder(client, input.orderId);
@@ -127,4 +192,8 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
       });
     },
   };
+}
+
+function refusalOf(code: string, message: string): BatchPaymentOutcome {
+  return { ok: false, type: code, message, details: {} };
 }

@@ -23,6 +23,7 @@ export function appDepsFromConfig(
       syncTimeoutMs: config.SYNC_TIMEOUT_MS,
       eagerStart: runtime.eagerStart ?? false,
       paymentTwoSteps: !config.PAYMENT_SINGLE_ACTIVITY,
+      paymentCoalesce: config.PAYMENT_COALESCE,
     },
     stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
     withdrawWaits: {

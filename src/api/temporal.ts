@@ -9,6 +9,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -33,6 +34,11 @@ export interface TemporalDeps {
   eagerStart?: boolean;
   /** PAYMENT_SINGLE_ACTIVITY=false: payments run as two local activities (input `twoSteps`). */
   paymentTwoSteps?: boolean;
+  /**
+   * PAYMENT_COALESCE=true: a payment is an Update (id = the payment's workflow id as
+   * below) of its wallet's walletPayments workflow, started with the update if needed.
+   */
+  paymentCoalesce?: boolean;
 }
 
 export interface MovementRequest<A> {
@@ -100,10 +106,12 @@ export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest
       workflowId,
       'the movement is still in progress; retry with the same Idempotency-Key to get its result',
       () =>
-        startOrAttach(deps, req, workflowId, ctx?.requestId).then((handle) => {
-          workflowStarts.inc({ type: req.workflowType });
-          return handle.result() as Promise<R>;
-        }),
+        req.kind === 'payment' && deps.paymentCoalesce
+          ? payCoalesced<A, R>(deps, req, workflowId, ctx?.requestId)
+          : startOrAttach(deps, req, workflowId, ctx?.requestId).then((handle) => {
+              workflowStarts.inc({ type: req.workflowType });
+              return handle.result() as Promise<R>;
+            }),
     );
     workflowOutcomes.inc({ type: req.workflowType, outcome: 'completed' });
     return { result, workflowId };
@@ -205,6 +213,50 @@ async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, wor
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return deps.client.workflow.getHandle(workflowId);
+  }
+}
+
+/**
+ * A coalesced payment: an Update of the wallet's walletPayments workflow, started with
+ * the update if it is not running (USE_EXISTING). The update id is the id the payment's
+ * own workflow would have had, so a retried request with the same Idempotency-Key is the
+ * same update (Temporal answers it again within a run; after a continue-as-new the
+ * ledger's order and posting idempotency answer it the same, posting nothing twice).
+ * An operator finds the payment by its id among the wallet workflow's updates, and the
+ * wallet workflow by the search attribute PaynocchioWalletId.
+ */
+async function payCoalesced<A, R>(deps: TemporalDeps, req: MovementRequest<A>, paymentId: string, requestId: string | undefined): Promise<R> {
+  const start = new WithStartWorkflowOperation('walletPayments', {
+    taskQueue: deps.taskQueue,
+    workflowId: `wallet-payments-${req.envId}-${req.walletId}`,
+    args: [{}],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowTaskTimeout: '3s',
+    memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: 'wallet-payments', ...(requestId ? { requestId } : {}) },
+    ...(deps.searchAttributes
+      ? {
+          typedSearchAttributes: new TypedSearchAttributes([
+            { key: KEYS.envId, value: req.envId },
+            { key: KEYS.walletId, value: req.walletId },
+            { key: KEYS.userId, value: req.userId },
+            { key: KEYS.kind, value: 'wallet-payments' },
+          ]),
+        }
+      : {}),
+  });
+  workflowStarts.inc({ type: 'walletPayments' });
+  // The server rejects an update its worker's task did not process (type UnprocessedUpdate:
+  // seen under concurrent update-with-start while a workflow task was in flight). Nothing
+  // of it ran, so it is sent again (the same update id), a bounded number of times within
+  // the sync timeout.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const op = attempt === 1 ? start : new WithStartWorkflowOperation('walletPayments', start.options);
+      return (await deps.client.workflow.executeUpdateWithStart('pay', { updateId: paymentId, args: [req.args], startWorkflowOperation: op })) as R;
+    } catch (err) {
+      const unprocessed = err instanceof WorkflowUpdateFailedError && (err.cause as { type?: unknown } | undefined)?.type === 'UnprocessedUpdate';
+      if (!unprocessed || attempt >= 5) throw err;
+    }
   }
 }
 

@@ -8,3 +8,4 @@ export { webhookDelivery } from './webhook-delivery';
 export { holdSweeper } from './hold-sweeper';
 export { reconcile } from './reconcile';
 export { scheduleRun } from './schedule-run';
+export { walletPayments } from './wallet-payments';

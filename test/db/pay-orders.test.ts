@@ -1,0 +1,74 @@
+/**
+ * payOrders (PAYMENT_COALESCE's one posting transaction per batch) against the real
+ * Postgres: payments decided in order, a refusal fails only its own payment (its order
+ * recorded failed), and running the same batch again (an activity retry after a lost
+ * commit) answers the same and posts nothing twice.
+ */
+import { createLedgerActivities, type BatchPayment } from '../../src/activities/ledger';
+import { postTransaction } from '../../src/db/ledger';
+import { createPool, withTransaction, type Pool } from '../../src/db/pool';
+import { createWallet } from '../../src/db/queries/wallets';
+import { expectLedgerExact, newEnvironment, readStack } from '../helpers/stack';
+
+let pool: Pool;
+let envId: string;
+beforeAll(async () => {
+  pool = createPool(readStack().databaseUrl, 4);
+  ({ envId } = await newEnvironment(pool, 'pay-orders-test'));
+});
+afterAll(async () => {
+  await expectLedgerExact(pool);
+  await pool.end();
+});
+
+test('a batch: decided in order, a refusal alone, a data error alone; the same batch again posts nothing twice', async () => {
+  const wallet = (await createWallet(pool, envId, 'pay-orders-user', 'USD')).wallet;
+  await withTransaction(pool, (client) =>
+    postTransaction(client, {
+      idempotencyId: `pay-orders-topup-${wallet.id}`,
+      envId,
+      currency: 'USD',
+      type: 'topup',
+      amount: 1000n,
+      legs: [
+        { account: 'wallet', walletId: wallet.id, amount: 1000n },
+        { account: 'funding', amount: -1000n },
+      ],
+      requireActive: true,
+    }),
+  );
+  const pay = (n: number, amount: string, productId = `p${n}`): BatchPayment => ({
+    workflowId: `payment-${envId}-batch-${wallet.id}-${n}`,
+    idempotencyId: `payment-${envId}-batch-${wallet.id}-${n}:charge`,
+    envId,
+    walletId: wallet.id,
+    userId: 'pay-orders-user',
+    productId,
+    amount,
+    currency: 'USD',
+  });
+  // 600 fits, 600 more does not (refused), 300 fits after it, a NUL in the product is a data error, 100 fits.
+  const batch = [pay(1, '600'), pay(2, '600'), pay(3, '300'), pay(4, '50', 'a\u0000b'), pay(5, '100')];
+  const ledger = createLedgerActivities({ pool });
+  const first = await ledger.payOrders({ payments: batch });
+  expect(first.map((o) => (o.ok ? `ok:${o.result.wallet.balance}` : o.type))).toEqual(['ok:400', 'insufficient_funds', 'ok:100', 'database_error', 'ok:0']);
+  const orders = async () =>
+    (
+      await pool.query(`select workflow_id, status, failure_code, transaction_id is not null as posted from orders where wallet_id = $1 order by workflow_id`, [wallet.id])
+    ).rows.map((r) => `${r.workflow_id.split('-').pop()}:${r.status}:${r.failure_code ?? ''}:${r.posted}`);
+  expect(await orders()).toEqual(['1:completed::true', '2:failed:insufficient_funds:false', '3:completed::true', '5:completed::true']);
+  const balance = async () => (await pool.query('select balance::text from wallets where id = $1', [wallet.id])).rows[0].balance;
+  expect(await balance()).toBe('0');
+  // The same batch again (a retry after a lost commit): the same answers, nothing posted twice.
+  const again = await ledger.payOrders({ payments: batch });
+  expect(again.map((o) => (o.ok ? `ok:${o.result.order.id}` : o.type))).toEqual(
+    first.map((o) => (o.ok ? `ok:${o.result.order.id}` : o.type)),
+  );
+  expect(await balance()).toBe('0');
+  expect(await orders()).toEqual(['1:completed::true', '2:failed:insufficient_funds:false', '3:completed::true', '5:completed::true']);
+  const events = await pool.query(`select type, count(*)::int as n from webhook_events where env_id = $1 and type like 'payment.%' group by type order by type`, [envId]);
+  expect(events.rows).toEqual([
+    { type: 'payment.completed', n: 3 },
+    { type: 'payment.failed', n: 1 },
+  ]);
+});
