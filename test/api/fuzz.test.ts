@@ -62,6 +62,12 @@ const ROUTES: { method: 'get' | 'post' | 'patch'; path: string; fields: string[]
   { method: 'get', path: '/wallet/schedules/', fields: ['env_id', 'wallet_id', 'limit', 'cursor'] },
   { method: 'get', path: '/wallet/schedules/{wallet}/', fields: ['env_id'] },
   { method: 'post', path: '/wallet/schedules/{wallet}/pause/', fields: ['env_id'] },
+  { method: 'get', path: '/wallet/{wallet}/statement/', fields: ['env_id', 'user_id', 'from', 'to', 'format'] },
+  { method: 'get', path: '/events/', fields: ['env_id', 'after', 'types', 'limit'] },
+  { method: 'get', path: '/environments/{env}/ledger/head/', fields: ['transaction_id'] },
+  { method: 'patch', path: '/wallet/{wallet}/limits/', fields: ['env_id', 'user_id', 'daily_amount', 'monthly_amount', 'daily_count'] },
+  { method: 'post', path: '/wallet/monitors/', fields: ['env_id', 'wallet_id', 'field', 'op', 'value'] },
+  { method: 'get', path: '/wallet/monitors/', fields: ['env_id', 'wallet_id'] },
 ];
 
 const nasty = fc.constantFrom(
@@ -180,7 +186,7 @@ test(`${RUNS} hostile requests: never a 5xx, JSON errors, no effect from a refus
 
 /** A valid request of a route: its body, query and path parameters, each a text field that can be made hostile. */
 interface ValidRequest {
-  method: 'get' | 'post' | 'patch' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Path with :name placeholders filled from `params`. */
   path: string;
   params: Record<string, string>;
@@ -220,6 +226,20 @@ const VALID: { name: string; make: () => ValidRequest }[] = [
   { name: 'schedule', make: () => ({ method: 'get', path: '/wallet/schedules/:schedule_id/', params: { schedule_id: '1' }, query: { env_id: env.envId }, body: null }) },
   { name: 'pause schedule', make: () => ({ method: 'post', path: '/wallet/schedules/:schedule_id/pause/', params: { schedule_id: '1' }, query: {}, body: { env_id: env.envId } }) },
   { name: 'end schedule', make: () => ({ method: 'delete', path: '/wallet/schedules/:schedule_id/', params: { schedule_id: '1' }, query: { env_id: env.envId }, body: null }) },
+  {
+    name: 'statement',
+    make: () => ({ method: 'get', path: '/wallet/:wallet_id/statement/', params: { wallet_id: walletId }, query: { env_id: env.envId, user_id: 'fuzzer', from: '2020-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z', format: 'csv' }, body: null }),
+  },
+  { name: 'events feed', make: () => ({ method: 'get', path: '/events/', params: {}, query: { env_id: env.envId, types: 'payment.completed', limit: '5' }, body: null }) },
+  { name: 'ledger head', make: () => ({ method: 'get', path: '/environments/:env_id/ledger/head/', params: { env_id: env.envId }, query: {}, body: null }) },
+  {
+    name: 'wallet limits',
+    make: () => ({ method: 'patch', path: '/wallet/:wallet_id/limits/', params: { wallet_id: walletId }, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', daily_amount: '1000.00' } }),
+  },
+  { name: 'environment limits', make: () => ({ method: 'put', path: '/environments/:env_id/limits/', params: { env_id: env.envId }, query: {}, body: { currency: 'USD', daily_count: 1000 } }) },
+  { name: 'create monitor', make: () => ({ method: 'post', path: '/wallet/monitors/', params: {}, query: {}, body: { env_id: env.envId, wallet_id: walletId, field: 'balance', op: 'lt', value: '10.00' } }) },
+  { name: 'monitors', make: () => ({ method: 'get', path: '/wallet/monitors/', params: {}, query: { env_id: env.envId, wallet_id: walletId }, body: null }) },
+  { name: 'delete monitor', make: () => ({ method: 'delete', path: '/wallet/monitors/:monitor_id/', params: { monitor_id: '1' }, query: { env_id: env.envId }, body: null }) },
   { name: 'connect return link', make: () => ({ method: 'get', path: '/stripe/connect/return/:withdrawal_id', params: { withdrawal_id: '1' }, query: { token: 'x'.repeat(32) }, body: null }) },
 ];
 
