@@ -155,10 +155,16 @@ export async function finishLocked(client: PoolClient, current: Withdrawal, inpu
  * (`npm run admin -- withdrawals resolve`): `released` (the money is back on the platform:
  * release to the wallet, status `failed`) or `paid_out` (it reached the user: settle, status
  * `paid`). One SQL transaction: posting, timeline step `resolved_by_operator`, status, merchant event.
+ * `acknowledged` ends one with no hold left (`payout_failed_after_paid`, `payout_paid_after_release`:
+ * the ledger already settled or released it): nothing is posted, the status goes back to what
+ * the ledger says (`paid` after a settle, `failed` after a release), with the same timeline step
+ * and merchant event. Each outcome is refused on the other kind (held / not held).
  */
+export type ResolveOutcome = 'released' | 'paid_out' | 'acknowledged';
+
 export async function resolveNeedsAttention(
   pool: Pool,
-  input: { withdrawalId: string; outcome: 'released' | 'paid_out'; note: string },
+  input: { withdrawalId: string; outcome: ResolveOutcome; note: string },
 ): Promise<Withdrawal> {
   return withTransaction(pool, async (client) => {
     const current = await lockWithdrawal(client, input.withdrawalId);
@@ -166,9 +172,37 @@ export async function resolveNeedsAttention(
     if (current.status !== 'needs_attention') {
       throw new DomainError('conflict', `withdrawal ${current.id} is ${current.status}, not needs_attention`);
     }
-    const { rows } = await client.query<{ held: boolean }>('select final_transaction_id is null as held from withdrawals where id = $1', [current.id]);
-    if (!rows[0]!.held) {
-      throw new DomainError('conflict', `withdrawal ${current.id} has no hold left (it was settled before it needed attention): settle it at Stripe`);
+    const { rows } = await client.query<{ held: boolean; final_type: string | null; final_transaction_id: string | null }>(
+      `select w.final_transaction_id is null as held, t.type as final_type, w.final_transaction_id::text as final_transaction_id
+         from withdrawals w left join ledger_transactions t on t.id = w.final_transaction_id where w.id = $1`,
+      [current.id],
+    );
+    const { held, final_type: finalType, final_transaction_id: finalTransactionId } = rows[0]!;
+    if (input.outcome === 'acknowledged') {
+      if (held) {
+        throw new DomainError('conflict', `withdrawal ${current.id} still holds its amount: resolve it as released or paid_out`);
+      }
+      if (finalType !== 'settle' && finalType !== 'release') {
+        throw new DomainError('conflict', `withdrawal ${current.id} ended with a ${finalType} transaction, not a settle or release`);
+      }
+      // The ledger already says where the money is: nothing is posted; the status goes back to it.
+      await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), 'resolved_by_operator', {
+        outcome: input.outcome,
+        note: input.note,
+        transaction_id: finalTransactionId,
+        ledger: finalType === 'settle' ? 'settled' : 'released',
+      });
+      const acknowledged = await updateWithdrawal(client, current.id, { status: finalType === 'settle' ? 'paid' : 'failed' });
+      await recordEvent(client, acknowledged.envId, acknowledged.status === 'paid' ? 'withdrawal.paid' : 'withdrawal.failed', {
+        withdrawal: presentWithdrawal(acknowledged),
+      });
+      return acknowledged;
+    }
+    if (!held) {
+      throw new DomainError(
+        'conflict',
+        `withdrawal ${current.id} has no hold left (the ledger already ${finalType === 'release' ? 'released' : 'settled'} it): settle it at Stripe, then resolve it as acknowledged`,
+      );
     }
     if (input.outcome === 'released') {
       // Stripe said, after the workflow stopped listening, that the payout reached the bank:

@@ -70,8 +70,9 @@ export const USAGE = `usage: npm run admin -- <command>
                                               (every posting of the environment, from inclusive, to exclusive,
                                                ISO 8601 with a time zone; streamed with COPY, bounded memory)
   workflow export <workflow_id> [--out <file>]                  (history JSON for the replay tests)
-  withdrawals resolve <withdrawal_id> --outcome released|paid_out --note <text>
-                                                                (a needs_attention withdrawal's hold, after checking Stripe)
+  withdrawals resolve <withdrawal_id> --outcome released|paid_out|acknowledged --note <text>
+                                                                (a needs_attention withdrawal, after checking Stripe: released|paid_out
+                                                                 end its hold; acknowledged ends one with no hold left, posting nothing)
   reconcile [--since <iso time>] [--until <iso time>] [--env <env_id>]
                                               (matches Stripe with the ledger now; default window RECONCILE_LOOKBACK)
   reconcile list [--status open|resolved|all] [--env <env_id>] [--limit <n>]
@@ -310,7 +311,9 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
       case 'withdrawals resolve': {
         const withdrawalId = digits(positional[0], 'withdrawal_id');
         const outcome = named.get('outcome');
-        if (outcome !== 'released' && outcome !== 'paid_out') throw new UsageError('--outcome must be released or paid_out');
+        if (outcome !== 'released' && outcome !== 'paid_out' && outcome !== 'acknowledged') {
+          throw new UsageError('--outcome must be released, paid_out or acknowledged');
+        }
         const note = named.get('note');
         if (!note) throw new UsageError('--note is required (what Stripe showed, who decided)');
         try {

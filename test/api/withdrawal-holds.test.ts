@@ -11,6 +11,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import request from 'supertest';
 import { runAdmin } from '../../src/admin/commands';
+import { withdrawalsTowardLimit } from '../../src/db/queries/withdrawals';
 import { createApp } from '../../src/api/app';
 import { HOLD_SWEEPER_SCHEDULE_ID } from '../../src/worker/hold-sweeper-schedule';
 import { createSweeperActivities, describeWithClient } from '../../src/activities/hold-sweeper';
@@ -262,6 +263,9 @@ test('no payout outcome within payoutTimeoutMs: needs_attention with its hold, t
   expect(await wallet(u)).toMatchObject({ balance: 0, held: 40 });
   // Stripe's dashboard shows the payout reached the bank: the operator settles the hold.
   expect(await resolve(w.id, 'nonsense')).toMatchObject({ code: 2 });
+  // acknowledged (nothing posted) is for a withdrawal with no hold left: refused while it holds money.
+  expect(await resolve(w.id, 'acknowledged')).toMatchObject({ code: 1, out: expect.stringContaining('released or paid_out') });
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 40 });
   expect(await resolve(w.id, 'paid_out')).toMatchObject({ code: 0 });
   expect(await wallet(u)).toMatchObject({ balance: 0, held: 0 });
   expect((await getWithdrawal(w.id)).body.status).toBe('paid');
@@ -306,6 +310,80 @@ test('payout.paid after the hold was released (reversed, or resolved as released
   expect(await wallet(u)).toMatchObject({ balance: 20, held: 0 });
   expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.failed', 'withdrawal.needs_attention']);
   expect(await resolve(w.id, 'released')).toMatchObject({ code: 1, out: expect.stringContaining('no hold left') });
+});
+
+/** What counts toward the environment's withdrawal cap now (withdrawalsTowardLimit). */
+async function towardLimit(): Promise<bigint> {
+  const client = await ctx.pool.connect();
+  try {
+    return await withdrawalsTowardLimit(client, env.envId, 'USD');
+  } finally {
+    client.release();
+  }
+}
+
+async function postingsOf(walletId: string): Promise<number> {
+  const { rows } = await ctx.pool.query('select count(*)::int as n from ledger_postings where wallet_id = $1', [walletId]);
+  return rows[0].n as number;
+}
+
+test('resolve --outcome acknowledged ends a payout_failed_after_paid withdrawal as paid: no posting, timeline, withdrawal.paid', async () => {
+  const u = await funded(26);
+  const w = await moving(u, 26);
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  await until(w.id, (b) => b.status === 'paid');
+  await ctx.client.workflow.getHandle(w.workflowId).result();
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.failed', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  expect((await getWithdrawal(w.id)).body.status).toBe('needs_attention');
+  const countedBefore = await towardLimit();
+  const postingsBefore = await postingsOf(u.walletId);
+  const { rows: before } = await ctx.pool.query('select count(*)::int as n from ledger_transactions where env_id = $1', [env.envId]);
+  // The operator paid the user out again from the connected account: the ledger's settle stands.
+  expect(await resolve(w.id, 'paid_out')).toMatchObject({ code: 1, out: expect.stringContaining('acknowledged') });
+  expect(await resolve(w.id, 'acknowledged')).toMatchObject({ code: 0, out: expect.stringContaining('"status":"paid"') });
+  const done = await getWithdrawal(w.id);
+  expect(done.body.status).toBe('paid');
+  expect(done.body.timeline.at(-1)).toMatchObject({
+    step: 'resolved_by_operator',
+    detail: expect.objectContaining({ outcome: 'acknowledged', note: 'checked in the Stripe dashboard', ledger: 'settled' }),
+  });
+  const { rows: after } = await ctx.pool.query('select count(*)::int as n from ledger_transactions where env_id = $1', [env.envId]);
+  expect(after[0].n).toBe(before[0].n);
+  expect(await postingsOf(u.walletId)).toBe(postingsBefore);
+  expect(await wallet(u)).toMatchObject({ balance: 0, held: 0 });
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.paid', 'withdrawal.needs_attention', 'withdrawal.paid']);
+  // Paid counts toward the cap for 24 h from its settle (minutes ago here), as before the acknowledgement.
+  expect(await towardLimit()).toBe(countedBefore);
+  // Ended: a second resolve is refused.
+  expect(await resolve(w.id, 'acknowledged')).toMatchObject({ code: 1, out: expect.stringContaining('not needs_attention') });
+});
+
+test('resolve --outcome acknowledged ends a payout_paid_after_release withdrawal as failed and it stops counting toward the cap', async () => {
+  const u = await funded(21);
+  const w = await moving(u, 21);
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.failed', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  await until(w.id, (b) => b.status === 'failed');
+  await ctx.client.workflow.getHandle(w.workflowId).result();
+  const countedFailed = await towardLimit();
+  await postEvent(ctx.app, ctx.stripe, payoutEvent('payout.paid', w.stripe_payout_id, w.stripe_account_id, env.envId, w.id));
+  expect((await getWithdrawal(w.id)).body.status).toBe('needs_attention');
+  // needs_attention counts toward the cap until an operator ends it.
+  const { rows: amt } = await ctx.pool.query('select amount::text as amount, currency from withdrawals where id = $1', [w.id]);
+  expect(amt[0].currency).toBe('USD');
+  expect(await towardLimit()).toBe(countedFailed + BigInt(amt[0].amount));
+  const postingsBefore = await postingsOf(u.walletId);
+  expect(await resolve(w.id, 'paid_out')).toMatchObject({ code: 1, out: expect.stringContaining('no hold left') });
+  expect(await resolve(w.id, 'acknowledged')).toMatchObject({ code: 0, out: expect.stringContaining('"status":"failed"') });
+  const done = await getWithdrawal(w.id);
+  expect(done.body.status).toBe('failed');
+  expect(done.body.timeline.at(-1)).toMatchObject({
+    step: 'resolved_by_operator',
+    detail: expect.objectContaining({ outcome: 'acknowledged', ledger: 'released' }),
+  });
+  expect(await postingsOf(u.walletId)).toBe(postingsBefore);
+  expect(await wallet(u)).toMatchObject({ balance: 21, held: 0 });
+  expect(await eventsOf(w.id)).toEqual(['withdrawal.awaiting_onboarding', 'withdrawal.failed', 'withdrawal.needs_attention', 'withdrawal.failed']);
+  expect(await towardLimit()).toBe(countedFailed);
 });
 
 test('the refresh link is bounded per withdrawal: 409 past the limit, no Stripe call, no workflow update', async () => {

@@ -84,14 +84,18 @@ export async function lockWithdrawalLimit(client: PoolClient, envId: string, cur
 /**
  * What counts toward the environment's withdrawal limit, in minor units: every withdrawal
  * that has not ended with its money back in the wallet (in flight, or any status in which
- * money may have left), and those paid in the last 24 hours.
+ * money may have left), and those paid in the last 24 hours: counted from the settle posting
+ * (`final_transaction_id`), so a withdrawal settled long ago and acknowledged by an operator
+ * today (`withdrawals resolve --outcome acknowledged`) opens no new 24-hour window. The
+ * `updated_at` bound (a settle is never later than the status change) keeps the index range.
  */
 export async function withdrawalsTowardLimit(client: PoolClient, envId: string, currency: Currency): Promise<bigint> {
   const { rows } = await client.query<{ total: string }>(
     `select coalesce(sum(amount), 0)::text as total from withdrawals
      where env_id = $1 and currency = $2
        and status not in ('failed', 'canceled', 'expired')
-       and (status <> 'paid' or updated_at > now() - interval '24 hours')`,
+       and (status <> 'paid' or (updated_at > now() - interval '24 hours'
+             and (select t.created_at from ledger_transactions t where t.id = final_transaction_id) > now() - interval '24 hours'))`,
     [envId, currency],
   );
   return BigInt(rows[0]!.total);
