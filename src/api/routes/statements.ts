@@ -105,6 +105,11 @@ registerRoute({
   },
 });
 
+/** A free-text CSV cell a spreadsheet would run as a formula, prefixed with ' (OWASP CSV injection). */
+export function csvText(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
 export function statementRoutes(pool: Pool): Router {
   const router = Router();
   router.get(
@@ -127,6 +132,10 @@ export function statementRoutes(pool: Pool): Router {
       const from = query.from.toISOString();
       const to = query.to.toISOString();
       if (query.format === 'csv') {
+        // A reference is free text written by whoever made the movement (a transfer's sender
+        // writes it into the receiver's statement too): one starting with = + - @ TAB or CR is a
+        // formula to a spreadsheet (CSV injection, OWASP). Such a cell is prefixed with a quote
+        // so Excel, LibreOffice and Sheets show it as text. Amounts are numbers of ours and keep their sign.
         const row = (l: StatementLine) => [
           l.postingId,
           l.transactionId,
@@ -134,7 +143,7 @@ export function statementRoutes(pool: Pool): Router {
           l.type,
           formatAmount(l.amount, cur),
           formatAmount(l.fee, cur),
-          l.reference ?? '',
+          csvText(l.reference ?? ''),
           l.counterpartyWalletId ?? '',
           formatAmount(l.balanceAfter, cur),
           cur,

@@ -36,10 +36,13 @@ export async function sequenceEvents(pool: Pool, envId: string): Promise<{ seque
   });
 }
 
-/** The feed position of an event of this environment; null when there is none (unknown, another environment's, or purged). */
-export async function feedPosition(pool: Pool, envId: string, eventId: string): Promise<string | null> {
+/**
+ * An event of this environment: `kept` false when there is none (unknown, another
+ * environment's, or purged); `position` null while it has no feed position yet.
+ */
+export async function feedPosition(pool: Pool, envId: string, eventId: string): Promise<{ kept: boolean; position: string | null }> {
   const { rows } = await pool.query<{ feed_seq: string | null }>('select feed_seq from webhook_events where id = $1 and env_id = $2', [eventId, envId]);
-  return rows[0]?.feed_seq ?? null;
+  return { kept: rows.length > 0, position: rows[0]?.feed_seq ?? null };
 }
 
 export interface FeedEvent {
