@@ -4,7 +4,9 @@
  * at COMMIT, postings in another environment or currency than their wallet refused,
  * ledger_transactions immutable, TRUNCATE refused on both tables.
  */
-import type { PoolClient } from 'pg';
+import { Client as PgClient, type PoolClient } from 'pg';
+import { createDatabase, LOCAL_POSTGRES } from '../../scripts/stack';
+import { migrate } from '../../src/db/migrate';
 import { postTransaction } from '../../src/db/ledger';
 import { createPool, withTransaction, type Pool } from '../../src/db/pool';
 import { createWallet } from '../../src/db/queries/wallets';
@@ -224,20 +226,24 @@ test('ledger transactions are immutable: UPDATE and DELETE are refused', async (
 });
 
 test('TRUNCATE is refused on both ledger tables, also as a cascade', async () => {
-  // Inside a transaction that is always rolled back: were TRUNCATE to succeed, the
-  // other test files' data would come back. (Truncating ledger_transactions alone is
-  // refused by the postings' foreign key anyway: the cascade is the real case.)
-  for (const statement of ['truncate ledger_postings', 'truncate ledger_transactions cascade']) {
-    const c = await pool.connect();
-    try {
-      await c.query('begin');
-      await c.query(`set local lock_timeout = '20s'`);
-      await expect(c.query(statement)).rejects.toThrow(/the ledger cannot be truncated/);
-    } finally {
-      await c.query('rollback');
-      c.release();
+  // In a throwaway database: TRUNCATE takes an ACCESS EXCLUSIVE lock before its trigger
+  // refuses it, and in the suite's database it queued behind (and then blocked) every other
+  // file's postings and the worker's sealer, until its lock_timeout (a CI run failed so).
+  const name = `${process.env.PAYNOCCHIO_TEST_DB ?? 'paynocchio_test'}_truncate`;
+  const url = await createDatabase(process.env.DATABASE_URL ? new URL('/postgres', process.env.DATABASE_URL).toString() : LOCAL_POSTGRES, name, true);
+  const own = createPool(url, 2);
+  try {
+    await migrate(own);
+    await newEnvironment(own, 'truncate'); // its deposits are postings
+    for (const statement of ['truncate ledger_postings', 'truncate ledger_transactions cascade']) {
+      await expect(own.query(statement)).rejects.toThrow(/the ledger cannot be truncated/);
     }
+    const { rows } = await own.query<{ n: string }>('select count(*) as n from ledger_postings');
+    expect(Number(rows[0]!.n)).toBeGreaterThan(0);
+  } finally {
+    await own.end();
+    const dropper = new PgClient({ connectionString: new URL('/postgres', url).toString() });
+    await dropper.connect();
+    await dropper.query(`drop database if exists "${name}" with (force)`).finally(() => dropper.end());
   }
-  const { rows } = await pool.query<{ n: string }>('select count(*) as n from ledger_postings');
-  expect(Number(rows[0]!.n)).toBeGreaterThan(0);
 });
