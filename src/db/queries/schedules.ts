@@ -86,22 +86,11 @@ function runFromRow(r: RunRow): ScheduleRun {
   };
 }
 
-export interface NewSchedule {
-  envId: string;
-  walletId: string;
-  userId: string;
-  kind: ScheduleKind;
-  amount: string;
-  currency: Currency;
-  productId: string | null;
-  toWalletId: string | null;
-  cron: string | null;
-  everySeconds: number | null;
-  timezone: string | null;
-  startAt: string | null;
-  endAt: string | null;
-  idempotencyKey: string | null;
-}
+/** What a create writes: the schedule's own terms (the rest is state the rows keep). */
+export type NewSchedule = Pick<
+  Schedule,
+  'envId' | 'walletId' | 'userId' | 'kind' | 'amount' | 'currency' | 'productId' | 'toWalletId' | 'cron' | 'everySeconds' | 'timezone' | 'startAt' | 'endAt'
+> & { idempotencyKey: string | null };
 
 /**
  * Inserts the schedule (its Temporal id derives from its own id). With an
