@@ -1,4 +1,6 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { readStack } from './stack';
 
 /** Installs a Temporal runtime that logs warnings only; call before creating any worker. */
 export function quietTemporalRuntime(): void {
@@ -7,4 +9,15 @@ export function quietTemporalRuntime(): void {
   } catch {
     // a runtime is already installed in this process
   }
+}
+
+/**
+ * A quiet local Temporal dev server for workflow tests with mocked activities, from the CLI
+ * the suite installed (the time-skipping server cannot be downloaded here).
+ */
+export async function startLocalWorkflowEnv(): Promise<TestWorkflowEnvironment> {
+  quietTemporalRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: { type: 'existing-path', path: readStack().temporalPath }, extraArgs: ['--log-level', 'error'] },
+  });
 }

@@ -12,15 +12,12 @@ import type { Activities } from '../../src/activities';
 import { withFailureMapping } from '../../src/activities/failures';
 import { DomainError } from '../../src/domain/errors';
 import type { Order, PaymentInput, TopupInput, Wallet } from '../../src/domain/types';
-import { quietTemporalRuntime } from '../helpers/runtime';
+import { startLocalWorkflowEnv } from '../helpers/runtime';
 import { readStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
-  quietTemporalRuntime();
-  env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: readStack().temporalPath }, extraArgs: ['--log-level', 'error'] },
-  });
+  env = await startLocalWorkflowEnv();
 }, 60_000);
 afterAll(async () => env?.teardown());
 
