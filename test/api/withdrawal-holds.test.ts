@@ -18,13 +18,13 @@ import { createSweeperActivities, describeWithClient } from '../../src/activitie
 import type { HoldSweepResult } from '../../src/workflows/hold-sweeper';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 import { recordHistory } from '../helpers/record-history';
+import { withdrawalClient } from '../helpers/withdrawal-client';
 import { accountUpdated, payoutEvent, postEvent } from '../helpers/stripe-events';
 
 let ctx: TestContext;
 let timeoutCtx: TestContext; // payouts get no outcome within 1 s
 let limitedCtx: TestContext; // refresh bound 2, /stripe/connect 5 per minute per address
 let env: { envId: string; secret: string };
-let userSeq = 0;
 
 beforeAll(async () => {
   ctx = await startTestContext();
@@ -39,45 +39,7 @@ afterAll(async () => {
 });
 afterEach(async () => expectLedgerExact(ctx.pool));
 
-const auth = () => ({ 'X-Wallet-Signature': env.secret });
-
-async function funded(balance: number): Promise<{ userId: string; walletId: string }> {
-  const userId = `holds-user-${++userSeq}`;
-  const created = await request(ctx.app).post('/wallet/').set(auth()).send(seedBody({ env_id: Number(env.envId), user_id: userId }));
-  const walletId = created.body.id as string;
-  const topup = await request(ctx.app)
-    .post('/wallet/topup/')
-    .set(auth())
-    .send(seedBody({ env_id: Number(env.envId), user_id: userId, wallet_id: Number(walletId), amount: balance }));
-  expect(topup.status).toBe(200);
-  return { userId, walletId };
-}
-
-function withdraw(u: { userId: string; walletId: string }, amount: number, app = ctx.app) {
-  return request(app)
-    .post('/wallet/withdraw/')
-    .set(auth())
-    .send(seedBody({ env_id: Number(env.envId), user_id: u.userId, wallet_id: Number(u.walletId), amount }));
-}
-
-async function wallet(u: { userId: string }) {
-  const res = await request(ctx.app).get('/wallet/').set(auth()).query({ env_id: env.envId, user_id: u.userId });
-  return res.body.wallets[0];
-}
-
-function getWithdrawal(id: string) {
-  return request(ctx.app).get(`/wallet/withdrawals/${id}/`).set(auth()).query({ env_id: env.envId });
-}
-
-async function until(id: string, done: (w: Record<string, any>) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await getWithdrawal(id);
-    if (done(res.body)) return res.body;
-    if (Date.now() > deadline) throw new Error(`withdrawal ${id} stuck: ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const { auth, funded, withdraw, wallet, getWithdrawal, until } = withdrawalClient(() => ctx, () => env, 'holds-user');
 
 const steps = (w: Record<string, any>) => (w.timeline as { step: string }[]).map((e) => e.step);
 

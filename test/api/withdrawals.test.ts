@@ -7,12 +7,12 @@ import request from 'supertest';
 import { connectedAccountKey, createStripeActivities } from '../../src/activities/stripe';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 import { recordHistory } from '../helpers/record-history';
+import { withdrawalClient } from '../helpers/withdrawal-client';
 import { accountUpdated, payoutEvent, postEvent } from '../helpers/stripe-events';
 
 let ctx: TestContext;
 let shortCtx: TestContext; // an app whose withdrawals expire after 1.5 s of onboarding
 let env: { envId: string; secret: string };
-let userSeq = 0;
 
 beforeAll(async () => {
   ctx = await startTestContext();
@@ -25,47 +25,7 @@ afterAll(async () => {
 });
 afterEach(async () => expectLedgerExact(ctx.pool));
 
-const auth = () => ({ 'X-Wallet-Signature': env.secret });
-
-/** A fresh user with a USD wallet holding `balance`. */
-async function funded(balance: number): Promise<{ userId: string; walletId: string }> {
-  const userId = `user-${++userSeq}`;
-  const created = await request(ctx.app).post('/wallet/').set(auth()).send(seedBody({ env_id: Number(env.envId), user_id: userId }));
-  const walletId = created.body.id as string;
-  const topup = await request(ctx.app)
-    .post('/wallet/topup/')
-    .set(auth())
-    .send(seedBody({ env_id: Number(env.envId), user_id: userId, wallet_id: Number(walletId), amount: balance }));
-  expect(topup.status).toBe(200);
-  return { userId, walletId };
-}
-
-function withdraw(u: { userId: string; walletId: string }, amount: number | string, app = ctx.app) {
-  return request(app)
-    .post('/wallet/withdraw/')
-    .set(auth())
-    .send(seedBody({ env_id: Number(env.envId), user_id: u.userId, wallet_id: Number(u.walletId), amount }));
-}
-
-async function wallet(u: { userId: string }) {
-  const res = await request(ctx.app).get('/wallet/').set(auth()).query({ env_id: env.envId, user_id: u.userId });
-  return res.body.wallets[0];
-}
-
-function getWithdrawal(id: string) {
-  return request(ctx.app).get(`/wallet/withdrawals/${id}/`).set(auth()).query({ env_id: env.envId });
-}
-
-/** Polls the withdrawal until the predicate holds (the workflow runs in the worker process). */
-async function until(id: string, done: (w: Record<string, any>) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await getWithdrawal(id);
-    if (done(res.body)) return res.body;
-    if (Date.now() > deadline) throw new Error(`withdrawal ${id} stuck: ${JSON.stringify(res.body)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const { auth, funded, withdraw, wallet, getWithdrawal, until, nextUserSeq } = withdrawalClient(() => ctx, () => env, 'user');
 
 async function startReadyPayout(u: { userId: string; walletId: string }, amount: number) {
   const started = await withdraw(u, amount);
@@ -301,7 +261,7 @@ test("two first withdrawals racing for one user ask Stripe for one account: the 
   const activities = createStripeActivities({ pool: ctx.pool, stripe: ctx.stripe, publicUrl: 'http://localhost:3000' });
   const create = jest.spyOn(ctx.stripe.accounts, 'create');
   try {
-    const userId = `racer-${++userSeq}`;
+    const userId = `racer-${nextUserSeq()}`;
     const [a, b] = await Promise.all([
       activities.ensureConnectedAccount({ envId: env.envId, userId }),
       activities.ensureConnectedAccount({ envId: env.envId, userId }),
