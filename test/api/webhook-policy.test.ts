@@ -16,6 +16,7 @@ import type { WebhookPolicy } from '../../src/api/routes/webhooks';
 import { createWorker } from '../../src/worker/worker';
 import { quietTemporalRuntime } from '../helpers/runtime';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
+import { pollUntil } from '../helpers/poll';
 
 /** A receiver on 127.0.0.1 that counts requests and answers `status`. */
 function receiver(status: number) {
@@ -34,15 +35,7 @@ function receiver(status: number) {
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined> | T | undefined) => pollUntil(what, fn, 20_000);
 
 let ctx: TestContext;
 beforeAll(async () => {

@@ -10,6 +10,7 @@ import { Webhook } from 'standardwebhooks';
 import { merchant } from '../helpers/api';
 import { recordHistory } from '../helpers/record-history';
 import { expectLedgerExact, newEnvironment, startTestContext, type TestContext } from '../helpers/stack';
+import { pollUntil } from '../helpers/poll';
 
 interface Received {
   id: string;
@@ -53,15 +54,7 @@ function startReceiver(secret: () => string, failures: number) {
   };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = await fn();
-    if (value !== undefined && value !== false) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = pollUntil;
 
 let ctx: TestContext;
 let m: ReturnType<typeof merchant>;
