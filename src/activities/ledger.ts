@@ -2,6 +2,7 @@
  * Ledger activities: each is one SQL transaction around postTransaction, idempotent
  * by the idempotency id the workflow passes (workflow id + step).
  */
+import { postings } from '../domain/postings';
 import { BUSINESS_ERROR_CODES, DATABASE_ERROR, DomainError } from '../domain/errors';
 import { isPermanentDatabaseError } from './failures';
 import type { Currency } from '../domain/money';
@@ -49,14 +50,7 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
       idempotencyId: input.idempotencyId,
       envId: order.envId,
       currency: order.currency,
-      type: 'payment',
-      amount,
-      reference: `order:${order.id}`,
-      legs: [
-        { account: 'wallet', walletId: order.walletId, amount: -amount },
-        { account: 'revenue', amount },
-      ],
-      requireActive: true,
+      ...postings.payment(order.walletId, amount, order.id),
     });
     const completed = order.status === 'pending' ? await completeOrder(client, order.id, posted.transactionId) : order;
     const [wallet] = posted.wallets.length ? posted.wallets : await getWallets(client, order.envId, [order.walletId]);
@@ -75,13 +69,7 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
           idempotencyId: input.idempotencyId,
           envId: input.envId,
           currency: input.currency,
-          type: 'topup',
-          amount,
-          legs: [
-            { account: 'wallet', walletId: input.walletId, amount },
-            { account: 'funding', amount: -amount },
-          ],
-          requireActive: true,
+          ...postings.topup(input.walletId, amount),
         });
         // Outbox: the event commits with the posting, and a replay records none.
         if (!posted.replayed) {

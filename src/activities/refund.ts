@@ -4,6 +4,7 @@
  * refunds of one order run one after the other and their sum can never pass the
  * order's amount (the orders table's check constraint says so too).
  */
+import { postings } from '../domain/postings';
 import { DomainError } from '../domain/errors';
 import type { RefundInput, RefundResult } from '../domain/types';
 import { money } from '../wire/money';
@@ -52,17 +53,10 @@ export function createRefundActivities({ pool }: { pool: Pool }) {
           idempotencyId: input.idempotencyId,
           envId: order.envId,
           currency: order.currency,
-          type: 'refund',
-          amount,
-          reference: `order:${order.id}`,
-          legs: [
-            { account: 'revenue', amount: -amount },
-            { account: 'wallet', walletId: order.walletId, amount },
-          ],
           // A refund gives money back: it lands on a suspended wallet too (the user
           // just cannot spend it); a closed wallet is refused just below (the throw
           // rolls the posting back).
-          requireActive: false,
+          ...postings.refund(order.walletId, amount, order.id),
         });
         const wallet = posted.wallets[0]!;
         if (wallet.status === 'closed') {

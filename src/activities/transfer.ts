@@ -3,6 +3,7 @@
  * SQL transaction with its outbox event. postTransaction locks both wallets in
  * ascending id order, so opposite transfers between the same pair cannot deadlock.
  */
+import { postings } from '../domain/postings';
 import { DomainError } from '../domain/errors';
 import type { TransferInput, TransferResult } from '../domain/types';
 import { money } from '../wire/money';
@@ -23,14 +24,7 @@ export function createTransferActivities({ pool }: { pool: Pool }) {
           idempotencyId: input.idempotencyId,
           envId: input.envId,
           currency: input.currency,
-          type: 'transfer',
-          amount,
-          reference: input.reference,
-          legs: [
-            { account: 'wallet', walletId: input.fromWalletId, amount: -amount },
-            { account: 'wallet', walletId: input.toWalletId, amount },
-          ],
-          requireActive: true,
+          ...postings.transfer(input.fromWalletId, input.toWalletId, amount, input.reference),
         });
         const wallet = posted.wallets.find((w) => w.id === input.fromWalletId)!;
         const toWallet = posted.wallets.find((w) => w.id === input.toWalletId)!;

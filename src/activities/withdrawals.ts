@@ -4,6 +4,7 @@
  * (money paid out). Each is one SQL transaction, idempotent by the workflow id + step.
  */
 import { DomainError } from '../domain/errors';
+import { ledgerStepId, postings } from '../domain/postings';
 import { formatAmount, type Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
 import type { AttentionReason, Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
@@ -21,12 +22,15 @@ import {
   lockWithdrawalLimit,
   nextWithdrawalSeq,
   updateWithdrawal,
+  withdrawalIdFor,
   withdrawalsTowardLimit,
   type WithdrawalChange,
 } from '../db/queries/withdrawals';
 
 export interface HoldWithdrawalInput {
   workflowId: string;
+  /** The hold posting's id, named by the workflow: ledgerStepId(workflowId, 'hold'). */
+  idempotencyId: string;
   envId: string;
   walletId: string;
   userId: string;
@@ -49,6 +53,8 @@ export interface FinishWithdrawalInput extends TimelineStep {
   withdrawalId: string;
   /** release: the held money goes back to the wallet; settle: it is paid out. */
   outcome: 'release' | 'settle';
+  /** The posting's id: ledgerStepId(<the withdrawal's workflow id>, outcome). */
+  idempotencyId: string;
   status: Extract<WithdrawalStatus, 'paid' | 'failed' | 'canceled' | 'expired'>;
   failureCode?: string | null;
   failureMessage?: string | null;
@@ -69,7 +75,7 @@ const PPM = 1_000_000n;
  */
 async function checkWithdrawalLimit(client: PoolClient, input: HoldWithdrawalInput, amount: bigint, sharePpm: bigint): Promise<void> {
   await lockWithdrawalLimit(client, input.envId, input.currency);
-  const held = await client.query('select 1 from ledger_transactions where idempotency_id = $1', [`${input.workflowId}:hold`]);
+  const held = await client.query('select 1 from ledger_transactions where idempotency_id = $1', [input.idempotencyId]);
   if (held.rowCount) return;
   const funding = await getFunding(client, input.envId, input.currency);
   const deposited = BigInt(funding?.deposited ?? '0');
@@ -94,35 +100,14 @@ async function checkWithdrawalLimit(client: PoolClient, input: HoldWithdrawalInp
 }
 
 /** The posting that ends a hold: release (back to the wallet) or settle (paid out). */
-async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 'release' | 'settle') {
-  const amount = BigInt(current.amount);
-  const base = {
+async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 'release' | 'settle', idempotencyId: string) {
+  return postTransaction(client, {
+    idempotencyId,
     envId: current.envId,
     currency: current.currency,
-    amount,
-    reference: `withdrawal:${current.id}`,
-    requireActive: false, // a compensation or settle must succeed on a suspended wallet
-    heldDelta: [{ walletId: current.walletId, amount: -amount }],
-  };
-  return outcome === 'release'
-    ? postTransaction(client, {
-        ...base,
-        idempotencyId: `${current.workflowId}:release`,
-        type: 'release',
-        legs: [
-          { account: 'in_flight', amount: -amount },
-          { account: 'wallet', walletId: current.walletId, amount },
-        ],
-      })
-    : postTransaction(client, {
-        ...base,
-        idempotencyId: `${current.workflowId}:settle`,
-        type: 'settle',
-        legs: [
-          { account: 'in_flight', amount: -amount },
-          { account: 'paid_out', amount },
-        ],
-      });
+    // A compensation or settle must succeed on a suspended wallet (the builders say so).
+    ...postings[outcome](current.walletId, BigInt(current.amount), current.id),
+  });
 }
 
 /**
@@ -130,7 +115,7 @@ async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 're
  * transaction: the posting, the timeline step, the final status and the merchant event.
  */
 export async function finishLocked(client: PoolClient, current: Withdrawal, input: FinishWithdrawalInput): Promise<Withdrawal> {
-  const posted = await postHoldEnd(client, current, input.outcome);
+  const posted = await postHoldEnd(client, current, input.outcome, input.idempotencyId);
   await addWithdrawalEvent(client, current.id, input.seq, input.step, {
     ...(input.detail ?? {}),
     transaction_id: posted.transactionId,
@@ -218,7 +203,9 @@ export async function resolveNeedsAttention(
         );
       }
     }
-    const posted = await postHoldEnd(client, current, input.outcome === 'released' ? 'release' : 'settle');
+    const outcome = input.outcome === 'released' ? 'release' : 'settle';
+    // The id the withdrawal's workflow would have posted under: the hold ends once.
+    const posted = await postHoldEnd(client, current, outcome, ledgerStepId(current.workflowId, outcome));
     await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), 'resolved_by_operator', {
       outcome: input.outcome,
       note: input.note,
@@ -309,21 +296,17 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
       const amount = BigInt(input.amount);
       return withTransaction(pool, async (client) => {
         await checkWithdrawalLimit(client, input, amount, sharePpm);
+        // The hold's reference names the withdrawal, like its release's or settle's (holds
+        // posted before this change name the workflow: `withdrawal:<workflow id>`).
+        const id = await withdrawalIdFor(client, input.workflowId);
         const posted = await postTransaction(client, {
-          idempotencyId: `${input.workflowId}:hold`,
+          idempotencyId: input.idempotencyId,
           envId: input.envId,
           currency: input.currency,
-          type: 'hold',
-          amount,
-          reference: `withdrawal:${input.workflowId}`,
-          legs: [
-            { account: 'wallet', walletId: input.walletId, amount: -amount },
-            { account: 'in_flight', amount },
-          ],
-          heldDelta: [{ walletId: input.walletId, amount }],
-          requireActive: true,
+          ...postings.hold(input.walletId, amount, id),
         });
-        const withdrawal = await insertWithdrawal(client, { ...input, holdTransactionId: posted.transactionId });
+        const { idempotencyId: _, ...fields } = input;
+        const withdrawal = await insertWithdrawal(client, { ...fields, id, holdTransactionId: posted.transactionId });
         await addWithdrawalEvent(client, withdrawal.id, 0, 'funds_held', { transaction_id: posted.transactionId });
         return { withdrawal, wallet: posted.wallets[0]! };
       });

@@ -12,6 +12,7 @@ import { ERROR_CODES } from '../domain/errors';
 import { ORDER_STATUSES, WALLET_STATUSES } from '../domain/types';
 import { WITHDRAWAL_STATUSES } from '../domain/withdrawals';
 import { EVENT_TYPES } from '../domain/events';
+import { TRANSACTION_TYPES } from '../domain/postings';
 
 export const registry = new OpenAPIRegistry();
 
@@ -92,7 +93,7 @@ export const MovementSchema = registry.register(
   z.object({
     id: z.string().openapi({ description: 'The ledger transaction' }),
     posting_id: z.string().openapi({ description: 'The posting of this wallet in that transaction (the cursor)' }),
-    type: z.enum(['topup', 'payment', 'payment_reversal', 'transfer', 'refund', 'hold', 'release', 'settle']),
+    type: z.enum(TRANSACTION_TYPES),
     amount: moneyOut.openapi({ description: 'Signed: negative when money left the wallet' }),
     balance_after: moneyOut,
     currency: z.enum(CURRENCIES as [string, ...string[]]),

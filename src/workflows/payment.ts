@@ -13,6 +13,7 @@
  * because the debit and the order's completion commit together.
  */
 import { isCancellation, patched, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { ledgerStepId } from '../domain/postings';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { businessFailure } from './failures';
 import { ledger } from './options';
@@ -23,7 +24,7 @@ export async function payment(input: PaymentInput): Promise<PaymentResult> {
   // started since this patch; histories recorded before it replay the two-step path.
   if (!input.twoSteps && patched('payment-one-activity')) return payInOneStep(input, workflowId);
   const order = await ledger.createOrder({ ...input, workflowId });
-  const charge = { orderId: order.id, idempotencyId: `${workflowId}:charge` };
+  const charge = { orderId: order.id, idempotencyId: ledgerStepId(workflowId, 'charge') };
   try {
     return await ledger.chargeOrder(charge);
   } catch (err) {
@@ -42,7 +43,7 @@ export async function payment(input: PaymentInput): Promise<PaymentResult> {
 }
 
 async function payInOneStep(input: PaymentInput, workflowId: string): Promise<PaymentResult> {
-  const charge = { idempotencyId: `${workflowId}:charge` };
+  const charge = { idempotencyId: ledgerStepId(workflowId, 'charge') };
   try {
     return await ledger.payOrder({ ...input, workflowId, ...charge });
   } catch (err) {

@@ -33,6 +33,7 @@ import {
 } from '@temporalio/workflow';
 import type { AttentionReason, PayoutOutcome, WithdrawalProgress, WithdrawalStatus, WithdrawInput } from '../domain/withdrawals';
 import type { FinishWithdrawalInput } from '../activities/withdrawals';
+import { ledgerStepId } from '../domain/postings';
 import { businessFailure } from './failures';
 import { ledger, stripeMoney, stripeSetup } from './options';
 import {
@@ -158,9 +159,9 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
 
   const record = (step: string, detail: Record<string, unknown> = {}, change?: { status?: WithdrawalStatus; stripeAccountId?: string; stripeTransferId?: string; stripePayoutId?: string }) =>
     ledger.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step, detail, ...(change ? { change } : {}) });
-  const finish = async (f: Omit<FinishWithdrawalInput, 'withdrawalId' | 'seq'>): Promise<WithdrawalProgress> => {
+  const finish = async (f: Omit<FinishWithdrawalInput, 'withdrawalId' | 'seq' | 'idempotencyId'>): Promise<WithdrawalProgress> => {
     if (cancelNote) await cancelNote;
-    await ledger.finishWithdrawal({ ...f, withdrawalId: withdrawalId!, seq: ++seq });
+    await ledger.finishWithdrawal({ ...f, withdrawalId: withdrawalId!, seq: ++seq, idempotencyId: ledgerStepId(workflowId, f.outcome) });
     status = f.status;
     setCurrentDetails(`${f.status}`);
     // Let the update and cancel handlers answer before the workflow closes.
@@ -194,7 +195,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   // 1. Hold. A refusal (insufficient funds, wallet not active) ends here: nothing was held.
   // Non-cancellable: a cancel during the hold must not leave a hold the workflow does not know of.
   try {
-    const held = await CancellationScope.nonCancellable(() => ledger.holdWithdrawal({ ...input, workflowId }));
+    const held = await CancellationScope.nonCancellable(() => ledger.holdWithdrawal({ ...input, workflowId, idempotencyId: ledgerStepId(workflowId, 'hold') }));
     withdrawalId = held.withdrawal.id;
     status = 'awaiting_onboarding';
   } catch (err) {

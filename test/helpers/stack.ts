@@ -57,6 +57,8 @@ export async function startTestContext(
     webhooks?: WebhookPolicy;
     /** Schedules: the shortest interval (tests lower it) and the catch-up window. */
     schedules?: ScheduleDeps;
+    /** Wraps the app's Temporal client (a test that watches or fails its calls); the context's `client` stays the real one. */
+    wrapClient?: (client: Client) => Client;
   } = {},
 ): Promise<TestContext> {
   const stack = readStack();
@@ -66,7 +68,7 @@ export async function startTestContext(
   const stripe = createStripe({ STRIPE_API_BASE: stack.stripeApiBase });
   const app = createApp({
     pool,
-    temporal: { client, taskQueue: stack.taskQueue, searchAttributes: true, syncTimeoutMs: opts.syncTimeoutMs ?? 30_000 },
+    temporal: { client: opts.wrapClient ? opts.wrapClient(client) : client, taskQueue: stack.taskQueue, searchAttributes: true, syncTimeoutMs: opts.syncTimeoutMs ?? 30_000 },
     stripe: { client: stripe, webhookSecret: DEV_STRIPE_WEBHOOK_SECRET },
     auth: { secretsPepper: DEV_SECRETS_PEPPER },
     ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),

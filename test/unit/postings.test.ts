@@ -1,0 +1,63 @@
+/** The posting builders (src/domain/postings.ts) and the checks postTransaction runs on them, without the stack. */
+import { checkPosting, ledgerStepId, postings, TRANSACTION_TYPES, type Posting } from '../../src/domain/postings';
+
+const built: Record<string, Posting> = {
+  deposit: postings.deposit(500n, 'wire 42'),
+  topup: postings.topup('1', 500n),
+  payment: postings.payment('1', 500n, '77'),
+  transfer: postings.transfer('1', '2', 500n, 'rent'),
+  refund: postings.refund('1', 500n, '77'),
+  hold: postings.hold('1', 500n, '900000001'),
+  release: postings.release('1', 500n, '900000001'),
+  settle: postings.settle('1', 500n, '900000001'),
+};
+
+test('every builder returns a posting of its own type that passes the checks', () => {
+  for (const [kind, p] of Object.entries(built)) {
+    expect(p.type).toBe(kind);
+    expect(TRANSACTION_TYPES).toContain(p.type);
+    expect(() => checkPosting(p, kind)).not.toThrow();
+    expect(p.legs.reduce((s, l) => s + l.amount, 0n)).toBe(0n);
+  }
+});
+
+test('the legs follow the sign convention: what a posting adds to its account', () => {
+  expect(built.topup!.legs).toEqual([{ account: 'wallet', walletId: '1', amount: 500n }, { account: 'funding', amount: -500n }]);
+  expect(built.payment!.legs).toEqual([{ account: 'wallet', walletId: '1', amount: -500n }, { account: 'revenue', amount: 500n }]);
+  expect(built.refund!.legs).toEqual([{ account: 'revenue', amount: -500n }, { account: 'wallet', walletId: '1', amount: 500n }]);
+  expect(built.deposit!.legs).toEqual([{ account: 'settlement', amount: -500n }, { account: 'funding', amount: 500n }]);
+  expect(built.hold!.heldDelta).toEqual([{ walletId: '1', amount: 500n }]);
+  expect(built.release!.heldDelta).toEqual([{ walletId: '1', amount: -500n }]);
+  expect(built.settle!.legs).toEqual([{ account: 'in_flight', amount: -500n }, { account: 'paid_out', amount: 500n }]);
+});
+
+test("a hold, its release and its settle carry one reference, the withdrawal's; a payment and its refunds the order's", () => {
+  expect(built.hold!.reference).toBe('withdrawal:900000001');
+  expect(built.release!.reference).toBe(built.hold!.reference);
+  expect(built.settle!.reference).toBe(built.hold!.reference);
+  expect(built.payment!.reference).toBe('order:77');
+  expect(built.refund!.reference).toBe(built.payment!.reference);
+});
+
+test('compensations and money coming back need no active wallet; spending does', () => {
+  expect(Object.fromEntries(Object.entries(built).map(([k, p]) => [k, p.requireActive]))).toEqual({
+    deposit: false, topup: true, payment: true, transfer: true, refund: false, hold: true, release: false, settle: false,
+  });
+});
+
+test('the checks refuse unbalanced, zero, single-leg, non-positive and settlement-abusing postings', () => {
+  const topup = built.topup!;
+  expect(() => checkPosting({ ...topup, legs: [{ account: 'wallet', walletId: '1', amount: 10n }, { account: 'funding', amount: -9n }] }, 'x')).toThrow(/sum to 1/);
+  expect(() => checkPosting({ ...topup, amount: 0n }, 'x')).toThrow(/positive/);
+  expect(() => checkPosting(postings.topup('1', -5n), 'x')).toThrow(/positive/);
+  expect(() => checkPosting({ ...topup, legs: [topup.legs[0]!] }, 'x')).toThrow(/two legs/);
+  expect(() => checkPosting({ ...topup, legs: [...topup.legs, { account: 'revenue', amount: 0n }] }, 'x')).toThrow(/zero/);
+  expect(() => checkPosting({ ...topup, legs: [{ account: 'wallet', walletId: '1', amount: 5n }, { account: 'settlement', amount: -5n }] }, 'x')).toThrow(/only a deposit/);
+  expect(() => checkPosting({ ...built.deposit!, legs: [{ account: 'settlement', amount: 5n }, { account: 'funding', amount: -5n }] }, 'x')).toThrow(/settlement to funding/);
+  expect(() => checkPosting({ ...built.hold!, heldDelta: [] }, 'x')).toThrow(/in_flight/);
+  expect(() => checkPosting({ ...topup, type: 'bogus' as never }, 'x')).toThrow(/unknown transaction type/);
+});
+
+test('ledger step ids are the workflow id and the step', () => {
+  expect(ledgerStepId('withdraw-1-key-a', 'hold')).toBe('withdraw-1-key-a:hold');
+});
