@@ -15,7 +15,6 @@ import { money } from '../../wire/money';
 import { presentMovement } from '../../wire/present';
 import { cursor, id, pageLimit, userId } from '../schemas';
 import { endpoint } from '../validate';
-import { MovementSchema, registerRoute, WalletSchema } from '../openapi';
 
 /** An ISO 8601 timestamp with a time zone (2025-01-31T12:00:00Z), or a Unix time in seconds. */
 export const timestamp = z
@@ -37,46 +36,9 @@ export const timestamp = z
   })
   .openapi({ type: 'string', example: '2026-01-31T12:00:00Z', description: 'ISO 8601 with a time zone, or Unix seconds' });
 
-const WalletParams = z.object({ wallet_id: id });
-const TransactionsQuery = z.object({ env_id: id, user_id: userId.optional(), limit: pageLimit, cursor, from: timestamp.optional(), to: timestamp.optional() });
-const BalanceQuery = z.object({ env_id: id, user_id: userId.optional(), at: timestamp.optional() });
-
-registerRoute({
-  method: 'get', path: '/wallet/:wallet_id/transactions', tags: ['history'], summary: "A wallet's ledger movements, newest first",
-  description: '`from` is inclusive, `to` exclusive. With `user_id`, the wallet must belong to that user.',
-  request: { params: WalletParams, query: TransactionsQuery },
-  responses: {
-    200: {
-      description: 'One page; pass next_cursor as cursor for the next',
-      schema: z.object({ transactions: z.array(MovementSchema), next_cursor: z.string().nullable() }),
-      example: {
-        transactions: [
-          { id: '2', posting_id: '4', type: 'payment', amount: -100.0, balance_after: 1000.0, currency: 'USD', reference: null, created_at: '2026-01-01T00:05:00.000Z' },
-          { id: '1', posting_id: '2', type: 'topup', amount: 1100.0, balance_after: 1100.0, currency: 'USD', reference: null, created_at: '2026-01-01T00:00:00.000Z' },
-        ],
-        next_cursor: null,
-      },
-    },
-  },
-});
-registerRoute({
-  method: 'get', path: '/wallet/:wallet_id/balance', tags: ['history'], summary: "A wallet's balance, now or at an instant",
-  description: 'Without `at`: the current balance and what withdrawals in flight hold. With `at`: the ledger balance at that instant (no `held`).',
-  request: { params: WalletParams, query: BalanceQuery },
-  responses: {
-    200: {
-      description: 'The balance',
-      schema: z.object({
-        wallet_id: z.string(),
-        balance: WalletSchema.shape.balance,
-        held: WalletSchema.shape.held.optional().openapi({ description: 'Only without `at`: reserved by withdrawals in flight' }),
-        currency: WalletSchema.shape.currency,
-        at: z.string(),
-      }),
-      example: { wallet_id: '123', balance: 1000.0, held: 0, currency: 'USD', at: '2026-01-31T12:00:00.000Z' },
-    },
-  },
-});
+export const WalletParams = z.object({ wallet_id: id });
+export const TransactionsQuery = z.object({ env_id: id, user_id: userId.optional(), limit: pageLimit, cursor, from: timestamp.optional(), to: timestamp.optional() });
+export const BalanceQuery = z.object({ env_id: id, user_id: userId.optional(), at: timestamp.optional() });
 
 export async function walletOf(pool: Pool, envId: string, walletId: string, user: string | undefined): Promise<Wallet> {
   const wallet = await findWallet(pool, envId, walletId, user);

@@ -9,7 +9,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { parseAmount } from '../../domain/money';
-import { RUN_OUTCOMES, SCHEDULE_KINDS, SCHEDULE_STATUSES, type Schedule } from '../../domain/schedules';
+import { SCHEDULE_KINDS, type Schedule } from '../../domain/schedules';
 import { withTransaction, type Pool } from '../../db/pool';
 import {
   deleteUnstartedSchedule,
@@ -25,7 +25,6 @@ import { presentSchedule, presentScheduleRun } from '../../wire/present';
 import { requireEnv } from '../auth';
 import { respondIdempotently } from '../idempotency';
 import { fieldText, sendJson } from '../json';
-import { registerRoute, movementHeaders } from '../openapi';
 import {
   createTemporalSchedule,
   deleteTemporalSchedule,
@@ -82,7 +81,7 @@ const timezone = text(
     .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Paris' }),
 ).openapi({ type: 'string', example: 'Europe/Paris' });
 
-const CreateBody = z.object({
+export const CreateBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
@@ -96,123 +95,11 @@ const CreateBody = z.object({
   end_at: instant.optional(),
   timezone: timezone.optional().openapi({ description: 'Time zone of the cron expression (default UTC)' }),
 });
-const ListQuery = z.object({ env_id: id, wallet_id: id, limit: pageLimit, cursor });
-const ScheduleParams = z.object({ schedule_id: id });
-const EnvQuery = z.object({ env_id: id });
-const EnvBody = z.object({ env_id: id });
+export const ListQuery = z.object({ env_id: id, wallet_id: id, limit: pageLimit, cursor });
+export const ScheduleParams = z.object({ schedule_id: id });
+export const EnvQuery = z.object({ env_id: id });
+export const EnvBody = z.object({ env_id: id });
 
-const moneyOut = z.number().openapi({ example: 9.99 });
-export const ScheduleSchema = z
-  .object({
-    id: z.string(),
-    env_id: z.string(),
-    wallet_id: z.string(),
-    user_id: z.string(),
-    kind: z.enum(SCHEDULE_KINDS),
-    amount: moneyOut,
-    currency: z.string(),
-    product_id: z.string().nullable(),
-    to_wallet_id: z.string().nullable(),
-    cron: z.string().nullable(),
-    every: z.string().nullable(),
-    timezone: z.string().nullable(),
-    start_at: z.string().nullable(),
-    end_at: z.string().nullable(),
-    status: z.enum(SCHEDULE_STATUSES),
-    status_reason: z.string().nullable().openapi({ description: 'requested, refused_runs, wallet_closed or deleted' }),
-    consecutive_failures: z.number().int(),
-    next_run_at: z.string().nullable(),
-    temporal_schedule_id: z.string(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi('Schedule');
-const RunSchema = z
-  .object({
-    scheduled_at: z.string(),
-    outcome: z.enum(RUN_OUTCOMES),
-    movement_id: z.string().nullable().openapi({ description: 'The order (payment), transfer or withdrawal the run made' }),
-    movement_workflow_id: z.string().nullable(),
-    code: z.string().nullable().openapi({ description: 'Why the run was refused, failed or skipped' }),
-    message: z.string().nullable(),
-    workflow_id: z.string(),
-    finished_at: z.string().nullable(),
-  })
-  .openapi('ScheduleRun');
-
-const scheduleExample = {
-  id: '300000001', env_id: '123', wallet_id: '123', user_id: '123', kind: 'payment', amount: 9.99, currency: 'USD', product_id: 'plan-pro',
-  to_wallet_id: null, cron: '0 9 * * MON', every: null, timezone: 'Europe/Paris', start_at: null, end_at: null, status: 'active',
-  status_reason: null, consecutive_failures: 0, next_run_at: '2026-01-05T08:00:00.000Z', temporal_schedule_id: 'paynocchio-schedule-300000001',
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
-};
-const runExample = {
-  scheduled_at: '2026-01-05T08:00:00.000Z', outcome: 'succeeded', movement_id: '500000007',
-  movement_workflow_id: 'scheduled-payment-123-300000001-2026-01-05T08:00:00Z', code: null, message: null,
-  workflow_id: 'schedule-run-300000001-2026-01-05T08:00:00Z', finished_at: '2026-01-05T08:00:00.210Z',
-};
-const one = { description: 'The schedule', schema: z.object({ schedule: ScheduleSchema }) };
-
-registerRoute({
-  method: 'post', path: '/wallet/schedules', tags: ['schedules'], summary: 'Schedule a recurring payment, transfer or withdraw',
-  description:
-    'Exactly one of `cron` (5 fields, in `timezone`, default UTC) and `every` (at least one minute; counted from `start_at`, else from now). ' +
-    'Each run starts the ordinary movement workflow with an id made of the schedule id and the scheduled time, so a run never moves money twice. ' +
-    'A refused run is recorded and sent as `schedule.run_failed`; after `SCHEDULE_PAUSE_AFTER_FAILURES` (3) in a row the schedule pauses itself (`schedule.paused`). ' +
-    "A scheduled withdraw needs the user's Stripe account to be able to receive payouts already (else the run is refused `account_not_onboarded`). " +
-    'With an Idempotency-Key a retried create answers the same schedule.',
-  request: {
-    body: CreateBody,
-    headers: movementHeaders,
-    bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, kind: 'payment', amount: 9.99, product_id: 'plan-pro', cron: '0 9 * * MON', timezone: 'Europe/Paris' },
-  },
-  responses: {
-    201: { ...one, example: { schedule: scheduleExample } },
-    409: { description: 'The Idempotency-Key was used with another request' },
-  },
-});
-registerRoute({
-  method: 'get', path: '/wallet/schedules', tags: ['schedules'], summary: "A wallet's schedules, newest first",
-  request: { query: ListQuery },
-  responses: {
-    200: {
-      description: 'One page; pass next_cursor as cursor for the next',
-      schema: z.object({ schedules: z.array(ScheduleSchema), next_cursor: z.string().nullable() }),
-      example: { schedules: [scheduleExample], next_cursor: null },
-    },
-  },
-});
-registerRoute({
-  method: 'get', path: '/wallet/schedules/:schedule_id', tags: ['schedules'], summary: 'A schedule and its recent runs',
-  request: { params: ScheduleParams, query: EnvQuery },
-  responses: {
-    200: {
-      description: 'The schedule and its last 20 runs, newest first',
-      schema: z.object({ schedule: ScheduleSchema, runs: z.array(RunSchema) }),
-      example: { schedule: scheduleExample, runs: [runExample] },
-    },
-  },
-});
-registerRoute({
-  method: 'post', path: '/wallet/schedules/:schedule_id/pause', tags: ['schedules'], summary: 'Pause a schedule',
-  request: { params: ScheduleParams, body: EnvBody, bodyExample: { env_id: 123 } },
-  responses: {
-    200: { ...one, example: { schedule: { ...scheduleExample, status: 'paused', status_reason: 'requested', next_run_at: null } } },
-    409: { description: 'The schedule has ended' },
-  },
-});
-registerRoute({
-  method: 'post', path: '/wallet/schedules/:schedule_id/resume', tags: ['schedules'], summary: 'Resume a paused schedule',
-  description: 'Clears the count of refused runs. Runs missed while paused are not made up.',
-  request: { params: ScheduleParams, body: EnvBody, bodyExample: { env_id: 123 } },
-  responses: { 200: { ...one, example: { schedule: scheduleExample } }, 409: { description: 'The schedule has ended' } },
-});
-registerRoute({
-  method: 'delete', path: '/wallet/schedules/:schedule_id', tags: ['schedules'], summary: 'End a schedule',
-  description: 'No run starts after this; the schedule and its runs stay readable. Ending an ended schedule answers it again.',
-  request: { params: ScheduleParams, query: EnvQuery },
-  responses: { 200: { ...one, example: { schedule: { ...scheduleExample, status: 'ended', status_reason: 'deleted', next_run_at: null } } } },
-});
 
 type CreateBodyT = z.infer<typeof CreateBody>;
 

@@ -18,35 +18,12 @@ import { amount, id, userId } from '../schemas';
 import { runMovement, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
 import { ownedWallet } from './movements';
-import { movementHeaders, registerRoute, TransferSchema, WalletSchema } from '../openapi';
 
 const reference = z.preprocess(
   (v) => (v === null ? undefined : v),
   z.string({ error: 'must be a string' }).max(255, 'must be at most 255 characters').optional(),
 );
-const TransferBody = z.object({ env_id: id, user_id: userId, wallet_id: id, to_wallet_id: id, amount, reference });
-
-registerRoute({
-  method: 'post', path: '/wallet/transfer', tags: ['movements'], summary: 'Transfer between two wallets of the environment',
-  description:
-    "From a wallet of the user to any other wallet of the same environment and currency. Runs the `transfer` workflow. Responds with the `Workflow-Id` header.",
-  request: {
-    body: TransferBody,
-    headers: movementHeaders,
-    bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, to_wallet_id: 124, amount: 25.5, reference: 'rent march' },
-  },
-  responses: {
-    200: {
-      description: 'The transfer and the source wallet after it. The Temporal workflow that moved the money is in the `Workflow-Id` header.',
-      schema: z.object({ transfer: TransferSchema, wallet: WalletSchema }),
-      example: {
-        transfer: { id: '700000001', env_id: '123', from_wallet_id: '123', to_wallet_id: '124', amount: 25.5, currency: 'USD', reference: 'rent march' },
-        wallet: { id: '123', user_id: '123', env_id: '123', balance: 974.5, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' },
-      },
-    },
-    409: { description: 'The Idempotency-Key was used with another request' },
-  },
-});
+export const TransferBody = z.object({ env_id: id, user_id: userId, wallet_id: id, to_wallet_id: id, amount, reference });
 
 export function transferRoutes(pool: Pool, temporal: TemporalDeps): Router {
   const router = Router();
