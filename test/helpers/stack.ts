@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
-import type { WithdrawWaits } from '../../src/api/routes/withdrawals';
+import type { WithdrawWaits } from '../../src/services/withdrawals';
 import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
 import { signingKeyCipher } from '../../src/signing-keys';
 import type { WebhookPolicy } from '../../src/api/routes/webhooks';

@@ -3,12 +3,10 @@
  * posting id) and its balance at an instant. Reads never go through Temporal.
  */
 import { Router } from 'express';
+import { requireWallet } from '../../services/wallets';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
-import type { Wallet } from '../../domain/types';
 import type { Pool } from '../../db/pool';
 import { balanceAt, listWalletMovements } from '../../db/queries/history';
-import { findWallet } from '../../db/queries/wallets';
 import { requireEnv } from '../auth';
 import { sendJson } from '../json';
 import { money } from '../../wire/money';
@@ -40,11 +38,6 @@ export const WalletParams = z.object({ wallet_id: id });
 export const TransactionsQuery = z.object({ env_id: id, user_id: userId.optional(), limit: pageLimit, cursor, from: timestamp.optional(), to: timestamp.optional() });
 export const BalanceQuery = z.object({ env_id: id, user_id: userId.optional(), at: timestamp.optional() });
 
-export async function walletOf(pool: Pool, envId: string, walletId: string, user: string | undefined): Promise<Wallet> {
-  const wallet = await findWallet(pool, envId, walletId, user);
-  if (!wallet) throw new DomainError('not_found', `wallet ${walletId} not found`, { wallet_id: walletId });
-  return wallet;
-}
 
 export function historyRoutes(pool: Pool): Router {
   const router = Router();
@@ -55,7 +48,7 @@ export function historyRoutes(pool: Pool): Router {
       { params: WalletParams, query: TransactionsQuery },
       async ({ params, query }, _req, res) => {
         const envId = requireEnv(res, query.env_id);
-        const wallet = await walletOf(pool, envId, params.wallet_id, query.user_id);
+        const wallet = await requireWallet(pool, envId, params.wallet_id, query.user_id);
         const rows = await listWalletMovements(pool, {
           walletId: wallet.id,
           limit: query.limit + 1,
@@ -76,7 +69,7 @@ export function historyRoutes(pool: Pool): Router {
       { params: WalletParams, query: BalanceQuery },
       async ({ params, query }, _req, res) => {
         const envId = requireEnv(res, query.env_id);
-        const wallet = await walletOf(pool, envId, params.wallet_id, query.user_id);
+        const wallet = await requireWallet(pool, envId, params.wallet_id, query.user_id);
         if (!query.at) {
           sendJson(res, 200, { wallet_id: wallet.id, balance: money(wallet.balance, wallet.currency), held: money(wallet.held, wallet.currency), currency: wallet.currency, at: new Date().toISOString() });
           return;

@@ -4,11 +4,10 @@
  * The check itself runs in postTransaction (src/db/queries/spend-limits.ts).
  */
 import { Router } from 'express';
+import { lockOwnedWallet } from '../../services/wallets';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
 import { parseAmountOrZero, type Currency } from '../../domain/money';
 import { withTransaction, type Pool } from '../../db/pool';
-import { lockWallets } from '../../db/queries/wallets';
 import {
   getLimitStatuses,
   LIMIT_FIELDS,
@@ -94,10 +93,7 @@ export function limitRoutes(pool: Pool): Router {
     ...endpoint({ params: WalletParams, body: PatchBody }, async ({ params, body }, _req, res) => {
       const envId = requireEnv(res, body.env_id);
       const answer = await withTransaction(pool, async (client) => {
-        const [wallet] = await lockWallets(client, envId, [params.wallet_id]);
-        if (!wallet || wallet.userId !== body.user_id) {
-          throw new DomainError('not_found', `wallet ${params.wallet_id} not found`, { wallet_id: params.wallet_id });
-        }
+        const wallet = await lockOwnedWallet(client, envId, params.wallet_id, body.user_id);
         await patchWalletLimits(client, envId, wallet.id, toMinor(body, wallet.currency));
         const status = (await getLimitStatuses(client, envId, [wallet.id])).get(wallet.id);
         return { ...presentWallet(wallet), ...(status ? { limits: presentLimits(status) } : {}) };

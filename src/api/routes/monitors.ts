@@ -4,11 +4,11 @@
  * in postTransaction (src/db/queries/monitors.ts).
  */
 import { Router } from 'express';
+import { requireWallet } from '../../services/wallets';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { parseAmountOrZero } from '../../domain/money';
 import type { Pool } from '../../db/pool';
-import { getWallets } from '../../db/queries/wallets';
 import { createMonitor, disableMonitor, listMonitors, MONITOR_FIELDS, MONITOR_OPS, presentMonitor } from '../../db/queries/monitors';
 import { requireEnv } from '../auth';
 import { fieldText, sendJson } from '../json';
@@ -43,8 +43,7 @@ export function monitorRoutes(pool: Pool): Router {
     '/wallet/monitors',
     ...endpoint({ body: CreateBody }, async ({ body }, _req, res) => {
       const envId = requireEnv(res, body.env_id);
-      const [wallet] = await getWallets(pool, envId, [body.wallet_id]);
-      if (!wallet) throw new DomainError('not_found', `wallet ${body.wallet_id} not found`, { wallet_id: body.wallet_id });
+      const wallet = await requireWallet(pool, envId, body.wallet_id);
       const value = parseAmountOrZero(body.value, wallet.currency, 'value');
       const monitor = await createMonitor(pool, { envId, walletId: wallet.id, field: body.field, op: body.op, value });
       sendJson(res, 201, presentMonitor(monitor));

@@ -1,89 +1,42 @@
 /**
- * Money movements: each request runs a workflow (route → workflow → activity → SQL).
- * The route checks what it can cheaply (tenancy, amount precision for the wallet's
- * currency) so bad requests never start a workflow; the posting function checks it
- * all again under the row lock.
+ * POST /wallet/topup and /wallet/payment: validate → src/services/movements.ts (the
+ * user's wallet, the exact amount, the workflow) → present. Entries: src/api/docs/topups-payments.ts.
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
-import { parseAmount } from '../../domain/money';
-import type { PaymentInput, PaymentResult, TopupInput, TopupResult, Wallet } from '../../domain/types';
 import type { Pool } from '../../db/pool';
-import { findWallet } from '../../db/queries/wallets';
-import { requireEnv } from '../auth';
-import { respondIdempotently } from '../idempotency';
+import { pay, topUp } from '../../services/movements';
 import { presentOrder, presentWallet } from '../../wire/present';
+import { moneyEndpoint, movementAnswer } from '../money-endpoint';
 import { amount, id, productId, userId } from '../schemas';
-import { runMovement, type TemporalDeps } from '../temporal';
-import { endpoint } from '../validate';
+import type { TemporalDeps } from '../temporal';
 
 export const TopupBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
 export const PaymentBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount, product_id: productId });
-export async function ownedWallet(pool: Pool, envId: string, walletId: string, user: string): Promise<Wallet> {
-  const wallet = await findWallet(pool, envId, walletId, user);
-  if (!wallet) throw new DomainError('not_found', `wallet ${walletId} not found for user ${user}`, { wallet_id: walletId });
-  return wallet;
-}
 
 export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
   const router = Router();
+  const deps = { pool, temporal };
 
   router.post(
     '/wallet/topup',
-    ...endpoint({ body: TopupBody }, async ({ body }, req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      await respondIdempotently(pool, req, res, envId, async (idem) => {
-        const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
-        const minor = parseAmount(body.amount, wallet.currency);
-        const { result, workflowId } = await runMovement<TopupInput, TopupResult>(temporal, {
-          kind: 'topup',
-          workflowType: 'topup',
-          envId,
-          walletId: wallet.id,
-          userId: wallet.userId,
-          ...idem,
-          args: { envId, walletId: wallet.id, amount: minor.toString(), currency: wallet.currency },
-        });
-        const after = presentWallet(result.wallet);
-        return { status: 200, workflowId, body: { transaction_id: result.transactionId, wallet: after, wallets: [after] } };
-      });
+    ...moneyEndpoint(pool, TopupBody, async (body, envId, idem) => {
+      const { result, workflowId } = await topUp(deps, { envId, userId: body.user_id, walletId: body.wallet_id, amount: body.amount }, idem);
+      const after = presentWallet(result.wallet);
+      return movementAnswer(workflowId, { transaction_id: result.transactionId, wallet: after, wallets: [after] });
     }),
   );
 
   router.post(
     '/wallet/payment',
-    ...endpoint(
-      { body: PaymentBody },
-      async ({ body }, req, res) => {
-        const envId = requireEnv(res, body.env_id);
-        await respondIdempotently(pool, req, res, envId, async (idem) => {
-          const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
-          const minor = parseAmount(body.amount, wallet.currency);
-          const { result, workflowId } = await runMovement<PaymentInput, PaymentResult>(temporal, {
-            kind: 'payment',
-            workflowType: 'payment',
-            envId,
-            walletId: wallet.id,
-            userId: wallet.userId,
-            ...idem,
-            args: {
-              envId,
-              walletId: wallet.id,
-              userId: wallet.userId,
-              productId: body.product_id,
-              amount: minor.toString(),
-              currency: wallet.currency,
-              ...(temporal.paymentTwoSteps ? { twoSteps: true as const } : {}),
-            },
-          });
-          // `wallets` repeats the wallet because the docs' payment snippet reads
-          // response.json()["wallets"][0]["user_id"] from this answer.
-          const after = presentWallet(result.wallet);
-          return { status: 200, workflowId, body: { order: presentOrder(result.order), wallet: after, wallets: [after] } };
-        });
-      },
-    ),
+    ...moneyEndpoint(pool, PaymentBody, async (body, envId, idem) => {
+      const request = { envId, userId: body.user_id, walletId: body.wallet_id, amount: body.amount, productId: body.product_id };
+      const { result, workflowId } = await pay(deps, request, idem);
+      // `wallets` repeats the wallet because the docs' payment snippet reads
+      // response.json()["wallets"][0]["user_id"] from this answer.
+      const after = presentWallet(result.wallet);
+      return movementAnswer(workflowId, { order: presentOrder(result.order), wallet: after, wallets: [after] });
+    }),
   );
 
   return router;

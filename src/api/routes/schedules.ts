@@ -20,7 +20,6 @@ import {
   lockSchedule,
   setScheduleStatus,
 } from '../../db/queries/schedules';
-import { findWallet } from '../../db/queries/wallets';
 import { presentSchedule, presentScheduleRun } from '../../wire/present';
 import { requireEnv } from '../auth';
 import { respondIdempotently } from '../idempotency';
@@ -37,7 +36,7 @@ import {
 import { amount, cursor, id, pageLimit, productId, userId } from '../schemas';
 import { withinSyncTimeout, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
-import { ownedWallet } from './movements';
+import { requireWallet } from '../../services/wallets';
 
 const text = (schema: z.ZodString) => z.preprocess(fieldText, schema);
 
@@ -140,13 +139,12 @@ export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: Schedul
       const envId = requireEnv(res, body.env_id);
       await respondIdempotently(pool, req, res, envId, async (idem) => {
         const everySeconds = checkShape(body, minIntervalMs);
-        const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
+        const wallet = await requireWallet(pool, envId, body.wallet_id, body.user_id);
         if (wallet.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${wallet.id} is closed`, { wallet_id: wallet.id });
         const minor = parseAmount(body.amount, wallet.currency);
         if (body.to_wallet_id !== undefined) {
           if (body.to_wallet_id === wallet.id) throw invalid('to_wallet_id', 'must be another wallet than wallet_id');
-          const to = await findWallet(pool, envId, body.to_wallet_id);
-          if (!to) throw new DomainError('not_found', `wallet ${body.to_wallet_id} not found`, { wallet_id: body.to_wallet_id });
+          const to = await requireWallet(pool, envId, body.to_wallet_id);
           if (to.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${to.id} is closed`, { wallet_id: to.id });
           if (to.currency !== wallet.currency) {
             throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${wallet.currency}`, { wallet_id: to.id });
@@ -191,8 +189,7 @@ export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: Schedul
     '/wallet/schedules',
     ...endpoint({ query: ListQuery }, async ({ query }, _req, res) => {
       const envId = requireEnv(res, query.env_id);
-      const wallet = await findWallet(pool, envId, query.wallet_id);
-      if (!wallet) throw new DomainError('not_found', `wallet ${query.wallet_id} not found`, { wallet_id: query.wallet_id });
+      const wallet = await requireWallet(pool, envId, query.wallet_id);
       const rows = await listWalletSchedules(pool, envId, wallet.id, query.limit + 1, query.cursor ?? null);
       const page = rows.slice(0, query.limit);
       const nextCursor = rows.length > query.limit ? page[page.length - 1]!.id : null;

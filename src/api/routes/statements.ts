@@ -18,7 +18,8 @@ import { sendJson } from '../json';
 import { money } from '../../wire/money';
 import { id, userId } from '../schemas';
 import { endpoint } from '../validate';
-import { timestamp, walletOf } from './history';
+import { timestamp } from './history';
+import { requireWallet } from '../../services/wallets';
 
 export const STATEMENT_MAX_LINES = 10_000;
 
@@ -59,7 +60,7 @@ export function statementRoutes(pool: Pool): Router {
       if (query.from.getTime() >= query.to.getTime()) {
         throw new DomainError('invalid_request', 'from must be before to', { field: 'from' });
       }
-      const wallet = await walletOf(pool, envId, params.wallet_id, query.user_id);
+      const wallet = await requireWallet(pool, envId, params.wallet_id, query.user_id);
       const statement = await walletStatement(pool, wallet.id, query.from, query.to, STATEMENT_MAX_LINES);
       if (statement.truncated) {
         throw new DomainError('statement_too_large', `more than ${STATEMENT_MAX_LINES} lines between from and to: ask for a shorter range`, {

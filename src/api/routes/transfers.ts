@@ -1,23 +1,16 @@
 /**
- * POST /wallet/transfer: from a wallet of the user to any wallet of the same
- * environment and currency. The route refuses what it can see cheaply (unknown or
- * foreign wallet, same wallet, other currency); the posting function checks status,
- * currency and funds again under the row locks.
+ * POST /wallet/transfer: validate → src/services/movements.ts `transfer` (from a wallet
+ * of the user to any wallet of the same environment and currency) → present.
+ * Entry: src/api/docs/transfers.ts.
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
-import { parseAmount } from '../../domain/money';
-import type { TransferInput, TransferResult } from '../../domain/types';
 import type { Pool } from '../../db/pool';
-import { findWallet } from '../../db/queries/wallets';
-import { requireEnv } from '../auth';
-import { respondIdempotently } from '../idempotency';
+import { transfer } from '../../services/movements';
 import { presentTransfer, presentWallet } from '../../wire/present';
+import { moneyEndpoint, movementAnswer } from '../money-endpoint';
 import { amount, id, userId } from '../schemas';
-import { runMovement, type TemporalDeps } from '../temporal';
-import { endpoint } from '../validate';
-import { ownedWallet } from './movements';
+import type { TemporalDeps } from '../temporal';
 
 const reference = z.preprocess(
   (v) => (v === null ? undefined : v),
@@ -29,49 +22,18 @@ export function transferRoutes(pool: Pool, temporal: TemporalDeps): Router {
   const router = Router();
   router.post(
     '/wallet/transfer',
-    ...endpoint(
-      { body: TransferBody },
-      async ({ body }, req, res) => {
-        const envId = requireEnv(res, body.env_id);
-        await respondIdempotently(pool, req, res, envId, async (idem) => {
-          if (body.wallet_id === body.to_wallet_id) {
-            throw new DomainError('invalid_request', 'to_wallet_id must be another wallet than wallet_id', { field: 'to_wallet_id' });
-          }
-          const from = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
-          const to = await findWallet(pool, envId, body.to_wallet_id);
-          if (!to) throw new DomainError('not_found', `wallet ${body.to_wallet_id} not found`, { wallet_id: body.to_wallet_id });
-          if (to.currency !== from.currency) {
-            throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${from.currency}`, {
-              wallet_id: to.id,
-              wallet_currency: to.currency,
-              currency: from.currency,
-            });
-          }
-          const minor = parseAmount(body.amount, from.currency);
-          const { result, workflowId } = await runMovement<TransferInput, TransferResult>(temporal, {
-            kind: 'transfer',
-            workflowType: 'transfer',
-            envId,
-            walletId: from.id,
-            userId: from.userId,
-            ...idem,
-            args: {
-              envId,
-              fromWalletId: from.id,
-              toWalletId: to.id,
-              amount: minor.toString(),
-              currency: from.currency,
-              reference: body.reference ?? null,
-            },
-          });
-          return {
-            status: 200,
-            workflowId,
-            body: { transfer: presentTransfer(result.transfer), wallet: presentWallet(result.wallet) },
-          };
-        });
-      },
-    ),
+    ...moneyEndpoint(pool, TransferBody, async (body, envId, idem) => {
+      const request = {
+        envId,
+        userId: body.user_id,
+        walletId: body.wallet_id,
+        toWalletId: body.to_wallet_id,
+        amount: body.amount,
+        reference: body.reference ?? null,
+      };
+      const { result, workflowId } = await transfer({ pool, temporal }, request, idem);
+      return movementAnswer(workflowId, { transfer: presentTransfer(result.transfer), wallet: presentWallet(result.wallet) });
+    }),
   );
   return router;
 }

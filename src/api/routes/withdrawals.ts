@@ -5,29 +5,17 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
-import { parseAmount } from '../../domain/money';
 import type { WithdrawalProgress } from '../../domain/withdrawals';
 import type { Pool } from '../../db/pool';
-import { findWallet } from '../../db/queries/wallets';
-import { findWithdrawal, listUserWithdrawals, listWithdrawalEvents } from '../../db/queries/withdrawals';
+import { listUserWithdrawals, listWithdrawalEvents } from '../../db/queries/withdrawals';
+import { cancel, requireWithdrawal, withdraw, type WithdrawWaits } from '../../services/withdrawals';
 import { requireEnv } from '../auth';
-import { respondIdempotently } from '../idempotency';
+import { moneyEndpoint, movementAnswer } from '../money-endpoint';
 import { sendJson } from '../json';
 import { presentWithdrawal, presentWithdrawalEvent } from '../../wire/present';
 import { amount, cursor, id, pageLimit, userId } from '../schemas';
 import type { TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
-import { cancelWithdrawal, startWithdrawal } from '../withdraw-temporal';
-
-/** The workflow waits the API passes in (config); unset ones take the workflow's defaults. */
-export interface WithdrawWaits {
-  onboardingTimeoutMs?: number;
-  payoutPollIntervalMs?: number;
-  payoutTimeoutMs?: number;
-  /** How many fresh onboarding links the refresh URL may ask for per withdrawal (WITHDRAW_MAX_LINK_REFRESHES). */
-  maxLinkRefreshes?: number;
-}
 
 export const WithdrawBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
 export const WithdrawalParams = z.object({ withdrawal_id: id });
@@ -45,18 +33,10 @@ export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: With
 
   router.post(
     '/wallet/withdraw',
-    ...endpoint({ body: WithdrawBody }, async ({ body }, req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      await respondIdempotently(pool, req, res, envId, async (idem) => {
-        const wallet = await findWallet(pool, envId, body.wallet_id, body.user_id);
-        if (!wallet) throw new DomainError('not_found', `wallet ${body.wallet_id} not found for user ${body.user_id}`, { wallet_id: body.wallet_id });
-        const minor = parseAmount(body.amount, wallet.currency);
-        const { progress, workflowId } = await startWithdrawal(temporal, pool, {
-          ...idem,
-          input: { envId, walletId: wallet.id, userId: wallet.userId, amount: minor.toString(), currency: wallet.currency, ...waits },
-        });
-        return { status: 200, workflowId, body: presentProgress(progress) };
-      });
+    ...moneyEndpoint(pool, WithdrawBody, async (body, envId, idem) => {
+      const request = { envId, userId: body.user_id, walletId: body.wallet_id, amount: body.amount };
+      const { progress, workflowId } = await withdraw({ pool, temporal, waits }, request, idem);
+      return movementAnswer(workflowId, presentProgress(progress));
     }),
   );
 
@@ -64,8 +44,7 @@ export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: With
     '/wallet/withdrawals/:withdrawal_id',
     ...endpoint({ params: WithdrawalParams, query: EnvQuery }, async ({ params, query }, _req, res) => {
       const envId = requireEnv(res, query.env_id);
-      const withdrawal = await findWithdrawal(pool, envId, params.withdrawal_id);
-      if (!withdrawal) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
+      const withdrawal = await requireWithdrawal(pool, envId, params.withdrawal_id);
       const timeline = await listWithdrawalEvents(pool, withdrawal.id);
       sendJson(res, 200, { ...presentWithdrawal(withdrawal), timeline: timeline.map(presentWithdrawalEvent) });
     }),
@@ -89,14 +68,7 @@ export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: With
     '/wallet/withdrawals/:withdrawal_id/cancel',
     ...endpoint({ params: WithdrawalParams, body: CancelBody }, async ({ params, body }, _req, res) => {
       const envId = requireEnv(res, body.env_id);
-      const withdrawal = await findWithdrawal(pool, envId, params.withdrawal_id);
-      if (!withdrawal) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
-      if (withdrawal.status === 'canceled') return sendJson(res, 200, presentWithdrawal(withdrawal));
-      if (withdrawal.status !== 'awaiting_onboarding') {
-        throw new DomainError('conflict', `the withdrawal is ${withdrawal.status}: it can no longer be canceled`, { status: withdrawal.status });
-      }
-      await cancelWithdrawal(temporal, withdrawal);
-      sendJson(res, 200, presentWithdrawal((await findWithdrawal(pool, envId, withdrawal.id))!));
+      sendJson(res, 200, presentWithdrawal(await cancel(pool, temporal, envId, params.withdrawal_id)));
     }),
   );
 

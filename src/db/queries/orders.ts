@@ -1,9 +1,8 @@
 /** Order queries: payments for products, owned by the payment workflow that created them. */
 import type { Currency } from '../../domain/money';
 import type { Order, OrderStatus, PaymentInput } from '../../domain/types';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 interface OrderRow {
   id: string;

@@ -2,9 +2,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Currency } from '../../domain/money';
 import type { Withdrawal, WithdrawalEvent, WithdrawalStatus } from '../../domain/withdrawals';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 interface WithdrawalRow {
   id: string;

@@ -1,0 +1,30 @@
+/**
+ * The one skeleton of every POST that may move money (topup, payment, transfer, refund,
+ * withdraw, schedule): validate the body → the authenticated environment must be the
+ * body's `env_id` (403) → idempotency (Idempotency-Key + request hash: replay, 409,
+ * attach; src/api/idempotency.ts) → `run`, which calls one service and presents its
+ * result. Ownership, amounts and the workflow start live in the service (src/services/).
+ */
+import type { RequestHandler } from 'express';
+import type { z } from 'zod';
+import type { Pool } from '../db/pool';
+import { requireEnv } from './auth';
+import { respondIdempotently, type Answer, type Idempotency } from './idempotency';
+import { endpoint } from './validate';
+
+export function moneyEndpoint<B extends z.ZodType<{ env_id: string }>>(
+  pool: Pool,
+  body: B,
+  run: (body: z.infer<B>, envId: string, idem: Idempotency) => Promise<Answer>,
+): RequestHandler[] {
+  return endpoint({ body }, async (input, req, res) => {
+    const parsed = input.body as z.infer<B>;
+    const envId = requireEnv(res, parsed.env_id);
+    await respondIdempotently(pool, req, res, envId, (idem) => run(parsed, envId, idem));
+  });
+}
+
+/** A movement's answer: 200, its workflow id (the `Workflow-Id` header) and the presented body. */
+export function movementAnswer(workflowId: string, body: unknown): Answer {
+  return { status: 200, workflowId, body };
+}
