@@ -13,6 +13,7 @@ import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
+import { createBatchActivities } from './batch';
 import { createWebhookActivities } from './webhooks';
 import { createScheduleActivities, type ScheduleActivityDeps } from './schedules';
 
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...createLedgerActivities(deps),
     ...createTransferActivities(deps),
+    ...createBatchActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
     ...createScheduleActivities({ pool: deps.pool, ...deps.schedules }),

@@ -19,8 +19,8 @@ import { runMovement, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
 import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from '../openapi';
 
-const TopupBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
-const PaymentBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount, product_id: productId });
+export const TopupBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
+export const PaymentBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount, product_id: productId });
 const wallet = { id: '123', user_id: '123', env_id: '123', balance: 1100.0, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' };
 const workflowIdHeader = { description: 'The Temporal workflow that moved the money (find it in the Web UI)' };
 
