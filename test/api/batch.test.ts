@@ -199,3 +199,13 @@ test('twin requests with one key run one batch', async () => {
   const { rows } = await ctx.pool.query('select count(*)::int as n from batches where workflow_id = $1', [x.headers['workflow-id']]);
   expect(rows[0].n).toBe(1);
 });
+
+test('a batch body over 1 MB → 413; other routes keep 64 kB', async () => {
+  const huge = await batch(true, [transfer(1, { reference: 'x'.repeat(200) })].concat(Array.from({ length: 999 }, () => transfer(1, { reference: 'y'.repeat(255) }))).map((i) => ({ ...i, padding: 'z'.repeat(800) })));
+  expect(huge.status).toBe(413);
+  expect(huge.body.error).toMatchObject({ code: 'payload_too_large', message: 'request body is larger than 1 MB' });
+  // Under 1 MB but over 64 kB: accepted by the batch route (here refused only for its content).
+  const big = await batch(false, Array.from({ length: 1000 }, () => transfer('0.01', { reference: 'r'.repeat(100) })).concat([transfer('1.2.3')]));
+  expect(big.status).toBe(422);
+  expect(big.body.error.code).toBe('invalid_request');
+});

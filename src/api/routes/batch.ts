@@ -24,7 +24,7 @@ const itemOf = <T extends z.ZodRawShape>(type: string, body: z.ZodObject<T>) =>
 const BatchItem = z.discriminatedUnion(
   'type',
   [itemOf('topup', TopupBody), itemOf('payment', PaymentBody), itemOf('transfer', TransferBody)],
-  { error: 'must have a type of topup, payment or transfer and that route\'s fields' },
+  { error: 'must be topup, payment or transfer' },
 );
 const BatchBody = z.object({
   env_id: id,

@@ -89,7 +89,11 @@ export async function createBatch(
      select ${BATCH_COLUMNS} from batches where workflow_id = $1 and not exists (select 1 from b)`,
     [b.workflowId, b.envId, b.atomic, b.items.length, JSON.stringify(b.items)],
   );
-  return batchFromRow(rows[0]!);
+  if (rows[0]) return batchFromRow(rows[0]);
+  // A twin inserted it concurrently: the insert waited for its commit, but this statement's
+  // snapshot predates it. A new statement sees it.
+  const again = await db.query<BatchRow>(`select ${BATCH_COLUMNS} from batches where workflow_id = $1`, [b.workflowId]);
+  return batchFromRow(again.rows[0]!);
 }
 
 /** Locks the batch row: the activities of one batch (a retry, a twin) run one at a time. */
