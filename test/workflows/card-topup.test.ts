@@ -10,13 +10,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { CardTopup, CardTopupInput, PaymentIntentOutcome } from '../../src/domain/card-topups';
 import type { Wallet } from '../../src/domain/types';
 import { historyToJson } from '../../src/admin/history-json';
 import { cardTopupStartedUpdate, paymentIntentOutcomeSignal } from '../../src/workflows/card-topup-messages';
 import { readStack } from '../helpers/stack';
+import { startLocalWorkflowEnv } from '../helpers/runtime';
 
 const taskQueue = 'card-topup-test';
 let env: TestWorkflowEnvironment;
@@ -135,7 +136,7 @@ function fakeActivities() {
 
 beforeAll(async () => {
   const stack = readStack();
-  env = await TestWorkflowEnvironment.createLocal({ server: { executable: { type: 'existing-path', path: stack.temporalPath } } });
+  env = await startLocalWorkflowEnv();
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
