@@ -120,7 +120,7 @@ export function createCardTopupActivities({ pool }: { pool: Pool }) {
           throw new DomainError('wallet_not_active', `wallet ${wallet.id} is ${wallet.status}`, { wallet_id: wallet.id, status: wallet.status });
         }
         const topup = await insertCardTopup(client, input);
-        await addCardTopupEvent(client, topup.id, 'created', 'created', { amount: money(input.amount, input.currency) });
+        await addCardTopupEvent(client, topup.id, 'created', 'created', { amount_minor: input.amount, currency: input.currency });
         return { topup, wallet };
       });
     },
@@ -307,8 +307,14 @@ export function createCardTopupStripeActivities({ pool, stripe }: { pool: Pool; 
     /** Where the money of a succeeded PaymentIntent is: its charge's balance transaction. */
     async retrieveCardFunds(input: { paymentIntentId: string }): Promise<CardFunds> {
       const intent = await stripe.paymentIntents.retrieve(input.paymentIntentId, { expand: ['latest_charge.balance_transaction'] });
-      const charge = intent.latest_charge;
-      let bt = charge && typeof charge === 'object' ? charge.balance_transaction : null;
+      let charge = intent.latest_charge;
+      if (!charge) {
+        // Not on the PaymentIntent (yet): its charges.
+        const list = await stripe.charges.list({ payment_intent: input.paymentIntentId, limit: 1, expand: ['data.balance_transaction'] });
+        charge = list.data[0] ?? null;
+      }
+      if (typeof charge === 'string') charge = await stripe.charges.retrieve(charge, { expand: ['balance_transaction'] });
+      let bt = charge ? charge.balance_transaction : null;
       if (typeof bt === 'string') bt = await stripe.balanceTransactions.retrieve(bt);
       if (!bt) return { status: 'unknown', balanceTransactionId: null, waitMs: 0, fee: null, feeCurrency: null };
       return {

@@ -64,7 +64,7 @@ registerRoute({
       example: {
         ...cardTopupExample, status: 'completed', client_secret: null, transaction_id: '42', available_at: '2026-01-01T00:05:00.000Z',
         timeline: [
-          { step: 'created', detail: { amount: 100.0 }, at: '2026-01-01T00:00:00.000Z' },
+          { step: 'created', detail: { amount_minor: '10000', currency: 'USD' }, at: '2026-01-01T00:00:00.000Z' },
           { step: 'payment_intent_created', detail: { payment_intent_id: 'pi_3QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:00:00.300Z' },
           { step: 'payment_succeeded', detail: { stripe_event_id: 'evt_3QxYz', stripe_event: 'payment_intent.succeeded' }, at: '2026-01-01T00:01:00.000Z' },
           { step: 'credited', detail: { transaction_id: '42' }, at: '2026-01-01T00:01:00.050Z' },
