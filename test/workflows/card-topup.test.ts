@@ -111,7 +111,7 @@ function fakeActivities() {
     async retrieveCardFunds() {
       world.calls.push('paymentIntents.retrieve');
       const status = world.funds.length > 1 ? world.funds.shift()! : world.funds[0]!;
-      return { status, balanceTransactionId: 'txn_fake', waitMs: status === 'pending' ? 200 : 0, fee: '103', feeCurrency: 'USD' };
+      return { status, balanceTransactionId: 'txn_fake', waitMs: 0, fee: '103', feeCurrency: 'USD' };
     },
     async clearCardTopup(input: { idempotencyId: string }) {
       if (!world.postings.has(input.idempotencyId)) {
