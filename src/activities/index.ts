@@ -11,6 +11,7 @@ import { createSweeperActivities } from './hold-sweeper';
 import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
+import { createCardTopupActivities, createCardTopupStripeActivities } from './card-topups';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
 import { createBatchActivities } from './batch';
@@ -43,6 +44,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSweeperActivities(deps),
     ...createReconcileActivities(deps),
     ...createLedgerActivities(deps),
+    ...createCardTopupActivities(deps),
+    ...createCardTopupStripeActivities(deps),
     ...createTransferActivities(deps),
     ...createBatchActivities(deps),
     ...createRefundActivities(deps),

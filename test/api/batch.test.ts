@@ -163,6 +163,8 @@ test("items are validated by their single route's schema", async () => {
   expect(type.status).toBe(422);
   expect(type.body.error.details.issues[0].path).toBe('items.0.type');
   expect((await batch(false, [])).status).toBe(422);
+  const card = await batch(false, [{ type: 'topup', user_id: 'alice', wallet_id: Number(a), amount: 1, method: 'card' }]);
+  expect(card.body.error.message).toBe('received unknown parameter: items.0.method');
 });
 
 test('the same Idempotency-Key replays the same answer and moves once; another body is 409', async () => {

@@ -18,12 +18,13 @@ import { endpoint } from '../validate';
 import { PaymentBody, TopupBody } from './movements';
 import { TransferBody } from './transfers';
 
-const itemOf = <T extends z.ZodRawShape>(type: string, body: z.ZodObject<T>) =>
-  body.omit({ env_id: true } as never).extend({ type: z.literal(type) }).strict();
+/** The single route's body schema without env_id (the batch's) and, for topups, `method`: a batch tops up from the funding float only (a card top-up waits for Stripe). */
+const itemOf = <T extends z.ZodRawShape>(type: string, body: z.ZodObject<T>, omit: Record<string, true> = {}) =>
+  body.omit({ env_id: true, ...omit } as never).extend({ type: z.literal(type) }).strict();
 
 const BatchItem = z.discriminatedUnion(
   'type',
-  [itemOf('topup', TopupBody), itemOf('payment', PaymentBody), itemOf('transfer', TransferBody)],
+  [itemOf('topup', TopupBody, { method: true }), itemOf('payment', PaymentBody), itemOf('transfer', TransferBody)],
   { error: 'must be topup, payment or transfer' },
 );
 const BatchBody = z.object({
