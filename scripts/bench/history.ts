@@ -12,7 +12,6 @@ import type { Pool } from '../../src/db/pool';
 import { WALLET_MOVEMENTS_SQL, explainWalletMovements, walletMovementsParams } from '../../src/db/queries/history';
 
 const PAGE = 50;
-const FIRST_PAGE = '9223372036854775807';
 
 export interface HistoryPage {
   depth: number;
@@ -55,11 +54,12 @@ async function timeQuery(pool: Pool, sql: string, params: unknown[], times: numb
   return { p50: at(50), p99: at(99), rows };
 }
 
-const pageQuery = (walletId: string, cursor: string) => ({ walletId, limit: PAGE, beforePostingId: cursor, from: null, to: null });
+/** As the route asks: no cursor on the first page, no time bounds. */
+const pageQuery = (walletId: string, cursor: string | null) => ({ walletId, limit: PAGE, beforePostingId: cursor, from: null, to: null });
 
 /** The cursor a client would hold after reading `depth` postings (found once, not timed). */
-async function cursorAt(pool: Pool, walletId: string, depth: number): Promise<string> {
-  if (depth === 0) return FIRST_PAGE;
+async function cursorAt(pool: Pool, walletId: string, depth: number): Promise<string | null> {
+  if (depth === 0) return null;
   return (await pool.query<{ id: string }>('select id from ledger_postings where wallet_id = $1 order by id desc offset $2 limit 1', [walletId, depth - 1])).rows[0]!.id;
 }
 

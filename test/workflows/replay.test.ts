@@ -7,7 +7,7 @@
  * rewritten by `npm run histories:record`, scripts/histories.ts).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -56,7 +56,7 @@ test('the workflow bundle is the one the histories were last proven against (els
   const verdict =
     stored?.sha256 === current
       ? 'same'
-      : `The workflow code changed since the histories were recorded (bundle ${current}, ${FINGERPRINT_FILE} says ${stored?.sha256 ?? 'nothing'}). ` +
+      : `The workflow code changed since the histories were recorded (bundle ${current}, ${relative(process.cwd(), FINGERPRINT_FILE)} says ${stored?.sha256 ?? 'nothing'}). ` +
         'Run `npm run histories:record` (re-records every branch and rewrites the fingerprint), or, when the change ' +
         'is behind patched() / reaches no recorded command, `npm run histories:fingerprint -- --reason "<why>"`.';
   expect(verdict).toBe('same');
