@@ -2,14 +2,15 @@
  * Recorded workflow histories (test/histories/*.json) and the fingerprint of the workflow
  * bundle they were last proven against (test/histories/workflow-bundle.sha256).
  *
- *   npm run histories:record
+ *   npm run histories:record [-- test/workflows/withdraw.test.ts ...]
  *       1. builds the workflow bundle and replays EVERY history against it; any failure
  *          stops here (the change breaks workflows already running: put it behind patched());
  *       2. re-records: runs, with RECORD_HISTORIES=1, every test file that records a history
  *          (those calling recordHistory / recordHandleHistory, test/helpers/record-history.ts)
  *          on a stack of its own (scripts/test.sh; test database paynocchio_test_histories
  *          unless PAYNOCCHIO_TEST_DB says otherwise). All or nothing: if a test fails, every
- *          history is put back as it was and the fingerprint is left alone;
+ *          history is put back as it was and the fingerprint is left alone. Naming test
+ *          files records only theirs (quicker, for a new branch), still all or nothing;
  *       3. a re-recorded history that now takes another set of patched() branches than its
  *          previous recording keeps that recording as `<name>.pre-<old fingerprint>.json`, so the
  *          old path stays replayed for workflows still running on it;
@@ -152,13 +153,16 @@ async function replayOrFail(code: string, when: string): Promise<void> {
   console.log(`[histories] ${files.length} histories replay ${when}`);
 }
 
-async function record(): Promise<void> {
+async function record(only: string[]): Promise<void> {
   const previous = readFingerprint();
   const code = await buildWorkflowBundle();
   const sha256 = bundleFingerprint(code);
   await replayOrFail(code, 'against the current workflow code (before re-recording)');
 
-  const files = recordingTestFiles();
+  const all = recordingTestFiles();
+  const unknown = only.filter((f) => !all.includes(f));
+  if (unknown.length) fail(`not a test file that records histories: ${unknown.join(', ')} (they are: ${all.join(' ')})`);
+  const files = only.length ? only : all;
   console.log(`[histories] re-recording with: ${files.join(' ')}`);
   const before = snapshot();
   const run = spawnSync('bash', ['scripts/test.sh', ...files], {
@@ -172,7 +176,7 @@ async function record(): Promise<void> {
   }
 
   const after = snapshot();
-  const tag = (previous?.sha256 ?? 'unknown').slice(0, 12);
+  const tag = previous ? previous.sha256.slice(0, 12) : 'unfingerprinted';
   const rewritten: string[] = [];
   const added: string[] = [];
   const kept: string[] = [];
@@ -227,10 +231,10 @@ async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   const reasonAt = rest.indexOf('--reason');
   const reason = reasonAt >= 0 ? rest[reasonAt + 1] : undefined;
-  if (command === 'record') await record();
+  if (command === 'record') await record(rest.filter((a) => !a.startsWith('--')));
   else if (command === 'fingerprint') await fingerprintOnly(reason);
   else if (command === 'check') await check();
-  else fail('usage: node --import tsx scripts/histories.ts record | fingerprint --reason "<why>" | check');
+  else fail('usage: node --import tsx scripts/histories.ts record [test files] | fingerprint --reason "<why>" | check');
 }
 
 if (require.main === module) {
