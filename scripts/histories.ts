@@ -7,8 +7,8 @@
  *          stops here (the change breaks workflows already running: put it behind patched());
  *       2. re-records: runs, with RECORD_HISTORIES=1, every test file that records a history
  *          (those calling recordHistory / recordHandleHistory, test/helpers/record-history.ts)
- *          on a stack of its own (scripts/test.sh; test database paynocchio_test_histories
- *          unless PAYNOCCHIO_TEST_DB says otherwise). All or nothing: if a test fails, every
+ *          on a stack of its own (type-check, then jest with its global setup, as scripts/test.sh;
+ *          test database paynocchio_test_histories unless PAYNOCCHIO_TEST_DB says otherwise). All or nothing: if a test fails, every
  *          history is put back as it was and the fingerprint is left alone. Naming test
  *          files records only theirs (quicker, for a new branch), still all or nothing;
  *       3. a re-recorded history that now takes another set of patched() branches than its
@@ -165,11 +165,12 @@ async function record(only: string[]): Promise<void> {
   const files = only.length ? only : all;
   console.log(`[histories] re-recording with: ${files.join(' ')}`);
   const before = snapshot();
-  const run = spawnSync('bash', ['scripts/test.sh', ...files], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, RECORD_HISTORIES: '1', PAYNOCCHIO_TEST_DB: process.env.PAYNOCCHIO_TEST_DB ?? 'paynocchio_test_histories' },
-  });
+  // What scripts/test.sh does, less what recording does not need (the real Temporal
+  // server's build, Chromium, Python): the pinned CLI and stripe-mock, a type-check, jest.
+  const env = { ...process.env, RECORD_HISTORIES: '1', PAYNOCCHIO_TEST_DB: process.env.PAYNOCCHIO_TEST_DB ?? 'paynocchio_test_histories' };
+  let run = spawnSync('bash', ['scripts/install-tools.sh'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (run.status === 0) run = spawnSync('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { cwd: ROOT, stdio: 'inherit', env });
+  if (run.status === 0) run = spawnSync('npx', ['jest', ...files], { cwd: ROOT, stdio: 'inherit', env });
   if (run.status !== 0) {
     restore(before);
     fail(`the recording tests failed (exit ${run.status}): every history is back as it was, the fingerprint unchanged. Fix them and run this again.`);
