@@ -35,7 +35,9 @@ export interface WalletMovementsQuery {
  * backwards filtering on wallet_id — cheap while the wallet's postings are the newest,
  * unbounded when they are old and other wallets' postings came after (every newer posting
  * is read and thrown away). Behind the InitPlan it estimates an average wallet and walks
- * (wallet_id, id desc): a page costs the same whatever the wallet and the depth.
+ * (wallet_id, id desc): a page costs the same whatever the wallet and the depth. (Not a
+ * hint: in a database of two or three wallets an average wallet is half the table and the
+ * primary key can still win; any real environment, the suite's and the bench's have many.)
  */
 export const WALLET_MOVEMENTS_SQL = `select p.id, p.transaction_id, t.type, p.amount, p.balance_after, t.reference, p.created_at
      from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
