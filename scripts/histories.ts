@@ -201,7 +201,7 @@ async function record(only: string[]): Promise<void> {
   writeFingerprint({ sha256, by: 'record', reason: null });
   console.log(`[histories] re-recorded ${rewritten.length}, new ${added.length}${added.length ? `: ${added.join(', ')}` : ''}`);
   if (kept.length) console.log(`[histories] previous recordings kept (another set of patched() branches):\n  ${kept.join('\n  ')}`);
-  console.log(`[histories] not recorded by any test (kept as they are): ${untouched.length}`);
+  console.log(`[histories] not rewritten by this run (kept as they are): ${untouched.length}`);
   console.log(`[histories] ${historyFiles().length} histories; fingerprint ${sha256} written to ${relative(ROOT, FINGERPRINT_FILE)}`);
 }
 
