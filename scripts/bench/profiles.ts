@@ -18,6 +18,8 @@ export interface Profile {
   /** Extra wallet-set sizes for the scale rows (the main set is reused for its size). */
   scaleWallets: number[];
   historyPostings: number;
+  /** The sparse wallet's postings, spread evenly among the history's (the route's plan must still walk its index). */
+  historySparsePostings: number;
   /** Timed repetitions of each history query. */
   historyRepeats: number;
   pgbenchSeconds: number;
@@ -39,6 +41,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     wallets: 1_000,
     scaleWallets: [10, 1_000, 100_000],
     historyPostings: 1_000_000,
+    historySparsePostings: 1_000,
     historyRepeats: 200,
     pgbenchSeconds: 10,
     batchItems: 1_000,
@@ -55,6 +58,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     wallets: 1_000,
     scaleWallets: [10, 1_000, 100_000],
     historyPostings: 200_000,
+    historySparsePostings: 1_000,
     historyRepeats: 50,
     pgbenchSeconds: 4,
     batchItems: 1_000,
@@ -71,6 +75,7 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     wallets: 20,
     scaleWallets: [],
     historyPostings: 2_000,
+    historySparsePostings: 100,
     historyRepeats: 5,
     pgbenchSeconds: 0,
     batchItems: 20,

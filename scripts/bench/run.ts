@@ -294,9 +294,16 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     log(`pgbench: ${JSON.stringify(results.pgbench)}`);
   }
 
-  const historyWallet = await timed(results.seedSeconds, `history ${profile.historyPostings} postings`, () => seedHistory(pool, envId, profile.historyPostings));
-  results.history = await measureHistory(pool, historyWallet, profile.historyPostings, profile.historyRepeats);
-  log(`history: ${JSON.stringify(results.history.pages)}`);
+  const seeded = await timed(results.seedSeconds, `history ${profile.historyPostings} + sparse ${profile.historySparsePostings} postings`, () =>
+    seedHistory(pool, envId, profile.historyPostings, profile.historySparsePostings),
+  );
+  results.history = await measureHistory(
+    pool,
+    { ...seeded, walletPostings: profile.historyPostings, sparsePostings: profile.historySparsePostings },
+    profile.historyRepeats,
+  );
+  log(`history: ${JSON.stringify(results.history.pages)}; sparse wallet: ${JSON.stringify(results.history.sparsePages)}`);
+  for (const { name, plan } of results.history.plans) log(`history plan, ${name} (the route's statement, EXPLAIN ANALYZE):\n${plan}`);
   results.exports = [];
   for (const format of ['csv', 'jsonl'] as const) {
     const done = await measureExport(baseEnv, envId, format);
