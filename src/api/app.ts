@@ -20,6 +20,7 @@ import { ledgerRoutes } from './routes/ledger';
 import { movementRoutes } from './routes/movements';
 import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
+import { authorizationRoutes } from './routes/authorizations';
 import { transferRoutes } from './routes/transfers';
 import { limitRoutes } from './routes/limits';
 import { monitorRoutes } from './routes/monitors';
@@ -149,6 +150,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(transferRoutes(deps.pool, deps.temporal));
   app.use(scheduleRoutes(deps.pool, deps.temporal, deps.schedules));
   app.use(refundRoutes(deps.pool, deps.temporal));
+  app.use(authorizationRoutes(deps.pool, deps.temporal));
   app.use(historyRoutes(deps.pool));
   app.use(statementRoutes(deps.pool));
   app.use(eventRoutes(deps.pool));

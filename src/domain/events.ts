@@ -8,6 +8,10 @@ export const EVENT_TYPES = [
   'topup.completed',
   'payment.completed',
   'payment.failed',
+  // Authorize now, capture later (README, Authorize and capture): held, taken (all or part), released.
+  'payment.authorized',
+  'payment.captured',
+  'payment.voided',
   'transfer.completed',
   'refund.completed',
   'withdrawal.awaiting_onboarding',
