@@ -45,12 +45,16 @@ export interface CaptureAuthorizationInput {
   workflowId: string;
   /** Minor units; null captures the whole hold. */
   amount: string | null;
+  /** The update that asks (recorded on the order: a retried request recognises its own decision). */
+  decisionId: string | null;
 }
 
 export interface VoidAuthorizationInput {
   orderId: string;
   workflowId: string;
   reason: VoidReason;
+  /** The update that asks (`requested`); null for the workflow's own void. */
+  decisionId: string | null;
 }
 
 /** Idempotency ids of an authorization's postings (workflow id + step). */
@@ -167,7 +171,7 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
         });
         const rest = held - captured;
         const release = rest > 0n ? await postRelease(client, order, steps.captureRelease, rest) : null;
-        const completed = await captureOrder(client, order.id, capture.transactionId, captured);
+        const completed = await captureOrder(client, order.id, capture.transactionId, captured, input.decisionId);
         const wallet = await walletOf(client, completed, release?.wallets ?? capture.wallets);
         await recordEvent(client, completed.envId, 'payment.captured', {
           order: presentOrder(completed),
@@ -200,7 +204,7 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
         }
         const amount = BigInt(order.amount);
         const released = await postRelease(client, order, authorizationSteps(input.workflowId).void, amount);
-        const voided = await voidOrder(client, order.id, input.reason);
+        const voided = await voidOrder(client, order.id, input.reason, input.decisionId);
         const wallet = await walletOf(client, voided, released.wallets);
         await recordEvent(client, voided.envId, 'payment.voided', {
           order: presentOrder(voided),

@@ -6,6 +6,7 @@
  * authorization still waiting, the amount fits). The workflow and, under the order's row
  * lock, the database decide again (src/workflows/payment-authorization.ts).
  */
+import { randomUUID } from 'node:crypto';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
@@ -13,12 +14,12 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
-import { assertCapturable, authorizationExpired, orderNotAuthorized } from '../domain/authorizations';
+import { assertCapturable, orderNotAuthorized } from '../domain/authorizations';
 import { DomainError } from '../domain/errors';
 import { parseAmount } from '../domain/money';
 import type { Order, PaymentInput, PaymentResult } from '../domain/types';
 import type { Pool } from '../db/pool';
-import { findOrder, findOrderByWorkflow, findOrderWorkflowId } from '../db/queries/orders';
+import { findOrderByWorkflow, findOrderDecision } from '../db/queries/orders';
 import { getWallets } from '../db/queries/wallets';
 import type { Idempotency } from '../api/idempotency';
 import { failedForGood, KEYS, withinSyncTimeout, workflowIdFor, type TemporalDeps } from '../api/temporal';
@@ -100,51 +101,61 @@ export interface OrderDecision {
  * `authorization_expired` past expires_at, 422 `amount_exceeds_authorization`.
  */
 export async function captureAuthorization(deps: AuthorizationDeps, req: OrderDecision & { amount: string | undefined }) {
-  const order = await waitingAuthorization(deps.pool, req);
-  const amount = req.amount === undefined ? null : parseAmount(req.amount, order.currency);
-  if (amount !== null) assertCapturable(order, amount);
-  return decide(deps, req, order, 'capture', (handle, updateId) =>
-    handle.executeUpdate(captureUpdate, { args: [{ amount: amount === null ? null : amount.toString() }], ...updateId }),
-  );
+  return decide(deps, req, 'capture', (order) => {
+    const amount = req.amount === undefined ? null : parseAmount(req.amount, order.currency);
+    if (amount !== null) assertCapturable(order, amount);
+    return (handle, decisionId) =>
+      handle.executeUpdate(captureUpdate, { updateId: decisionId, args: [{ amount: amount === null ? null : amount.toString(), decisionId }] });
+  });
 }
 
 /** Releases the whole hold: order `voided` (reason `requested`). Same refusals as a capture. */
 export async function voidAuthorization(deps: AuthorizationDeps, req: OrderDecision) {
-  const order = await waitingAuthorization(deps.pool, req);
-  return decide(deps, req, order, 'void', (handle, updateId) => handle.executeUpdate(voidUpdate, { ...updateId }));
+  return decide(deps, req, 'void', () => (handle, decisionId) => handle.executeUpdate(voidUpdate, { updateId: decisionId, args: [{ decisionId }] }));
 }
 
-async function waitingAuthorization(pool: Pool, req: OrderDecision): Promise<Order> {
-  const order = await findOrder(pool, req.envId, req.orderId);
-  if (!order) throw new DomainError('not_found', `order ${req.orderId} not found`, { order_id: req.orderId });
-  if (order.status !== 'authorized') throw orderNotAuthorized(order);
-  return order;
-}
+type Send = (handle: WorkflowHandle, decisionId: string) => Promise<PaymentResult>;
 
+/**
+ * The order must be this environment's and `authorized` (checked here, then by the
+ * workflow's validator, then under the order's row lock). The update's id is the decision
+ * id recorded on the order: the same for requests retried with one Idempotency-Key, so a
+ * twin (or a retry after the workflow ended) that finds the order decided by its own
+ * decision answers it instead of 409.
+ */
 async function decide(
   deps: AuthorizationDeps,
   req: OrderDecision,
-  order: Order,
   step: 'capture' | 'void',
-  send: (handle: WorkflowHandle, updateId: { updateId?: string }) => Promise<PaymentResult>,
+  prepare: (order: Order) => Send,
 ): Promise<{ result: PaymentResult; workflowId: string }> {
-  const workflowId = (await findOrderWorkflowId(deps.pool, req.envId, order.id))!;
+  const decisionId = req.idem.idempotencyKey === undefined ? `${step}-${randomUUID()}` : `${step}-key-${req.idem.requestHash!.slice(0, 32)}`;
+  const found = await findOrderDecision(deps.pool, req.envId, req.orderId);
+  if (!found) throw new DomainError('not_found', `order ${req.orderId} not found`, { order_id: req.orderId });
+  const { order, workflowId } = found;
   const ctx = requestContext.getStore();
   if (ctx) Object.assign(ctx, { workflowId, workflowType: 'payment' });
-  // With an Idempotency-Key a retried request is the same update (Temporal answers it once).
-  const updateId = req.idem.idempotencyKey === undefined ? {} : { updateId: `${step}-${req.idem.requestHash!.slice(0, 32)}` };
+  const decided = async (now: typeof found): Promise<{ result: PaymentResult; workflowId: string }> => {
+    if (now.decisionId === decisionId) return { result: await withWallet(deps.pool, now.order), workflowId };
+    if (now.order.status !== 'authorized') throw orderNotAuthorized(now.order);
+    // Authorized, and its workflow gone (terminated): nothing can decide it but an operator.
+    throw new DomainError('conflict', `the workflow of order ${now.order.id} has ended without deciding its authorization`, {
+      order_id: now.order.id,
+      workflow_id: workflowId,
+    });
+  };
+  if (order.status !== 'authorized') return decided(found);
+  const send = prepare(order);
   const handle = deps.temporal.client.workflow.getHandle(workflowId);
   try {
     const result = await withinSyncTimeout(deps.temporal, workflowId, `the ${step} is still in progress; retry with the same Idempotency-Key to get its result`, () =>
-      send(handle, updateId),
+      send(handle, decisionId),
     );
     return { result, workflowId };
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw failedForGood(err, workflowId);
-    // The workflow has ended since the order was read: it was decided (or expired) meanwhile.
-    const now = await findOrder(deps.pool, req.envId, order.id);
-    if (now?.status === 'authorized') throw authorizationExpired(now);
-    throw orderNotAuthorized(now!);
+    // The workflow has ended since the order was read: decided (or expired) meanwhile.
+    return decided((await findOrderDecision(deps.pool, req.envId, req.orderId))!);
   }
 }
 

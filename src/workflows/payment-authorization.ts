@@ -96,11 +96,11 @@ export async function authorizeThenWait(
       throw businessFailure(err) ?? err;
     }
   };
-  setHandler(captureUpdate, ({ amount }) => decide(() => ledger.captureAuthorization({ orderId: orderId(), workflowId, amount })), {
-    validator: (_req: { amount: string | null }) => decidable(),
+  setHandler(captureUpdate, ({ amount, decisionId }) => decide(() => ledger.captureAuthorization({ orderId: orderId(), workflowId, amount, decisionId })), {
+    validator: (_req: { amount: string | null; decisionId: string | null }) => decidable(),
   });
-  setHandler(voidUpdate, () => decide(() => ledger.voidAuthorization({ orderId: orderId(), workflowId, reason: 'requested' })), {
-    validator: decidable,
+  setHandler(voidUpdate, ({ decisionId }) => decide(() => ledger.voidAuthorization({ orderId: orderId(), workflowId, reason: 'requested', decisionId })), {
+    validator: (_req: { decisionId: string | null }) => decidable(),
   });
 
   // 1. The hold. A refusal ends the workflow with its code, the order recorded failed.
@@ -131,7 +131,7 @@ export async function authorizeThenWait(
         continue;
       }
       if (state !== 'authorized') continue;
-      await decide(() => ledgerRelease.voidAuthorization({ orderId: orderId(), workflowId, reason: 'expired' }));
+      await decide(() => ledgerRelease.voidAuthorization({ orderId: orderId(), workflowId, reason: 'expired', decisionId: null }));
     }
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -140,7 +140,7 @@ export async function authorizeThenWait(
     await CancellationScope.nonCancellable(async () => {
       await condition(() => state !== 'deciding');
       if (state === 'authorized') {
-        await decide(() => ledgerRelease.voidAuthorization({ orderId: orderId(), workflowId, reason: 'canceled' }));
+        await decide(() => ledgerRelease.voidAuthorization({ orderId: orderId(), workflowId, reason: 'canceled', decisionId: null }));
       }
       await condition(allHandlersFinished);
     });

@@ -7,7 +7,10 @@ import type { PaymentResult } from '../domain/types';
 
 /** Update-with-start: answers once the hold is placed (or with the refusal that prevented it). */
 export const authorizationUpdate = defineUpdate<PaymentResult>('authorization');
-/** Take `amount` minor units (null: all) of the hold, release the rest. */
-export const captureUpdate = defineUpdate<PaymentResult, [{ amount: string | null }]>('capture');
+/**
+ * Take `amount` minor units (null: all) of the hold, release the rest. `decisionId` (the
+ * update's id) is recorded on the order, so a retried request recognises its own decision.
+ */
+export const captureUpdate = defineUpdate<PaymentResult, [{ amount: string | null; decisionId: string | null }]>('capture');
 /** Release the whole hold. */
-export const voidUpdate = defineUpdate<PaymentResult>('void');
+export const voidUpdate = defineUpdate<PaymentResult, [{ decisionId: string | null }]>('void');

@@ -65,13 +65,13 @@ test('a capture refused by the database (expired by its clock) gives the hold ba
   await withWorker(acts, async (taskQueue) => {
     const { workflowId, handle, first } = await start(taskQueue, 2);
     expect((await first).order.status).toBe('authorized');
-    const refused = await handle.executeUpdate(captureUpdate, { args: [{ amount: null }] }).catch((e: unknown) => e);
+    const refused = await handle.executeUpdate(captureUpdate, { args: [{ amount: null, decisionId: null }] }).catch((e: unknown) => e);
     expect(codeOf(refused)).toBe('authorization_expired');
     const result = (await handle.result()) as PaymentResult;
     expect(result.order).toMatchObject({ status: 'voided', voidReason: 'expired' });
-    expect(acts.captureAuthorization).toHaveBeenCalledWith({ orderId: '500000001', workflowId, amount: null });
+    expect(acts.captureAuthorization).toHaveBeenCalledWith({ orderId: '500000001', workflowId, amount: null, decisionId: null });
     expect(acts.voidAuthorization).toHaveBeenCalledTimes(1);
-    expect(acts.voidAuthorization).toHaveBeenCalledWith({ orderId: '500000001', workflowId, reason: 'expired' });
+    expect(acts.voidAuthorization).toHaveBeenCalledWith({ orderId: '500000001', workflowId, reason: 'expired', decisionId: null });
   });
 });
 
@@ -89,17 +89,17 @@ test('one decision at a time: a void sent while a capture runs is rejected (orde
   await withWorker(acts, async (taskQueue) => {
     const { handle, first } = await start(taskQueue, 3600);
     await first;
-    const capture = handle.executeUpdate(captureUpdate, { args: [{ amount: '40' }] });
+    const capture = handle.executeUpdate(captureUpdate, { args: [{ amount: '40', decisionId: 'd1' }] });
     // The capture is running (its activity waits on the gate): a void is refused by the validator.
     for (;;) {
       if (acts.captureAuthorization.mock.calls.length) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    const voided = await handle.executeUpdate(voidUpdate).catch((e: unknown) => e);
+    const voided = await handle.executeUpdate(voidUpdate, { args: [{ decisionId: 'd2' }] }).catch((e: unknown) => e);
     expect(codeOf(voided)).toBe('order_not_authorized');
     release();
     expect((await capture).order).toMatchObject({ status: 'completed', capturedAmount: '40' });
-    const again = await handle.executeUpdate(captureUpdate, { args: [{ amount: null }] }).catch((e: unknown) => e);
+    const again = await handle.executeUpdate(captureUpdate, { args: [{ amount: null, decisionId: null }] }).catch((e: unknown) => e);
     expect(again).toBeInstanceOf(Error);
     expect(((await handle.result()) as PaymentResult).order.status).toBe('completed');
     expect(acts.voidAuthorization).not.toHaveBeenCalled();

@@ -25,6 +25,10 @@ alter table orders add constraint orders_amounts_check
 alter table orders add column authorization_transaction_id bigint references ledger_transactions (id);
 alter table orders add column expires_at timestamptz;
 alter table orders add column void_reason text check (void_reason in ('requested', 'expired', 'canceled'));
+-- The update that decided it (capture or void: the API's update id, the same for requests
+-- retried with one Idempotency-Key); null for the workflow's own void. A retried request
+-- that finds the order decided answers it when this is its own decision.
+alter table orders add column decision_id text;
 alter table orders add constraint orders_authorization_check
   check ((authorization_transaction_id is null) = (expires_at is null)
          and (status not in ('authorized', 'voided') or authorization_transaction_id is not null)

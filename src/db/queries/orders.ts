@@ -155,21 +155,21 @@ export async function authorizeOrder(client: PoolClient, orderId: string, holdTr
 }
 
 /** An authorized order captured (all or part): `completed`, its capture's payment posting. */
-export async function captureOrder(client: PoolClient, orderId: string, transactionId: string, captured: bigint): Promise<Order> {
+export async function captureOrder(client: PoolClient, orderId: string, transactionId: string, captured: bigint, decisionId: string | null): Promise<Order> {
   const { rows } = await client.query<OrderRow>(
-    `update orders set status = 'completed', transaction_id = $2, captured_amount = $3, updated_at = now()
+    `update orders set status = 'completed', transaction_id = $2, captured_amount = $3, decision_id = $4, updated_at = now()
      where id = $1 and status = 'authorized' returning ${ORDER_COLUMNS}`,
-    [orderId, transactionId, captured.toString()],
+    [orderId, transactionId, captured.toString(), decisionId],
   );
   return orderFromRow(rows[0]!);
 }
 
 /** An authorized order released in full: `voided`, with why. */
-export async function voidOrder(client: PoolClient, orderId: string, reason: VoidReason): Promise<Order> {
+export async function voidOrder(client: PoolClient, orderId: string, reason: VoidReason, decisionId: string | null): Promise<Order> {
   const { rows } = await client.query<OrderRow>(
-    `update orders set status = 'voided', void_reason = $2, updated_at = now()
+    `update orders set status = 'voided', void_reason = $2, decision_id = $3, updated_at = now()
      where id = $1 and status = 'authorized' returning ${ORDER_COLUMNS}`,
-    [orderId, reason],
+    [orderId, reason, decisionId],
   );
   return orderFromRow(rows[0]!);
 }
@@ -180,10 +180,21 @@ export async function authorizationExpiredAt(client: PoolClient, orderId: string
   return rows[0]?.expired === true;
 }
 
-/** The workflow that owns an order (an authorization's capture and void are its updates). */
-export async function findOrderWorkflowId(db: Queryable, envId: string, orderId: string): Promise<string | null> {
-  const { rows } = await db.query<{ workflow_id: string }>('select workflow_id from orders where id = $1 and env_id = $2', [orderId, envId]);
-  return rows[0]?.workflow_id ?? null;
+/**
+ * An order with the workflow that owns it (an authorization's capture and void are its
+ * updates) and the update that decided it, if one did.
+ */
+export async function findOrderDecision(
+  db: Queryable,
+  envId: string,
+  orderId: string,
+): Promise<{ order: Order; workflowId: string; decisionId: string | null } | null> {
+  const { rows } = await db.query<OrderRow & { workflow_id: string; decision_id: string | null }>(
+    `select ${ORDER_COLUMNS}, workflow_id, decision_id from orders where id = $1 and env_id = $2`,
+    [orderId, envId],
+  );
+  const row = rows[0];
+  return row ? { order: orderFromRow(row), workflowId: row.workflow_id, decisionId: row.decision_id } : null;
 }
 
 /** The order a payment workflow created, if any. */
