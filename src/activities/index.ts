@@ -12,6 +12,7 @@ import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
 import { createAuthorizationActivities } from './authorizations';
+import { createCardTopupActivities, createCardTopupStripeActivities } from './card-topups';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
 import { createWebhookActivities } from './webhooks';
@@ -44,6 +45,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createReconcileActivities(deps),
     ...createLedgerActivities(deps),
     ...createAuthorizationActivities(deps),
+    ...createCardTopupActivities(deps),
+    ...createCardTopupStripeActivities(deps),
     ...createTransferActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
