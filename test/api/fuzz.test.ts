@@ -259,7 +259,7 @@ const hostileCase = fc.record({
   control: fc.constantFrom(...CONTROL_CHARS),
   surrogate: fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'),
   hugeLength: fc.integer({ min: 3_000, max: 80_000 }),
-  unknownName: fc.constantFrom('capture_method', 'splits', 'method', 'expand', 'metadata', 'x', 'amount_cents', 'currency_code'),
+  unknownName: fc.constantFrom('capture_method', 'splits', 'payment_method', 'expand', 'metadata', 'x', 'amount_cents', 'currency_code'),
   unknownValue: fc.constantFrom<unknown>(false, 'card', [{ wallet_id: 1, amount: 1 }], { a: 1 }, 0, null),
   idempotencyKey: fc.boolean(),
 });
