@@ -21,6 +21,9 @@ export interface Profile {
   /** Timed repetitions of each history query. */
   historyRepeats: number;
   pgbenchSeconds: number;
+  /** One atomic POST /wallet/batch of this many transfers, `batchRepeats` times (the batch row). */
+  batchItems: number;
+  batchRepeats: number;
   /** Run the lever rows (two processes, eager off, two activities, limiter off, cache, V8 context, pool, SQLite). */
   levers: boolean;
 }
@@ -38,6 +41,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     historyPostings: 1_000_000,
     historyRepeats: 200,
     pgbenchSeconds: 10,
+    batchItems: 1_000,
+    batchRepeats: 5,
     levers: true,
   },
   quick: {
@@ -52,6 +57,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     historyPostings: 200_000,
     historyRepeats: 50,
     pgbenchSeconds: 4,
+    batchItems: 1_000,
+    batchRepeats: 3,
     levers: true,
   },
   smoke: {
@@ -66,6 +73,8 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     historyPostings: 2_000,
     historyRepeats: 5,
     pgbenchSeconds: 0,
+    batchItems: 20,
+    batchRepeats: 2,
     levers: false,
   },
 };

@@ -98,6 +98,20 @@ export function judge(r: BenchResults): Target[] {
       met: flat,
     });
   }
+  const single = r.scenarios.find((s) => s.id === 'transfer');
+  if (r.batches && single && single.result.throughput > 0) {
+    const b = r.batches;
+    const singles = b.items / single.result.throughput;
+    out.push({
+      name: `${b.items.toLocaleString('en')} transfers in one atomic batch / as single requests (32 conc.)`,
+      target: 'well under (≤ 25%)',
+      figure:
+        `${b.seconds.p50} s (p50 of ${b.repeats}; ${b.itemsPerSecond}/s) vs ${Math.round(singles * 100) / 100} s at ${single.result.throughput}/s ` +
+        `= ${Math.round((b.seconds.p50 / singles) * 1000) / 10}%; one at a time ${Math.round(b.items * single.result.latencyMs.p50) / 1000} s` +
+        (b.errors ? `, ${b.errors} errors (${b.errorSamples[0] ?? ''})` : ''),
+      met: b.errors === 0 && b.seconds.p50 <= 0.25 * singles,
+    });
+  }
   for (const e of r.exports ?? []) {
     out.push({
       name: `admin export postings (${e.format}): ${e.rows.toLocaleString('en')} postings`,

@@ -10,6 +10,7 @@ import { createPool, type Pool } from '../../src/db/pool';
 import type { DriverResult, ScenarioKind } from './driver';
 import { measureHistory, type HistoryResult } from './history';
 import { measureExport, type ExportResult } from './export';
+import { measureBatches, type BatchBenchResult } from './batch';
 import { runLoad } from './load';
 import { machineInfo, type MachineInfo } from './machine';
 import { runPgbench, type PgbenchResult } from './pgbench';
@@ -77,6 +78,8 @@ export interface BenchResults {
   history: HistoryResult | null;
   /** `admin export postings` over the environment holding the history (time, peak RSS). */
   exports?: ExportResult[];
+  /** One atomic batch of `items` transfers, in the default layout after the `transfer` row. */
+  batches?: BatchBenchResult;
   seedSeconds: Record<string, number>;
 }
 
@@ -231,6 +234,8 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     await run(r, { id: 'payment-sequential', group: 'workflow', title: 'payment, one at a time', setup: one, kind: 'payment', set: main, concurrency: 1 });
     await run(r, { id: 'payment-hot', group: 'workflow', title: 'payment, one hot wallet', setup: one, kind: 'payment', set: hot });
     await run(r, { id: 'transfer', group: 'workflow', title: 'transfer between random pairs', setup: one, kind: 'transfer', set: main });
+    results.batches = await measureBatches({ baseUrl: r.baseUrl, secret, envId, walletsFile: main.file, items: profile.batchItems, repeats: profile.batchRepeats });
+    log(`batch of ${profile.batchItems} transfers (atomic): ${JSON.stringify(results.batches)}`);
     for (const set of scaleSets) {
       if (set === main) continue;
       await run(r, { id: `payment-scale-${set.count}`, group: 'scale', title: `payment over ${set.count} wallets`, setup: one, kind: 'payment', set });

@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'authorization_expired',
   /** A capture of more than the authorization holds. */
   'amount_exceeds_authorization',
+  /** An atomic batch one of whose items was refused: details name the item (index, code, message, details); nothing moved. */
+  'batch_refused',
   'idempotency_key_mismatch',
   'conflict',
   'payload_too_large',
@@ -56,6 +58,7 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'order_not_authorized',
   'authorization_expired',
   'amount_exceeds_authorization',
+  'batch_refused',
   'conflict',
 ];
 

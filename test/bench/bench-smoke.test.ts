@@ -75,6 +75,12 @@ describe('npm run bench (smoke)', () => {
     );
   });
 
+  it('runs one atomic batch of transfers and judges it against the transfer row', () => {
+    expect(results.batches).toMatchObject({ items: 20, repeats: 2, errors: 0, errorSamples: [] });
+    expect(results.batches!.seconds.p50).toBeGreaterThan(0);
+    expect(judge(results).map((t) => t.name)).toContain('20 transfers in one atomic batch / as single requests (32 conc.)');
+  });
+
   it('records the machine and measures history pages', () => {
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.machine.postgres).toMatch(/PostgreSQL/);

@@ -23,7 +23,7 @@ import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from '../op
 import type { CardTopupSettings } from '../../services/card-topups';
 import { cardTopupAnswer, cardTopupExample, CardTopupSchema } from './card-topups';
 
-const TopupBody = z.object({
+export const TopupBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
@@ -33,7 +33,7 @@ const TopupBody = z.object({
     .optional()
     .openapi({ description: "`funded` (default): from the environment's funding float; `card`: the user pays by card through Stripe (README, Card top-ups)" }),
 });
-const PaymentBody = z.object({
+export const PaymentBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
