@@ -11,6 +11,7 @@ import { createSweeperActivities } from './hold-sweeper';
 import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
+import { createAuthorizationActivities } from './authorizations';
 import { createCardTopupActivities, createCardTopupStripeActivities } from './card-topups';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
@@ -44,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSweeperActivities(deps),
     ...createReconcileActivities(deps),
     ...createLedgerActivities(deps),
+    ...createAuthorizationActivities(deps),
     ...createCardTopupActivities(deps),
     ...createCardTopupStripeActivities(deps),
     ...createTransferActivities(deps),

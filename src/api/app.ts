@@ -22,6 +22,7 @@ import { cardTopupRoutes } from './routes/card-topups';
 import type { CardTopupSettings } from '../services/card-topups';
 import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
+import { authorizationRoutes } from './routes/authorizations';
 import { transferRoutes } from './routes/transfers';
 import { batchRoutes } from './routes/batch';
 import { limitRoutes } from './routes/limits';
@@ -160,6 +161,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(batchRoutes(deps.pool, deps.temporal));
   app.use(scheduleRoutes(deps.pool, deps.temporal, deps.schedules));
   app.use(refundRoutes(deps.pool, deps.temporal));
+  app.use(authorizationRoutes(deps.pool, deps.temporal));
   app.use(historyRoutes(deps.pool));
   app.use(statementRoutes(deps.pool));
   app.use(eventRoutes(deps.pool));

@@ -57,11 +57,14 @@ export function presentOrder(o: Order) {
     user_id: o.userId,
     product_id: o.productId,
     amount: money(o.amount, o.currency),
+    captured_amount: money(o.capturedAmount, o.currency),
     refunded_amount: money(o.refundedAmount, o.currency),
     currency: o.currency,
     status: o.status,
     transaction_id: o.transactionId,
     failure_code: o.failureCode,
+    expires_at: o.expiresAt,
+    void_reason: o.voidReason,
     created_at: o.createdAt,
   };
 }

@@ -28,6 +28,23 @@ export const ledger = proxyLocalActivities<Activities>({
 });
 
 /**
+ * The workflow's own end of a payment authorization (the void at expiry, or after a
+ * Temporal cancel): a hold must not outlive its workflow, so this ledger step retries for
+ * up to a day (a Postgres outage of hours) instead of ledger's 10 minutes. Refusals and
+ * data errors are not retried, as for every ledger step.
+ */
+export const ledgerRelease = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '24h',
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES, DATABASE_ERROR],
+  },
+});
+
+/**
  * Stripe steps before any money moves (account, links): ordinary activities retried
  * with backoff for up to 10 minutes; after that the workflow releases the hold.
  * A Stripe refusal (`provider_error`) is not retried.

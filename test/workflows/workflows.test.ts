@@ -39,11 +39,14 @@ const order = (status: Order['status']): Order => ({
   userId: 'u1',
   productId: 'p1',
   amount: '100',
+  capturedAmount: status === 'completed' ? '100' : '0',
   refundedAmount: '0',
   currency: 'USD',
   status,
   transactionId: status === 'completed' ? '77' : null,
   failureCode: null,
+  expiresAt: null,
+  voidReason: null,
   createdAt: '2026-01-01T00:00:00.000Z',
 });
 

@@ -18,13 +18,16 @@ import { endpoint } from '../validate';
 import { PaymentBody, TopupBody } from './movements';
 import { TransferBody } from './transfers';
 
-/** The single route's body schema without env_id (the batch's) and, for topups, `method`: a batch tops up from the funding float only (a card top-up waits for Stripe). */
+/**
+ * The single route's body schema without env_id (the batch's) and, for topups, `method`: a batch tops up from the funding float only (a card top-up waits for Stripe);
+ * for payments, `capture` / `authorization_ttl_seconds`: a batch's payments are captured at once (an authorization is its own workflow, waiting for its capture).
+ */
 const itemOf = <T extends z.ZodRawShape>(type: string, body: z.ZodObject<T>, omit: Record<string, true> = {}) =>
   body.omit({ env_id: true, ...omit } as never).extend({ type: z.literal(type) }).strict();
 
 const BatchItem = z.discriminatedUnion(
   'type',
-  [itemOf('topup', TopupBody, { method: true }), itemOf('payment', PaymentBody), itemOf('transfer', TransferBody)],
+  [itemOf('topup', TopupBody, { method: true }), itemOf('payment', PaymentBody, { capture: true, authorization_ttl_seconds: true }), itemOf('transfer', TransferBody)],
   { error: 'must be topup, payment or transfer' },
 );
 const BatchBody = z.object({
