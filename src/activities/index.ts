@@ -10,7 +10,7 @@ import { createWithdrawalActivities } from './withdrawals';
 import { createSweeperActivities } from './hold-sweeper';
 import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
-import { createLedgerActivities } from './ledger';
+import { createTopupPaymentActivities } from './topup-payment';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
 import { createWebhookActivities } from './webhooks';
@@ -41,7 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWithdrawalActivities(deps),
     ...createSweeperActivities(deps),
     ...createReconcileActivities(deps),
-    ...createLedgerActivities(deps),
+    ...createTopupPaymentActivities(deps),
     ...createTransferActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),

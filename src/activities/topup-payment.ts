@@ -1,5 +1,5 @@
 /**
- * Ledger activities: each is one SQL transaction around postTransaction, idempotent
+ * Topup and payment activities: each is one SQL transaction around postTransaction, idempotent
  * by the idempotency id the workflow passes (workflow id + step).
  */
 import { BUSINESS_ERROR_CODES, DATABASE_ERROR, DomainError } from '../domain/errors';
@@ -36,7 +36,7 @@ export interface ChargeOrderInput {
   orderId: string;
 }
 
-export function createLedgerActivities({ pool }: { pool: Pool }) {
+export function createTopupPaymentActivities({ pool }: { pool: Pool }) {
   /** Debit to revenue + complete the order + outbox event, inside the caller's SQL transaction. */
   async function charge(client: PoolClient, input: ChargeOrderInput): Promise<PaymentResult> {
     const order = await lockOrder(client, input.orderId);

@@ -17,7 +17,7 @@ import { historyRoutes } from './routes/history';
 import { statementRoutes } from './routes/statements';
 import { eventRoutes } from './routes/events';
 import { ledgerRoutes } from './routes/ledger';
-import { movementRoutes } from './routes/movements';
+import { topupPaymentRoutes } from './routes/topups-payments';
 import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
 import { transferRoutes } from './routes/transfers';
@@ -145,7 +145,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(monitorRoutes(deps.pool)); // before walletRoutes: /wallet/monitors is not a wallet id
   app.use(limitRoutes(deps.pool));
   app.use(walletRoutes(deps.pool, deps.temporal));
-  app.use(movementRoutes(deps.pool, deps.temporal));
+  app.use(topupPaymentRoutes(deps.pool, deps.temporal));
   app.use(transferRoutes(deps.pool, deps.temporal));
   app.use(scheduleRoutes(deps.pool, deps.temporal, deps.schedules));
   app.use(refundRoutes(deps.pool, deps.temporal));

@@ -15,28 +15,28 @@
 import { isCancellation, patched, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { businessFailure } from './failures';
-import { ledger } from './options';
+import { database } from './options';
 
 export async function payment(input: PaymentInput): Promise<PaymentResult> {
   const workflowId = workflowInfo().workflowId;
   // Issue 11: one local activity (order + charge in one SQL transaction) for workflows
   // started since this patch; histories recorded before it replay the two-step path.
   if (!input.twoSteps && patched('payment-one-activity')) return payInOneStep(input, workflowId);
-  const order = await ledger.createOrder({ ...input, workflowId });
+  const order = await database.createOrder({ ...input, workflowId });
   const charge = { orderId: order.id, idempotencyId: `${workflowId}:charge` };
   try {
-    return await ledger.chargeOrder(charge);
+    return await database.chargeOrder(charge);
   } catch (err) {
     const refusal = businessFailure(err);
     if (refusal) {
-      await ledger.failOrder({ orderId: order.id, failureCode: refusal.type! });
+      await database.failOrder({ orderId: order.id, failureCode: refusal.type! });
       throw refusal;
     }
     // A local activity's failure (data error, retry budget spent) reaches the workflow as
     // a TemporalFailure; anything else is a bug in this code (the workflow task retries it).
     if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
-    const after = await ledger.failOrder({ orderId: order.id, failureCode: 'internal' });
-    if (after.status === 'completed') return await ledger.chargeOrder(charge);
+    const after = await database.failOrder({ orderId: order.id, failureCode: 'internal' });
+    if (after.status === 'completed') return await database.chargeOrder(charge);
     throw err;
   }
 }
@@ -44,7 +44,7 @@ export async function payment(input: PaymentInput): Promise<PaymentResult> {
 async function payInOneStep(input: PaymentInput, workflowId: string): Promise<PaymentResult> {
   const charge = { idempotencyId: `${workflowId}:charge` };
   try {
-    return await ledger.payOrder({ ...input, workflowId, ...charge });
+    return await database.payOrder({ ...input, workflowId, ...charge });
   } catch (err) {
     const refusal = businessFailure(err);
     if (!refusal && (!(err instanceof TemporalFailure) || isCancellation(err))) throw err;
@@ -54,13 +54,13 @@ async function payInOneStep(input: PaymentInput, workflowId: string): Promise<Pa
     // original error, as the two-step path's createOrder does.
     let orderId: string;
     try {
-      orderId = (await ledger.createOrder({ ...input, workflowId })).id;
+      orderId = (await database.createOrder({ ...input, workflowId })).id;
     } catch {
       throw refusal ?? err;
     }
-    const after = await ledger.failOrder({ orderId, failureCode: refusal ? refusal.type! : 'internal' });
+    const after = await database.failOrder({ orderId, failureCode: refusal ? refusal.type! : 'internal' });
     // The one-step charge committed after all (its answer lost): its replay answers it.
-    if (!refusal && after.status === 'completed') return await ledger.chargeOrder({ orderId, ...charge });
+    if (!refusal && after.status === 'completed') return await database.chargeOrder({ orderId, ...charge });
     throw refusal ?? err;
   }
 }

@@ -49,7 +49,7 @@ import {
 } from '../domain/schedules';
 import { SEARCH_ATTRIBUTES, type PaymentInput, type TransferInput } from '../domain/types';
 import type { WithdrawInput } from '../domain/withdrawals';
-import { ledger } from './options';
+import { database } from './options';
 import { payment } from './payment';
 import { transfer } from './transfer';
 import { withdraw } from './withdraw';
@@ -114,7 +114,7 @@ export async function scheduleRun(input: ScheduleRunInput): Promise<ScheduleRunR
   const result = (o: Outcome, paused = false): ScheduleRunResult => ({ scheduledAt, outcome: o.outcome, movementId: o.movementId, code: o.code, paused });
 
   return CancellationScope.nonCancellable(async () => {
-    const begun = await ledger.beginScheduleRun({ scheduleId: input.scheduleId, scheduledAt, workflowId });
+    const begun = await database.beginScheduleRun({ scheduleId: input.scheduleId, scheduledAt, workflowId });
     if (begun.action === 'done') {
       const r = begun.run;
       return result({ outcome: r.outcome === 'running' ? 'failed' : r.outcome, movementId: r.movementId, code: r.code, message: r.message });
@@ -138,7 +138,7 @@ export async function scheduleRun(input: ScheduleRunInput): Promise<ScheduleRunR
     } else {
       outcome = await runMovement(schedule, childId, input.searchAttributes ?? false, begun.withdrawWaits ?? {});
     }
-    const finished = await ledger.finishScheduleRun({
+    const finished = await database.finishScheduleRun({
       scheduleId: schedule.id,
       scheduledAt,
       outcome: outcome.outcome,
@@ -189,7 +189,7 @@ async function runMovement(
    */
   const found = async (): Promise<Outcome> => {
     for (let second = 0; ; second++) {
-      const m = await ledger.findScheduledMovement({ kind: s.kind, workflowId: childId });
+      const m = await database.findScheduledMovement({ kind: s.kind, workflowId: childId });
       if (m && !m.pending) {
         if (m.failureCode) return { outcome: m.failureCode === 'internal' ? 'failed' : 'refused', movementId: m.movementId, code: m.failureCode, message: null };
         return { outcome: 'succeeded', movementId: m.movementId, code: null, message: null };
@@ -238,7 +238,7 @@ async function runWithdraw(
   options: ChildOptions,
   waits: Pick<WithdrawInput, 'onboardingTimeoutMs' | 'payoutPollIntervalMs' | 'payoutTimeoutMs' | 'maxLinkRefreshes'>,
 ): Promise<Outcome> {
-  if (!(await ledger.scheduledWithdrawReady({ envId: s.envId, userId: s.userId }))) {
+  if (!(await database.scheduledWithdrawReady({ envId: s.envId, userId: s.userId }))) {
     return {
       outcome: 'refused',
       movementId: null,
@@ -254,7 +254,7 @@ async function runWithdraw(
     (error: unknown) => (ended = { error }),
   );
   for (let second = 0; ; second++) {
-    const m = await ledger.findScheduledMovement({ kind: 'withdraw', workflowId: childId });
+    const m = await database.findScheduledMovement({ kind: 'withdraw', workflowId: childId });
     if (m) return { outcome: 'succeeded', movementId: m.movementId, code: null, message: null };
     const end = ended as { error: unknown } | null;
     if (end) {

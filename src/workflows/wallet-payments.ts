@@ -22,9 +22,9 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchPaymentOutcome } from '../activities/ledger';
+import type { BatchPaymentOutcome } from '../activities/topup-payment';
 import type { PaymentInput, PaymentResult } from '../domain/types';
-import { ledger } from './options';
+import { database } from './options';
 
 export const payUpdate = defineUpdate<PaymentResult, [PaymentInput]>('pay');
 
@@ -59,7 +59,7 @@ export async function walletPayments(input: WalletPaymentsInput = {}): Promise<v
       const batch = pending.splice(0, MAX_BATCH);
       let outcomes: BatchPaymentOutcome[];
       try {
-        outcomes = await ledger.payOrders({
+        outcomes = await database.payOrders({
           payments: batch.map((p) => ({
             workflowId: p.paymentId,
             envId: p.input.envId,

@@ -1,5 +1,5 @@
 /**
- * Money movements: each request runs a workflow (route → workflow → activity → SQL).
+ * Topups and payments: each request runs a workflow (route → workflow → activity → SQL).
  * The route checks what it can cheaply (tenancy, amount precision for the wallet's
  * currency) so bad requests never start a workflow; the posting function checks it
  * all again under the row lock.
@@ -63,7 +63,7 @@ export async function ownedWallet(pool: Pool, envId: string, walletId: string, u
   return wallet;
 }
 
-export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
+export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps): Router {
   const router = Router();
 
   router.post(
