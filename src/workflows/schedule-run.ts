@@ -32,7 +32,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ChildWorkflowOptions } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 
 type ChildOptions = Omit<ChildWorkflowOptions, 'typeInfo'>;
@@ -47,8 +47,9 @@ import {
   type ScheduleRunInput,
   type ScheduleRunResult,
 } from '../domain/schedules';
-import { SEARCH_ATTRIBUTES, type PaymentInput, type TransferInput } from '../domain/types';
+import type { PaymentInput, TransferInput } from '../domain/types';
 import type { WithdrawInput } from '../domain/withdrawals';
+import { workflowTags } from '../temporal/workflow-tags';
 import { database } from './options';
 import { payment } from './payment';
 import { transfer } from './transfer';
@@ -62,12 +63,6 @@ const control = proxyActivities<Activities>({
 });
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
-const KEYS = {
-  envId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.envId, SearchAttributeType.KEYWORD),
-  walletId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.walletId, SearchAttributeType.KEYWORD),
-  userId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.userId, SearchAttributeType.KEYWORD),
-  kind: defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD),
-};
 
 /** How long a scheduled withdraw's run follows the child until its hold exists (seconds, one check a second). */
 const WITHDRAW_HOLD_WAIT_SECONDS = 300;
@@ -170,17 +165,8 @@ async function runMovement(
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     // The movement outlives nothing but its own run: a withdraw goes on after this run ends.
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    memo: { envId: s.envId, walletId: s.walletId, userId: s.userId, kind: s.kind, scheduleId: s.id },
-    ...(searchAttributes
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: KEYS.envId, value: s.envId },
-            { key: KEYS.walletId, value: s.walletId },
-            { key: KEYS.userId, value: s.userId },
-            { key: KEYS.kind, value: s.kind },
-          ]),
-        }
-      : {}),
+    // The child's kind is its workflow type (payment, transfer, withdraw).
+    ...workflowTags(s.kind, { envId: s.envId, walletId: s.walletId, userId: s.userId }, { searchAttributes, memo: { scheduleId: s.id } }),
   };
   /**
    * The movement's id was used already (this run re-run for the same time): read what it

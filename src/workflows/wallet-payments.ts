@@ -18,15 +18,13 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
-  defineUpdate,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BatchPaymentOutcome } from '../activities/topup-payment';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { database } from './options';
-
-export const payUpdate = defineUpdate<PaymentResult, [PaymentInput]>('pay');
+import { payUpdate } from './wallet-payments-messages';
 
 export interface WalletPaymentsInput {
   /** Payments after which the workflow continues as new (default 500). */

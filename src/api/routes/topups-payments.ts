@@ -73,8 +73,7 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps): Router {
       await respondIdempotently(pool, req, res, envId, async (idem) => {
         const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
         const minor = parseAmount(body.amount, wallet.currency);
-        const { result, workflowId } = await runMovement<TopupInput, TopupResult>(temporal, {
-          kind: 'topup',
+        const { result, workflowId } = await runMovement(temporal, {
           workflowType: 'topup',
           envId,
           walletId: wallet.id,
@@ -97,8 +96,7 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps): Router {
         await respondIdempotently(pool, req, res, envId, async (idem) => {
           const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
           const minor = parseAmount(body.amount, wallet.currency);
-          const { result, workflowId } = await runMovement<PaymentInput, PaymentResult>(temporal, {
-            kind: 'payment',
+          const { result, workflowId } = await runMovement(temporal, {
             workflowType: 'payment',
             envId,
             walletId: wallet.id,

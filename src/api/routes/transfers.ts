@@ -71,8 +71,7 @@ export function transferRoutes(pool: Pool, temporal: TemporalDeps): Router {
             });
           }
           const minor = parseAmount(body.amount, from.currency);
-          const { result, workflowId } = await runMovement<TransferInput, TransferResult>(temporal, {
-            kind: 'transfer',
+          const { result, workflowId } = await runMovement(temporal, {
             workflowType: 'transfer',
             envId,
             walletId: from.id,
