@@ -9,8 +9,8 @@
  * charge have committed after all (its answer lost for the whole budget), the order
  * is completed, failOrder leaves it so, and the charge's replay answers it.
  *
- * DESIGN.md lists a compensation "after the debit"; there is no such window here,
- * because the debit and the order's completion commit together.
+ * There is no compensation "after the debit" (a refund of a debited order that failed
+ * later): the debit and the order's completion commit together.
  */
 import { isCancellation, patched, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { PaymentInput, PaymentResult } from '../domain/types';
