@@ -173,22 +173,29 @@ export const MAX_WORKFLOW_ID_LENGTH = 255;
 
 /**
  * The id of a workflow a client request starts: `<type>-<env>-key-<Idempotency-Key>`, else
- * `<type>-<env>-<uuid>`. With a request hash the id also carries its first 16 hex digits:
+ * `<type>-<env>-<uuid>` (type: the workflow type, `card-topup` for cardTopup). With a request hash the id also carries its first 16 hex digits:
  * a key reused with another body after its row was purged (retention) starts a new
  * workflow instead of attaching to the old one. Same key and same body: same id, so
  * concurrent requests attach to one workflow.
  */
 export function workflowIdFor(type: WorkflowType, envId: string, idempotencyKey: string | undefined, requestHash?: string): string {
-  if (idempotencyKey === undefined) return `${type}-${envId}-${randomUUID()}`;
+  const prefix = WORKFLOW_ID_PREFIX[type] ?? type;
+  if (idempotencyKey === undefined) return `${prefix}-${envId}-${randomUUID()}`;
   assertIdempotencyKey(idempotencyKey);
   const suffix = requestHash ? `-${requestHash.slice(0, 16)}` : '';
-  const id = `${type}-${envId}-key-${idempotencyKey}${suffix}`;
+  const id = `${prefix}-${envId}-key-${idempotencyKey}${suffix}`;
   if (id.length <= MAX_WORKFLOW_ID_LENGTH) return id;
   // Temporal on SQL persistence keeps workflow ids in varchar(255) columns: a longer id
   // cannot start (the dev server's SQLite has no such limit). A long key is named by its
   // SHA-256 instead: still one id per key and body, so twins attach as before.
-  return `${type}-${envId}-keyh-${createHash('sha256').update(idempotencyKey).digest('hex')}${suffix}`;
+  return `${prefix}-${envId}-keyh-${createHash('sha256').update(idempotencyKey).digest('hex')}${suffix}`;
 }
+
+/**
+ * Ids are lower case with hyphens (the console recognises `<prefix>-<env>-…` in ledger
+ * idempotency ids): a workflow type in camel case gets its id prefix here.
+ */
+const WORKFLOW_ID_PREFIX: Partial<Record<WorkflowType, string>> = { cardTopup: 'card-topup' };
 
 /** The webhook dispatcher's id for a delivery: a repeated start attaches to the first. */
 export function webhookDeliveryWorkflowId(deliveryId: string): string {
