@@ -14,6 +14,7 @@ import { createTopupPaymentActivities } from './topup-payment';
 import { createCardTopupActivities, createCardTopupStripeActivities } from './card-topups';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
+import { createBatchActivities } from './batch';
 import { createWebhookActivities } from './webhooks';
 import { createScheduleActivities, type ScheduleActivityDeps } from './schedules';
 
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createCardTopupActivities(deps),
     ...createCardTopupStripeActivities(deps),
     ...createTransferActivities(deps),
+    ...createBatchActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
     ...createScheduleActivities({ pool: deps.pool, ...deps.schedules }),

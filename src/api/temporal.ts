@@ -33,13 +33,16 @@ export interface TemporalDeps extends StartDeps {
 }
 
 /** The movements a request runs to its result (a withdrawal answers early: withdraw-temporal.ts). */
-export type MovementType = 'topup' | 'payment' | 'transfer' | 'refund';
+export type MovementType = 'topup' | 'payment' | 'transfer' | 'refund' | 'batch';
 
 export interface MovementRequest<K extends MovementType> {
   workflowType: K;
   envId: string;
-  walletId: string;
-  userId: string;
+  /** Memo and search attributes; a batch (many wallets) names none. */
+  walletId?: string;
+  userId?: string;
+  /** The workflow id when the caller needed it first (a batch stores its items under it); else workflowIdFor(...). */
+  workflowId?: string;
   idempotencyKey: string | undefined;
   /** Hash of the request (src/api/idempotency.ts), given with the key. */
   requestHash?: string;
@@ -55,7 +58,7 @@ export async function runMovement<K extends MovementType>(
   deps: TemporalDeps,
   req: MovementRequest<K>,
 ): Promise<{ result: WorkflowResult<K>; workflowId: string }> {
-  const workflowId = workflowIdFor(req.workflowType, req.envId, req.idempotencyKey, req.requestHash);
+  const workflowId = req.workflowId ?? workflowIdFor(req.workflowType, req.envId, req.idempotencyKey, req.requestHash);
   try {
     const result = await withinSyncTimeout(
       deps,
@@ -150,7 +153,7 @@ function payCoalesced(deps: TemporalDeps, req: MovementRequest<'payment'>, payme
     deps,
     'walletPayments',
     {
-      workflowId: walletPaymentsWorkflowId(req.envId, req.walletId),
+      workflowId: walletPaymentsWorkflowId(req.envId, req.walletId!),
       args: [{}],
       subject: { envId: req.envId, walletId: req.walletId, userId: req.userId },
       // It ends after a minute idle; the next payment starts it again under its id.

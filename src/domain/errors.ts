@@ -23,6 +23,8 @@ export const ERROR_CODES = [
   'limit_exceeded',
   /** A statement range holding more lines than one statement may carry: ask for a shorter range. */
   'statement_too_large',
+  /** An atomic batch one of whose items was refused: details name the item (index, code, message, details); nothing moved. */
+  'batch_refused',
   'idempotency_key_mismatch',
   'conflict',
   'payload_too_large',
@@ -45,6 +47,7 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'withdrawal_limit_exceeded',
   'limit_exceeded',
   'statement_too_large',
+  'batch_refused',
   'conflict',
 ];
 

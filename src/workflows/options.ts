@@ -54,3 +54,19 @@ export const stripeMoney = proxyActivities<Activities>({
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['provider_error', DATABASE_ERROR] },
 });
+
+/**
+ * Batch steps (src/workflows/batch.ts): ordinary activities, since one may post up to
+ * 1,000 items (seconds, longer than a workflow task's timeout). The retry budget and the
+ * refusals that are never retried are the ledger steps'.
+ */
+export const batchSteps = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '10m',
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '5s',
+    nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES, DATABASE_ERROR],
+  },
+});

@@ -21,7 +21,7 @@ import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from '../op
 import type { CardTopupSettings } from '../../services/card-topups';
 import { cardTopupAnswer, cardTopupExample, CardTopupSchema } from './card-topups';
 
-const TopupBody = z.object({
+export const TopupBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
@@ -31,7 +31,7 @@ const TopupBody = z.object({
     .optional()
     .openapi({ description: "`funded` (default): from the environment's funding float; `card`: the user pays by card through Stripe (README, Card top-ups)" }),
 });
-const PaymentBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount, product_id: productId });
+export const PaymentBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount, product_id: productId });
 const wallet = { id: '123', user_id: '123', env_id: '123', balance: 1100.0, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' };
 const workflowIdHeader = { description: 'The Temporal workflow that moved the money (find it in the Web UI)' };
 
