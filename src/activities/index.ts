@@ -10,9 +10,12 @@ import { createWithdrawalActivities } from './withdrawals';
 import { createSweeperActivities } from './hold-sweeper';
 import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
-import { createLedgerActivities } from './ledger';
+import { createTopupPaymentActivities } from './topup-payment';
+import { createAuthorizationActivities } from './authorizations';
+import { createCardTopupActivities, createCardTopupStripeActivities } from './card-topups';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
+import { createBatchActivities } from './batch';
 import { createWebhookActivities } from './webhooks';
 import { createScheduleActivities, type ScheduleActivityDeps } from './schedules';
 
@@ -41,8 +44,12 @@ export function createActivities(deps: ActivityDeps) {
     ...createWithdrawalActivities(deps),
     ...createSweeperActivities(deps),
     ...createReconcileActivities(deps),
-    ...createLedgerActivities(deps),
+    ...createTopupPaymentActivities(deps),
+    ...createAuthorizationActivities(deps),
+    ...createCardTopupActivities(deps),
+    ...createCardTopupStripeActivities(deps),
     ...createTransferActivities(deps),
+    ...createBatchActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
     ...createScheduleActivities({ pool: deps.pool, ...deps.schedules }),

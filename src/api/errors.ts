@@ -16,7 +16,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   replayed_signature: 401,
   forbidden: 403,
   not_found: 404,
-  method_not_allowed: 405,
   wallet_not_active: 422,
   insufficient_funds: 422,
   currency_mismatch: 422,
@@ -24,11 +23,14 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   limit_exceeded: 422,
   withdrawal_limit_exceeded: 422,
   statement_too_large: 422,
+  order_not_authorized: 409,
+  authorization_expired: 409,
+  amount_exceeds_authorization: 422,
+  batch_refused: 422,
   idempotency_key_mismatch: 409,
   conflict: 409,
   payload_too_large: 413,
   rate_limited: 429,
-  not_implemented: 501,
   /** Stripe refused a call that a retry cannot fix (invalid request, permissions). */
   provider_error: 502,
   /** A Stripe webhook whose signature does not verify: Stripe's convention is a 400. */
@@ -52,9 +54,12 @@ export function toDomainError(err: unknown): DomainError {
       return new DomainError(cause.type, cause.message, details);
     }
   }
-  const e = err as { type?: string; code?: unknown; status?: number; message?: string };
-  // body-parser's errors carry a `type`
-  if (e?.type === 'entity.too.large') return new DomainError('payload_too_large', 'request body is larger than 64 kB');
+  const e = err as { type?: string; code?: unknown; status?: number; message?: string; limit?: number };
+  // body-parser's errors carry a `type` (and, when too large, the route's limit in bytes)
+  if (e?.type === 'entity.too.large') {
+    const limit = typeof e.limit === 'number' && e.limit >= 1024 * 1024 ? `${e.limit / (1024 * 1024)} MB` : '64 kB';
+    return new DomainError('payload_too_large', `request body is larger than ${limit}`);
+  }
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'request.aborted') {
     return new DomainError('invalid_json', e.message ?? 'request body could not be read');
   }
@@ -80,7 +85,7 @@ export function errorBody(domain: DomainError) {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const domain = toDomainError(err);
   const status = HTTP_STATUS[domain.code];
-  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented' && domain.code !== 'provider_error') {
+  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'provider_error') {
     // Log the error and the route only: bodies and headers can hold secrets.
     const log = res.locals.logger as { error: (obj: object, msg: string) => void } | undefined;
     const requestId = (res.locals.requestContext as { requestId?: string } | undefined)?.requestId;

@@ -1,6 +1,6 @@
 /**
  * The one skeleton of every POST that may move money (topup, payment, transfer, refund,
- * withdraw, schedule): validate the body → the authenticated environment must be the
+ * withdraw, schedule, batch, an authorization's capture and void): validate the body (and path) → the authenticated environment must be the
  * body's `env_id` (403) → idempotency (Idempotency-Key + request hash: replay, 409,
  * attach; src/api/idempotency.ts) → `run`, which calls one service and presents its
  * result. Ownership, amounts and the workflow start live in the service (src/services/).
@@ -12,15 +12,18 @@ import { requireEnv } from './auth';
 import { respondIdempotently, type Answer, type Idempotency } from './idempotency';
 import { endpoint } from './validate';
 
-export function moneyEndpoint<B extends z.ZodType<{ env_id: string }>>(
+export function moneyEndpoint<B extends z.ZodType<{ env_id: string }>, P extends z.ZodType<Record<string, string>> = z.ZodType<Record<string, never>>>(
   pool: Pool,
   body: B,
-  run: (body: z.infer<B>, envId: string, idem: Idempotency) => Promise<Answer>,
+  run: (body: z.infer<B>, envId: string, idem: Idempotency, params: z.infer<P>) => Promise<Answer>,
+  /** Path parameters (e.g. an order's capture: `order_id`), validated with the body. */
+  params?: P,
 ): RequestHandler[] {
-  return endpoint({ body }, async (input, req, res) => {
+  return endpoint(params ? { body, params } : { body }, async (input, req, res) => {
     const parsed = input.body as z.infer<B>;
+    const path = ('params' in input ? input.params : {}) as z.infer<P>;
     const envId = requireEnv(res, parsed.env_id);
-    await respondIdempotently(pool, req, res, envId, (idem) => run(parsed, envId, idem));
+    await respondIdempotently(pool, req, res, envId, (idem) => run(parsed, envId, idem, path));
   });
 }
 

@@ -13,6 +13,9 @@ import { documentMetrics } from './docs/metrics';
 import { documentWallets } from './docs/wallets';
 import { documentLimits } from './docs/limits';
 import { documentTopupsPayments } from './docs/topups-payments';
+import { documentCardTopups } from './docs/card-topups';
+import { documentAuthorizations } from './docs/authorizations';
+import { documentBatch } from './docs/batch';
 import { documentTransfers } from './docs/transfers';
 import { documentRefunds } from './docs/refunds';
 import { documentOrders } from './docs/orders';
@@ -38,6 +41,9 @@ const DOCUMENTS: (() => void)[] = [
   documentWallets,
   documentLimits,
   documentTopupsPayments,
+  documentCardTopups,
+  documentAuthorizations,
+  documentBatch,
   documentTransfers,
   documentRefunds,
   documentOrders,

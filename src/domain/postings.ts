@@ -11,6 +11,12 @@
  *   hold      wallet −x (held +x), in_flight +x   (reference withdrawal:<id>)
  *   release   in_flight −x, wallet +x (held −x)   (reference withdrawal:<id>)
  *   settle    in_flight −x, paid_out +x (held −x) (reference withdrawal:<id>)
+ *   card_topup     stripe_clearing −x, wallet +x     (reference card_topup:<id>)
+ *   card_clearing  stripe_balance −x, stripe_clearing +x (reference card_topup:<id>)
+ *   authorization (reference order:<id>, src/activities/authorizations.ts):
+ *     authorizationHold     wallet −x (held +x), in_flight +x        (type hold)
+ *     capture               in_flight −c, revenue +c (held −c)       (type payment; legs from captureLegs)
+ *     authorizationRelease  in_flight −x, wallet +x (held −x)        (type release)
  */
 
 /**
@@ -18,15 +24,29 @@
  * (test/db/ledger.test.ts compares the two), the OpenAPI enum of a wallet's history and
  * the console chart's colours all come from this list.
  */
-export const TRANSACTION_TYPES = ['topup', 'payment', 'payment_reversal', 'transfer', 'refund', 'hold', 'release', 'settle', 'deposit'] as const;
+export const TRANSACTION_TYPES = [
+  'topup',
+  'payment',
+  'transfer',
+  'refund',
+  'hold',
+  'release',
+  'settle',
+  'deposit',
+  /** A card top-up's credit (migration 017). */
+  'card_topup',
+  /** Stripe's balance transaction of a card top-up became available. */
+  'card_clearing',
+] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 
 /**
  * Accounts without a row (their balance is the sum of their postings). `settlement` is the
  * outside world's side of a deposit (the merchant's bank transfer to the platform): only
- * deposits post to it.
+ * deposits post to it. `stripe_clearing` and `stripe_balance` are a card top-up's (migration 017):
+ * only card_topup and card_clearing post to them.
  */
-export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement';
+export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'stripe_clearing' | 'stripe_balance';
 
 export type Leg = { account: 'wallet'; walletId: string; amount: bigint } | { account: SystemAccount; amount: bigint };
 
@@ -73,6 +93,11 @@ export function orderReference(orderId: string): string {
   return `order:${orderId}`;
 }
 
+/** The reference of a card top-up's credit and of its clearing. */
+export function cardTopupReference(topupId: string): string {
+  return `card_topup:${topupId}`;
+}
+
 export const postings = {
   deposit: (amount: bigint, reference: string): Posting => ({
     type: 'deposit', amount, reference, requireActive: false,
@@ -110,7 +135,41 @@ export const postings = {
     legs: [system('in_flight', -amount), system('paid_out', amount)],
     heldDelta: [{ walletId, amount: -amount }],
   }),
-} satisfies Record<Exclude<TransactionType, 'payment_reversal'>, (...args: never[]) => Posting>;
+  /** Runs on a suspended wallet too; the card top-up's activity refuses a closed one. */
+  card_topup: (walletId: string, amount: bigint, topupId: string): Posting => ({
+    type: 'card_topup', amount, reference: cardTopupReference(topupId), requireActive: false,
+    legs: [wallet(walletId, amount), system('stripe_clearing', -amount)],
+  }),
+  card_clearing: (amount: bigint, topupId: string): Posting => ({
+    type: 'card_clearing', amount, reference: cardTopupReference(topupId), requireActive: false,
+    legs: [system('stripe_clearing', amount), system('stripe_balance', -amount)],
+  }),
+  /** An authorization's hold (authorize now, capture later): the withdrawal's hold under the order's reference. */
+  authorizationHold: (walletId: string, amount: bigint, orderId: string): Posting => ({
+    type: 'hold', amount, reference: orderReference(orderId), requireActive: true,
+    legs: [wallet(walletId, -amount), system('in_flight', amount)],
+    heldDelta: [{ walletId, amount }],
+  }),
+  /**
+   * A capture of `amount` from an authorization's hold: `legs` (captureLegs, the one place
+   * a capture's legs are built) take it out of in_flight; runs on a suspended wallet too.
+   */
+  capture: (walletId: string, amount: bigint, orderId: string, legs: Leg[]): Posting => ({
+    type: 'payment', amount, reference: orderReference(orderId), requireActive: false,
+    legs,
+    heldDelta: [{ walletId, amount: -amount }],
+  }),
+  /** What an authorization holds and does not capture (a void, a partial capture's rest), back to the wallet. */
+  authorizationRelease: (walletId: string, amount: bigint, orderId: string): Posting => ({
+    type: 'release', amount, reference: orderReference(orderId), requireActive: false,
+    legs: [system('in_flight', -amount), wallet(walletId, amount)],
+    heldDelta: [{ walletId, amount: -amount }],
+  }),
+} satisfies Record<string, (...args: never[]) => Posting>;
+
+/** Every transaction type has its builder (tsc fails here when a type is added without one). */
+const everyTypeBuilt: Record<TransactionType, unknown> = postings;
+void everyTypeBuilt;
 
 /**
  * A posting's own rules, checked before anything is written (a programming error, not a
@@ -134,6 +193,10 @@ export function checkPosting(p: Posting, name: string): void {
     if (!ok) throw new Error(`${name}: a deposit moves money from settlement to funding only`);
   } else if (p.legs.some((l) => l.account === 'settlement')) {
     throw new Error(`${name}: only a deposit posts to settlement`);
+  }
+  const card = p.type === 'card_topup' || p.type === 'card_clearing';
+  if (!card && p.legs.some((l) => l.account === 'stripe_clearing' || l.account === 'stripe_balance')) {
+    throw new Error(`${name}: only a card top-up and its clearing post to stripe_clearing or stripe_balance`);
   }
   const heldTotal = (p.heldDelta ?? []).reduce((s, d) => s + d.amount, 0n);
   const flightTotal = p.legs.reduce((s, l) => (l.account === 'in_flight' ? s + l.amount : s), 0n);

@@ -4,25 +4,19 @@
  * amount exact in its currency (422), a transfer's destination, a refund's order — so a
  * bad request never starts a workflow, then starts (or attaches to) the workflow under
  * the request's idempotency. The posting function checks it all again under the row locks.
- * Withdrawals (update-with-start): src/services/withdrawals.ts.
+ * A payment with `capture: false` is an authorization (src/services/payment-authorizations.ts);
+ * a topup with `method: card` a card top-up (src/services/card-topups.ts). Withdrawals
+ * (update-with-start): src/services/withdrawals.ts.
  */
+import { AUTHORIZATION_TTL_SECONDS } from '../domain/authorizations';
 import { DomainError } from '../domain/errors';
 import { parseAmount } from '../domain/money';
-import type {
-  PaymentInput,
-  PaymentResult,
-  RefundInput,
-  RefundResult,
-  TopupInput,
-  TopupResult,
-  TransferInput,
-  TransferResult,
-  Wallet,
-} from '../domain/types';
+import type { PaymentResult, RefundResult, TopupResult, TransferResult, Wallet } from '../domain/types';
 import type { Pool } from '../db/pool';
 import { findOrder } from '../db/queries/orders';
 import type { Idempotency } from '../api/idempotency';
-import { runMovement, type MovementRequest, type TemporalDeps } from '../api/temporal';
+import { runMovement, type MovementRequest, type MovementType, type TemporalDeps } from '../api/temporal';
+import { authorizePayment } from './payment-authorizations';
 import { requireWallet, walletAndAmount } from './wallets';
 
 export interface MovementDeps {
@@ -39,16 +33,20 @@ export interface WalletRequest {
   amount: string;
 }
 
-type Started<R> = Promise<{ result: R; workflowId: string }>;
-
-/** The workflow of `kind` for the wallet `owner`, started (or attached to) under the request's idempotency. */
-function start<A, R>(temporal: TemporalDeps, kind: MovementRequest<A>['kind'], owner: Pick<Wallet, 'envId' | 'id' | 'userId'>, idem: Idempotency, args: A): Started<R> {
-  return runMovement<A, R>(temporal, { kind, workflowType: kind, envId: owner.envId, walletId: owner.id, userId: owner.userId, ...idem, args });
+/** The workflow `workflowType` for the wallet `owner`, started (or attached to) under the request's idempotency. */
+function start<K extends MovementType>(
+  temporal: TemporalDeps,
+  workflowType: K,
+  owner: Pick<Wallet, 'envId' | 'id' | 'userId'>,
+  idem: Idempotency,
+  args: MovementRequest<K>['args'],
+) {
+  return runMovement(temporal, { workflowType, envId: owner.envId, walletId: owner.id, userId: owner.userId, ...idem, args });
 }
 
-export async function topUp(deps: MovementDeps, r: WalletRequest, idem: Idempotency): Started<TopupResult> {
+export async function topUp(deps: MovementDeps, r: WalletRequest, idem: Idempotency): Promise<{ result: TopupResult; workflowId: string }> {
   const { wallet, minor } = await walletAndAmount(deps.pool, r);
-  return start<TopupInput, TopupResult>(deps.temporal, 'topup', wallet, idem, {
+  return start(deps.temporal, 'topup', wallet, idem, {
     envId: r.envId,
     walletId: wallet.id,
     amount: minor.toString(),
@@ -56,17 +54,31 @@ export async function topUp(deps: MovementDeps, r: WalletRequest, idem: Idempote
   });
 }
 
-export async function pay(deps: MovementDeps, r: WalletRequest & { productId: string }, idem: Idempotency): Started<PaymentResult> {
+/**
+ * A payment taken now, or (`capture: false`) held until captured, voided or expired
+ * (README, Authorize and capture).
+ */
+export async function pay(
+  deps: MovementDeps,
+  r: WalletRequest & { productId: string; capture?: boolean; authorizationTtlSeconds?: number },
+  idem: Idempotency,
+): Promise<{ result: PaymentResult; workflowId: string }> {
+  if (r.authorizationTtlSeconds !== undefined && r.capture !== false) {
+    throw new DomainError('invalid_request', 'authorization_ttl_seconds: only with "capture": false');
+  }
   const { wallet, minor } = await walletAndAmount(deps.pool, r);
-  return start<PaymentInput, PaymentResult>(deps.temporal, 'payment', wallet, idem, {
+  const args = {
     envId: r.envId,
     walletId: wallet.id,
     userId: wallet.userId,
     productId: r.productId,
     amount: minor.toString(),
     currency: wallet.currency,
-    ...(deps.temporal.paymentTwoSteps ? { twoSteps: true as const } : {}),
-  });
+  };
+  if (r.capture === false) {
+    return authorizePayment(deps, { ...args, authorization: { ttlSeconds: r.authorizationTtlSeconds ?? AUTHORIZATION_TTL_SECONDS.default } }, idem);
+  }
+  return start(deps.temporal, 'payment', wallet, idem, { ...args, ...(deps.temporal.paymentTwoSteps ? { twoSteps: true as const } : {}) });
 }
 
 /** From a wallet of the user to any other wallet of the same environment and currency. */
@@ -74,7 +86,7 @@ export async function transfer(
   deps: MovementDeps,
   r: WalletRequest & { toWalletId: string; reference: string | null },
   idem: Idempotency,
-): Started<TransferResult> {
+): Promise<{ result: TransferResult; workflowId: string }> {
   if (r.walletId === r.toWalletId) {
     throw new DomainError('invalid_request', 'to_wallet_id must be another wallet than wallet_id', { field: 'to_wallet_id' });
   }
@@ -88,7 +100,7 @@ export async function transfer(
     });
   }
   const minor = parseAmount(r.amount, from.currency);
-  return start<TransferInput, TransferResult>(deps.temporal, 'transfer', from, idem, {
+  return start(deps.temporal, 'transfer', from, idem, {
     envId: r.envId,
     fromWalletId: from.id,
     toWalletId: to.id,
@@ -103,11 +115,15 @@ export async function transfer(
  * order and checks what is left under the lock; here only that the order exists in this
  * environment and the amount's format.
  */
-export async function refund(deps: MovementDeps, r: { envId: string; orderId: string; amount: string | undefined }, idem: Idempotency): Started<RefundResult> {
+export async function refund(
+  deps: MovementDeps,
+  r: { envId: string; orderId: string; amount: string | undefined },
+  idem: Idempotency,
+): Promise<{ result: RefundResult; workflowId: string }> {
   const order = await findOrder(deps.pool, r.envId, r.orderId);
   if (!order) throw new DomainError('not_found', `order ${r.orderId} not found`, { order_id: r.orderId });
   const minor = r.amount === undefined ? null : parseAmount(r.amount, order.currency);
-  return start<RefundInput, RefundResult>(deps.temporal, 'refund', { envId: r.envId, id: order.walletId, userId: order.userId }, idem, {
+  return start(deps.temporal, 'refund', { envId: r.envId, id: order.walletId, userId: order.userId }, idem, {
     envId: r.envId,
     orderId: order.id,
     amount: minor === null ? null : minor.toString(),

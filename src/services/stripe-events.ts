@@ -3,7 +3,8 @@
  *
  * Routing uses the ids we put in the objects' metadata: account.updated → the user's
  * withdrawals awaiting onboarding (env_id, user_id); payout.* → the withdrawal
- * (env_id, withdrawal_id).
+ * (env_id, withdrawal_id); payment_intent.* → the card top-up whose PaymentIntent it
+ * is (data.object.id; src/services/card-topups.ts).
  *
  * Order: (1) one SQL transaction records the event id (a redelivery has no second
  * effect), makes the database's own changes and decides which workflows to signal;
@@ -14,6 +15,7 @@
  * error answers 503, so Stripe delivers the event again and it is routed then (its
  * database changes are idempotent, and a workflow keeps the first outcome per payout).
  */
+import type { PaymentIntentOutcome } from '../domain/card-topups';
 import type { PayoutOutcome } from '../domain/withdrawals';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import {
@@ -26,16 +28,18 @@ import {
 } from '../db/queries/withdrawals';
 import type { Stripe } from '../stripe';
 import { markNeedsAttention, recordLatePayoutOutcome } from '../activities/withdrawals';
+import { deliverPaymentIntentOutcome, isPaymentIntentEvent, planPaymentIntentEvent, type PaymentIntentSignal } from './card-topups';
 
-/** The two signals a Stripe event sends; each is true when a running workflow received it. */
-export interface WithdrawalSignals {
+/** The signals a Stripe event sends; each is true when a running workflow received it. */
+export interface StripeEventSignals {
   accountReady(workflowId: string, source: string): Promise<boolean>;
   payoutOutcome(workflowId: string, outcome: PayoutOutcome): Promise<boolean>;
+  paymentIntentOutcome(workflowId: string, outcome: PaymentIntentOutcome): Promise<boolean>;
 }
 
 export interface StripeEventResult {
   duplicate: boolean;
-  /** How many withdrawals the event reached (signalled, marked or recorded). */
+  /** How many withdrawals or card top-ups the event reached (signalled, marked or recorded). */
   routed: number;
 }
 
@@ -43,7 +47,8 @@ export interface StripeEventResult {
 type Plan =
   | { kind: 'done'; routed: number }
   | { kind: 'account_ready'; workflowIds: string[] }
-  | { kind: 'payout'; type: string; withdrawalId: string; workflowId: string; outcome: PayoutOutcome };
+  | { kind: 'payout'; type: string; withdrawalId: string; workflowId: string; outcome: PayoutOutcome }
+  | { kind: 'payment_intent'; signal: PaymentIntentSignal };
 
 const ID = /^[0-9]{1,19}$/;
 const PAYOUT_EVENTS = new Set(['payout.paid', 'payout.failed', 'payout.canceled']);
@@ -60,11 +65,15 @@ export function payoutOutcomeOf(type: string, payout: Pick<Stripe.Payout, 'id' |
     : { payoutId: payout.id, status: 'failed', failureCode: payout.failure_code ?? `payout_${payout.status}`, failureMessage: payout.failure_message ?? null };
 }
 
-export async function handleStripeEvent(pool: Pool, signals: WithdrawalSignals, event: Stripe.Event): Promise<StripeEventResult> {
+export async function handleStripeEvent(pool: Pool, signals: StripeEventSignals, event: Stripe.Event): Promise<StripeEventResult> {
   const plan = await withTransaction(pool, async (client) => {
     if (!(await recordStripeEvent(client, event.id, event.type))) return null;
     if (event.type === 'account.updated') return planAccountUpdated(client, event.data.object);
     if (PAYOUT_EVENTS.has(event.type)) return planPayout(client, event.type, event.data.object as Stripe.Payout);
+    if (isPaymentIntentEvent(event.type)) {
+      const planned = await planPaymentIntentEvent(client, event.id, event.type, event.data.object as { id?: unknown });
+      return 'signal' in planned ? ({ kind: 'payment_intent', signal: planned.signal } satisfies Plan) : ({ kind: 'done', routed: planned.routed } satisfies Plan);
+    }
     return { kind: 'done', routed: 0 } satisfies Plan;
   });
   if (!plan) return { duplicate: true, routed: 0 };
@@ -117,8 +126,9 @@ async function planPayout(client: PoolClient, type: string, payout: Stripe.Payou
   return { kind: 'payout', type, withdrawalId: withdrawal.id, workflowId: withdrawal.workflowId, outcome: payoutOutcomeOf(type, payout) };
 }
 
-async function carryOut(pool: Pool, signals: WithdrawalSignals, plan: Plan): Promise<number> {
+async function carryOut(pool: Pool, signals: StripeEventSignals, plan: Plan): Promise<number> {
   if (plan.kind === 'done') return plan.routed;
+  if (plan.kind === 'payment_intent') return deliverPaymentIntentOutcome(pool, signals.paymentIntentOutcome, plan.signal);
   if (plan.kind === 'account_ready') {
     let routed = 0;
     for (const workflowId of plan.workflowIds) if (await signals.accountReady(workflowId, 'account.updated')) routed++;

@@ -1,15 +1,18 @@
 /**
- * Activity options shared by the workflows. Ledger steps run as *local* activities:
- * they execute in the worker that holds the workflow task, so a whole topup or
- * payment is one workflow task and one round trip to the server.
+ * Activity options shared by the workflows, one proxy per kind of step:
+ * `database` — each step is one Postgres transaction (a posting, or an order, a
+ * withdrawal's timeline step, a schedule run's row) run as a *local* activity: it
+ * executes in the worker that holds the workflow task, so a whole topup or payment is
+ * one workflow task and one round trip to the server; `stripeSetup` and `stripeMoney`
+ * — Stripe calls, as ordinary activities.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { BUSINESS_ERROR_CODES, DATABASE_ERROR } from '../domain/errors';
 
-export const ledger = proxyLocalActivities<Activities>({
+export const database = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
-  // The retry budget of every ledger step. Postgres down, a lost connection, a
+  // The retry budget of every database step. Postgres down, a lost connection, a
   // serialization failure or a deadlock is retried with backoff for up to 10 minutes:
   // longer than a Postgres restart or a managed failover (seconds to a couple of
   // minutes), short enough that a step that cannot succeed fails its workflow within
@@ -23,6 +26,23 @@ export const ledger = proxyLocalActivities<Activities>({
     initialInterval: '100ms',
     backoffCoefficient: 2,
     maximumInterval: '5s',
+    nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES, DATABASE_ERROR],
+  },
+});
+
+/**
+ * The workflow's own end of a payment authorization (the void at expiry, or after a
+ * Temporal cancel): a hold must not outlive its workflow, so this ledger step retries for
+ * up to a day (a Postgres outage of hours) instead of ledger's 10 minutes. Refusals and
+ * data errors are not retried, as for every ledger step.
+ */
+export const ledgerRelease = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '24h',
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
     nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES, DATABASE_ERROR],
   },
 });
@@ -50,4 +70,20 @@ export const stripeMoney = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['provider_error', DATABASE_ERROR] },
+});
+
+/**
+ * Batch steps (src/workflows/batch.ts): ordinary activities, since one may post up to
+ * 1,000 items (seconds, longer than a workflow task's timeout). The retry budget and the
+ * refusals that are never retried are the ledger steps'.
+ */
+export const batchSteps = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '10m',
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '5s',
+    nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES, DATABASE_ERROR],
+  },
 });

@@ -3,11 +3,11 @@ import { workflowInfo } from '@temporalio/workflow';
 import { ledgerStepId } from '../domain/postings';
 import type { TopupInput, TopupResult } from '../domain/types';
 import { businessFailure } from './failures';
-import { ledger } from './options';
+import { database } from './options';
 
 export async function topup(input: TopupInput): Promise<TopupResult> {
   try {
-    return await ledger.topupWallet({ ...input, idempotencyId: ledgerStepId(workflowInfo().workflowId, 'topup') });
+    return await database.topupWallet({ ...input, idempotencyId: ledgerStepId(workflowInfo().workflowId, 'topup') });
   } catch (err) {
     throw businessFailure(err) ?? err;
   }

@@ -35,7 +35,7 @@ import type { AttentionReason, PayoutOutcome, WithdrawalProgress, WithdrawalStat
 import type { FinishWithdrawalInput } from '../activities/withdrawals';
 import { ledgerStepId } from '../domain/postings';
 import { businessFailure } from './failures';
-import { ledger, stripeMoney, stripeSetup } from './options';
+import { database, stripeMoney, stripeSetup } from './options';
 import {
   accountReadySignal,
   cancelUpdate,
@@ -141,7 +141,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
     async () => {
       const link = await stripeSetup.createOnboardingLink({ accountId: accountId!, withdrawalId: withdrawalId!, idempotencyKey: key(`link-${++links}`) });
       url = link.url;
-      await ledger.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step: 'onboarding_link_refreshed' });
+      await database.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step: 'onboarding_link_refreshed' });
       return progress();
     },
     {
@@ -158,10 +158,10 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   );
 
   const record = (step: string, detail: Record<string, unknown> = {}, change?: { status?: WithdrawalStatus; stripeAccountId?: string; stripeTransferId?: string; stripePayoutId?: string }) =>
-    ledger.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step, detail, ...(change ? { change } : {}) });
+    database.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step, detail, ...(change ? { change } : {}) });
   const finish = async (f: Omit<FinishWithdrawalInput, 'withdrawalId' | 'seq' | 'idempotencyId'>): Promise<WithdrawalProgress> => {
     if (cancelNote) await cancelNote;
-    await ledger.finishWithdrawal({ ...f, withdrawalId: withdrawalId!, seq: ++seq, idempotencyId: ledgerStepId(workflowId, f.outcome) });
+    await database.finishWithdrawal({ ...f, withdrawalId: withdrawalId!, seq: ++seq, idempotencyId: ledgerStepId(workflowId, f.outcome) });
     status = f.status;
     setCurrentDetails(`${f.status}`);
     // Let the update and cancel handlers answer before the workflow closes.
@@ -177,7 +177,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
     failure: { code?: string; message: string },
   ): Promise<WithdrawalProgress> => {
     if (cancelNote) await cancelNote;
-    await ledger.markWithdrawalNeedsAttention({
+    await database.markWithdrawalNeedsAttention({
       withdrawalId: withdrawalId!,
       seq: ++seq,
       step: 'needs_attention',
@@ -195,7 +195,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   // 1. Hold. A refusal (insufficient funds, wallet not active) ends here: nothing was held.
   // Non-cancellable: a cancel during the hold must not leave a hold the workflow does not know of.
   try {
-    const held = await CancellationScope.nonCancellable(() => ledger.holdWithdrawal({ ...input, workflowId, idempotencyId: ledgerStepId(workflowId, 'hold') }));
+    const held = await CancellationScope.nonCancellable(() => database.holdWithdrawal({ ...input, workflowId, idempotencyId: ledgerStepId(workflowId, 'hold') }));
     withdrawalId = held.withdrawal.id;
     status = 'awaiting_onboarding';
   } catch (err) {

@@ -10,6 +10,8 @@ const built: Record<string, Posting> = {
   hold: postings.hold('1', 500n, '900000001'),
   release: postings.release('1', 500n, '900000001'),
   settle: postings.settle('1', 500n, '900000001'),
+  card_topup: postings.card_topup('1', 500n, '800000001'),
+  card_clearing: postings.card_clearing(500n, '800000001'),
 };
 
 test('every builder returns a posting of its own type that passes the checks', () => {
@@ -42,6 +44,7 @@ test("a hold, its release and its settle carry one reference, the withdrawal's; 
 test('compensations and money coming back need no active wallet; spending does', () => {
   expect(Object.fromEntries(Object.entries(built).map(([k, p]) => [k, p.requireActive]))).toEqual({
     deposit: false, topup: true, payment: true, transfer: true, refund: false, hold: true, release: false, settle: false,
+    card_topup: false, card_clearing: false,
   });
 });
 
@@ -56,6 +59,34 @@ test('the checks refuse unbalanced, zero, single-leg, non-positive and settlemen
   expect(() => checkPosting({ ...built.deposit!, legs: [{ account: 'settlement', amount: 5n }, { account: 'funding', amount: -5n }] }, 'x')).toThrow(/settlement to funding/);
   expect(() => checkPosting({ ...built.hold!, heldDelta: [] }, 'x')).toThrow(/in_flight/);
   expect(() => checkPosting({ ...topup, type: 'bogus' as never }, 'x')).toThrow(/unknown transaction type/);
+  expect(() => checkPosting({ ...topup, legs: [{ account: 'wallet', walletId: '1', amount: 5n }, { account: 'stripe_clearing', amount: -5n }] }, 'x')).toThrow(/card top-up/);
+});
+
+test('every transaction type has a builder, and payment_reversal is gone', () => {
+  for (const type of TRANSACTION_TYPES) expect(built[type]).toBeDefined();
+  expect(TRANSACTION_TYPES).not.toContain('payment_reversal');
+});
+
+test("a card top-up's credit and clearing: wallet from stripe_clearing, then stripe_clearing from stripe_balance, one reference", () => {
+  expect(built.card_topup!.legs).toEqual([{ account: 'wallet', walletId: '1', amount: 500n }, { account: 'stripe_clearing', amount: -500n }]);
+  expect(built.card_clearing!.legs).toEqual([{ account: 'stripe_clearing', amount: 500n }, { account: 'stripe_balance', amount: -500n }]);
+  expect(built.card_topup!.reference).toBe('card_topup:800000001');
+  expect(built.card_clearing!.reference).toBe(built.card_topup!.reference);
+});
+
+test("an authorization's hold, capture and release carry the order's reference and move held as in_flight", () => {
+  const hold = postings.authorizationHold('1', 500n, '77');
+  const capture = postings.capture('1', 300n, '77', [{ account: 'in_flight', amount: -300n }, { account: 'revenue', amount: 300n }]);
+  const release = postings.authorizationRelease('1', 200n, '77');
+  expect([hold.type, capture.type, release.type]).toEqual(['hold', 'payment', 'release']);
+  for (const p of [hold, capture, release]) {
+    expect(p.reference).toBe('order:77');
+    expect(() => checkPosting(p, p.type)).not.toThrow();
+  }
+  expect([hold.requireActive, capture.requireActive, release.requireActive]).toEqual([true, false, false]);
+  expect(capture.heldDelta).toEqual([{ walletId: '1', amount: -300n }]);
+  // A capture whose legs do not take what it captures out of in_flight is refused.
+  expect(() => checkPosting(postings.capture('1', 300n, '77', [{ account: 'wallet', walletId: '1', amount: -300n }, { account: 'revenue', amount: 300n }]), 'x')).toThrow(/in_flight/);
 });
 
 test('ledger step ids are the workflow id and the step', () => {

@@ -9,7 +9,7 @@ import { WorkflowUpdateFailedError, ApplicationFailure } from '@temporalio/clien
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import type { BatchPayment, BatchPaymentOutcome } from '../../src/activities/ledger';
+import type { BatchPayment, BatchPaymentOutcome } from '../../src/activities/topup-payment';
 import { withFailureMapping } from '../../src/activities/failures';
 import type { Order, PaymentInput, PaymentResult, Wallet } from '../../src/domain/types';
 import { startLocalWorkflowEnv } from '../helpers/runtime';
@@ -38,11 +38,14 @@ const completed = (p: BatchPayment, i: number): Order => ({
   userId: p.userId,
   productId: p.productId,
   amount: p.amount,
+  capturedAmount: p.amount,
   refundedAmount: '0',
   currency: 'USD',
   status: 'completed',
   transactionId: String(77 + i),
   failureCode: null,
+  expiresAt: null,
+  voidReason: null,
   createdAt: '2026-01-01T00:00:00.000Z',
 });
 

@@ -11,7 +11,8 @@ import type { Stripe } from '../../stripe';
 import { sendJson } from '../json';
 import type { TemporalDeps } from '../temporal';
 import { signalAccountReady, signalPayoutOutcome } from '../withdraw-temporal';
-import { handleStripeEvent, type WithdrawalSignals } from '../../services/stripe-events';
+import { handleStripeEvent, type StripeEventSignals } from '../../services/stripe-events';
+import { paymentIntentSignal } from '../../services/card-topups';
 
 export interface StripeDeps {
   client: Stripe;
@@ -25,11 +26,12 @@ export function requireStripe(stripe: StripeDeps | undefined): StripeDeps {
   return stripe;
 }
 
-/** The withdraw workflow's signals, sent through the API's Temporal client. */
-function signalsOf(temporal: TemporalDeps): WithdrawalSignals {
+/** The withdraw and card top-up workflows' signals, sent through the API's Temporal client. */
+function signalsOf(temporal: TemporalDeps): StripeEventSignals {
   return {
     accountReady: (workflowId, source) => signalAccountReady(temporal, workflowId, source),
     payoutOutcome: (workflowId, outcome) => signalPayoutOutcome(temporal, workflowId, outcome),
+    paymentIntentOutcome: paymentIntentSignal(temporal),
   };
 }
 

@@ -1,0 +1,75 @@
+/**
+ * POST /wallet/topup and /wallet/payment: validate → src/services/movements.ts (the
+ * user's wallet, the exact amount, the workflow; a payment with "capture": false is an
+ * authorization) or, for "method": "card", src/services/card-topups.ts → present.
+ * Entries: src/api/docs/topups-payments.ts.
+ */
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Pool } from '../../db/pool';
+import { pay, topUp } from '../../services/movements';
+import type { CardTopupSettings } from '../../services/card-topups';
+import { presentOrder, presentWallet } from '../../wire/present';
+import { moneyEndpoint, movementAnswer } from '../money-endpoint';
+import { amount, authorizationTtl, id, productId, userId } from '../schemas';
+import type { TemporalDeps } from '../temporal';
+import { cardTopupAnswer } from './card-topups';
+
+export const TopupBody = z.object({
+  env_id: id,
+  user_id: userId,
+  wallet_id: id,
+  amount,
+  method: z
+    .enum(['funded', 'card'])
+    .optional()
+    .openapi({ description: "`funded` (default): from the environment's funding float; `card`: the user pays by card through Stripe (README, Card top-ups)" }),
+});
+export const PaymentBody = z.object({
+  env_id: id,
+  user_id: userId,
+  wallet_id: id,
+  amount,
+  product_id: productId,
+  capture: z.boolean({ error: 'must be true or false' }).optional().openapi({
+    description: 'false: hold the amount (order `authorized`) until POST /wallet/orders/{order_id}/capture/ or /void/, or its expiry. Default true: take it now.',
+  }),
+  authorization_ttl_seconds: authorizationTtl.optional(),
+});
+
+export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopups: CardTopupSettings = {}): Router {
+  const router = Router();
+  const deps = { pool, temporal };
+
+  router.post(
+    '/wallet/topup',
+    ...moneyEndpoint(pool, TopupBody, async (body, envId, idem) => {
+      if (body.method === 'card') return cardTopupAnswer(pool, temporal, cardTopups, { ...body, env_id: envId }, idem);
+      const { result, workflowId } = await topUp(deps, { envId, userId: body.user_id, walletId: body.wallet_id, amount: body.amount }, idem);
+      const after = presentWallet(result.wallet);
+      return movementAnswer(workflowId, { transaction_id: result.transactionId, wallet: after, wallets: [after] });
+    }),
+  );
+
+  router.post(
+    '/wallet/payment',
+    ...moneyEndpoint(pool, PaymentBody, async (body, envId, idem) => {
+      const request = {
+        envId,
+        userId: body.user_id,
+        walletId: body.wallet_id,
+        amount: body.amount,
+        productId: body.product_id,
+        capture: body.capture,
+        authorizationTtlSeconds: body.authorization_ttl_seconds,
+      };
+      const { result, workflowId } = await pay(deps, request, idem);
+      // `wallets` repeats the wallet because the docs' payment snippet reads
+      // response.json()["wallets"][0]["user_id"] from this answer.
+      const after = presentWallet(result.wallet);
+      return movementAnswer(workflowId, { order: presentOrder(result.order), wallet: after, wallets: [after] });
+    }),
+  );
+
+  return router;
+}
