@@ -1,5 +1,5 @@
 /**
- * POST /stripe/webhook signals the withdraw workflow only after the SQL transaction that
+ * POST /stripe/webhook signals the withdraw and card top-up workflows only after the SQL transaction that
  * records the event has committed (src/services/stripe-events.ts): no pooled connection or
  * row lock is held across a Temporal round trip. A signal that fails forgets the event, so
  * Stripe's next delivery routes it instead of being taken for a duplicate.
@@ -9,9 +9,11 @@
  */
 import type { Client } from '@temporalio/client';
 import { DomainError } from '../../src/domain/errors';
-import { newEnvironment, startTestContext, type TestContext } from '../helpers/stack';
+import request from 'supertest';
+import { newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 import { withdrawalClient } from '../helpers/withdrawal-client';
-import { accountUpdated, postEvent } from '../helpers/stripe-events';
+import { accountUpdated, paymentIntentEvent, postEvent } from '../helpers/stripe-events';
+import { pollUntil } from '../helpers/poll';
 
 type Seen = { workflowId: string; eventCommitted: boolean; accountCommitted: boolean };
 
@@ -106,6 +108,51 @@ test('a signal that fails answers 503 and forgets the event: the next delivery r
   expect(again.body).toMatchObject({ duplicate: false, routed: 1 });
   expect(seen.map((s) => s.workflowId)).toEqual([workflowId, workflowId]);
   await until(w.id, (b) => b.status === 'processing' || b.stripe_transfer_id !== null);
+
+  const third = await postEvent(watched.app, watched.stripe, event);
+  expect(third.body).toMatchObject({ duplicate: true, routed: 0 });
+  expect(seen).toHaveLength(2);
+});
+
+test('payment_intent.succeeded: the card top-up is signalled after the commit; a failed signal answers 503, the redelivery signals again, one credit', async () => {
+  const auth = { 'X-Wallet-Signature': env.secret };
+  const userId = 'stripe-webhook-card';
+  const made = await request(ctx.app).post('/wallet/').set(auth).send(seedBody({ env_id: Number(env.envId), user_id: userId }));
+  expect(made.status).toBe(200);
+  const started = await request(ctx.app)
+    .post('/wallet/topup/')
+    .set(auth)
+    .send(seedBody({ env_id: Number(env.envId), user_id: userId, wallet_id: Number(made.body.id), amount: 25, method: 'card' }));
+  expect(started.status).toBe(200);
+  const { id, payment_intent_id: pi } = started.body.topup as { id: string; payment_intent_id: string };
+  const workflowId = started.headers['workflow-id'] as string;
+  const event = paymentIntentEvent('payment_intent.succeeded', pi, 2500);
+  currentEventId = event.id;
+  seen.length = 0;
+  failNextSignal = true;
+
+  const failed = await postEvent(watched.app, watched.stripe, event);
+  expect(failed.status).toBe(503);
+  expect((await ctx.pool.query('select 1 from stripe_events where id = $1', [event.id])).rowCount).toBe(0);
+  // The outcome written in the event's transaction stays; the workflow has not heard of it.
+  expect((await ctx.pool.query<{ outcome: string; status: string }>('select outcome, status from card_topups where id = $1', [id])).rows[0]).toEqual({
+    outcome: 'succeeded',
+    status: 'requires_payment',
+  });
+
+  const again = await postEvent(watched.app, watched.stripe, event);
+  expect(again.status).toBe(200);
+  expect(again.body).toMatchObject({ duplicate: false, routed: 1 });
+  expect(seen).toEqual([
+    { workflowId, eventCommitted: true, accountCommitted: false },
+    { workflowId, eventCommitted: true, accountCommitted: false },
+  ]);
+  await pollUntil(`card top-up ${id}`, async () => {
+    const { rows } = await ctx.pool.query<{ status: string }>('select status from card_topups where id = $1', [id]);
+    return rows[0]!.status === 'completed' ? true : undefined;
+  }, 30_000);
+  const credits = await ctx.pool.query(`select 1 from ledger_transactions where type = 'card_topup' and reference = $1`, [`card_topup:${id}`]);
+  expect(credits.rowCount).toBe(1);
 
   const third = await postEvent(watched.app, watched.stripe, event);
   expect(third.body).toMatchObject({ duplicate: true, routed: 0 });
