@@ -22,6 +22,7 @@ import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
 import { transferRoutes } from './routes/transfers';
 import { limitRoutes } from './routes/limits';
+import { feeRoutes } from './routes/fees';
 import { monitorRoutes } from './routes/monitors';
 import { walletRoutes } from './routes/wallets';
 import { webhookRoutes, type WebhookPolicy } from './routes/webhooks';
@@ -144,6 +145,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.rateLimit) app.use(['/wallet', '/environments', '/events'], rateLimit(deps.pool, deps.rateLimit));
   app.use(monitorRoutes(deps.pool)); // before walletRoutes: /wallet/monitors is not a wallet id
   app.use(limitRoutes(deps.pool));
+  app.use(feeRoutes(deps.pool));
   app.use(walletRoutes(deps.pool, deps.temporal));
   app.use(movementRoutes(deps.pool, deps.temporal));
   app.use(transferRoutes(deps.pool, deps.temporal));

@@ -26,6 +26,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   statement_too_large: 422,
   idempotency_key_mismatch: 409,
   conflict: 409,
+  seller_insufficient_funds: 409,
   payload_too_large: 413,
   rate_limited: 429,
   not_implemented: 501,

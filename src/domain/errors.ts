@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'statement_too_large',
   'idempotency_key_mismatch',
   'conflict',
+  /** A refund of a split payment whose seller no longer holds its share (refund with from_revenue instead). */
+  'seller_insufficient_funds',
   'payload_too_large',
   'rate_limited',
   'not_implemented',
@@ -48,6 +50,7 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'limit_exceeded',
   'statement_too_large',
   'conflict',
+  'seller_insufficient_funds',
 ];
 
 /**

@@ -4,6 +4,7 @@
  * Temporal's payload converter.
  */
 import type { Currency } from './money';
+import type { SplitPart } from './fees';
 
 export const WALLET_STATUSES = ['active', 'suspended', 'closed'] as const;
 export type WalletStatus = (typeof WALLET_STATUSES)[number];
@@ -37,6 +38,16 @@ export interface Order {
   transactionId: string | null;
   failureCode: string | null;
   createdAt: string;
+  /** The payment's fee (minor units): taken from its splits, or from revenue without splits. */
+  fee: string;
+  /** Parts credited to sellers' wallets, in the request's order (empty: all to revenue). */
+  splits: SplitPart[];
+}
+
+/** A payment's split as requested: a part of its amount (minor units) for a seller's wallet. */
+export interface PaymentSplit {
+  walletId: string;
+  amount: string;
 }
 
 export interface TopupInput {
@@ -64,6 +75,8 @@ export interface PaymentInput {
    * one local activity (payOrder) for workflows started since the patch.
    */
   twoSteps?: true;
+  /** Marketplace splits (issue 12): parts for sellers' wallets, the rest to revenue. Absent: none. */
+  splits?: PaymentSplit[];
 }
 
 export interface PaymentResult {
@@ -96,6 +109,8 @@ export interface Transfer {
   amount: string;
   currency: Currency;
   reference: string | null;
+  /** The fee charged to the sender on top of the amount (minor units; "0" without a fee schedule). */
+  fee: string;
 }
 
 export interface TransferResult {
@@ -110,6 +125,8 @@ export interface RefundInput {
   orderId: string;
   /** Minor units; null refunds what is left of the order. */
   amount: string | null;
+  /** Take the sellers' parts of the refund from revenue instead of from the sellers' wallets. */
+  fromRevenue?: boolean;
 }
 
 export interface Refund {
@@ -117,6 +134,9 @@ export interface Refund {
   orderId: string;
   amount: string;
   currency: Currency;
+  /** What was taken back from each seller (split payments; empty otherwise or with fromRevenue). */
+  splits: PaymentSplit[];
+  fromRevenue: boolean;
 }
 
 export interface RefundResult {

@@ -44,6 +44,8 @@ const order = (status: Order['status']): Order => ({
   transactionId: status === 'completed' ? '77' : null,
   failureCode: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  fee: '0',
+  splits: [],
 });
 
 type Mocks = { [K in keyof Activities]: jest.Mock };

@@ -16,11 +16,26 @@ import { respondIdempotently } from '../idempotency';
 import { presentOrder, presentWallet } from '../../wire/present';
 import { amount, id, productId, userId } from '../schemas';
 import { runMovement, type TemporalDeps } from '../temporal';
+import { resolveSplits } from '../../services/splits';
+import { MAX_SPLITS } from '../../domain/splits';
 import { endpoint } from '../validate';
 import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from '../openapi';
 
 const TopupBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
-const PaymentBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount, product_id: productId });
+const Split = z.object({ wallet_id: id, amount });
+const PaymentBody = z.object({
+  env_id: id,
+  user_id: userId,
+  wallet_id: id,
+  amount,
+  product_id: productId,
+  splits: z
+    .array(Split, { error: 'must be a list of {"wallet_id", "amount"}' })
+    .min(1, 'must hold at least one split (leave it out for none)')
+    .max(MAX_SPLITS, `must hold at most ${MAX_SPLITS} splits`)
+    .optional()
+    .openapi({ description: "Marketplace splits: parts of the amount for sellers' wallets of the same environment and currency; the rest goes to revenue" }),
+});
 const wallet = { id: '123', user_id: '123', env_id: '123', balance: 1100.0, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' };
 const workflowIdHeader = { description: 'The Temporal workflow that moved the money (find it in the Web UI)' };
 
@@ -40,8 +55,15 @@ registerRoute({
 });
 registerRoute({
   method: 'post', path: '/wallet/payment', tags: ['movements'], summary: 'Pay for a product from a wallet',
-  description: 'Runs the `payment` workflow. Responds with the `Workflow-Id` header.',
-  request: { body: PaymentBody, headers: movementHeaders, bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 100, product_id: 'asd123' } },
+  description:
+    'Runs the `payment` workflow. Responds with the `Workflow-Id` header. With `splits`, each part goes to a seller\'s wallet (active, same ' +
+    "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction. " +
+    "The environment's payment fee (PUT /environments/{env_id}/fees) is taken from the sellers' parts in proportion, or from revenue without splits.",
+  request: {
+    body: PaymentBody,
+    headers: movementHeaders,
+    bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 100, product_id: 'asd123', splits: [{ wallet_id: 124, amount: 80 }] },
+  },
   responses: {
     200: {
       description: `The completed order and the wallet. ${workflowIdHeader.description}`,
@@ -50,6 +72,7 @@ registerRoute({
         order: {
           id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, refunded_amount: 0,
           currency: 'USD', status: 'completed', transaction_id: '2', failure_code: null, created_at: '2026-01-01T00:00:00.000Z',
+          fee: 1.75, splits: [{ wallet_id: '124', amount: 80.0, fee: 1.75 }],
         },
         wallet: { ...wallet, balance: 1000.0 },
       },
@@ -97,6 +120,7 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
         await respondIdempotently(pool, req, res, envId, async (idem) => {
           const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
           const minor = parseAmount(body.amount, wallet.currency);
+          const splits = await resolveSplits(pool, wallet, minor, body.splits);
           const { result, workflowId } = await runMovement<PaymentInput, PaymentResult>(temporal, {
             kind: 'payment',
             workflowType: 'payment',
@@ -112,6 +136,7 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
               amount: minor.toString(),
               currency: wallet.currency,
               ...(temporal.paymentTwoSteps ? { twoSteps: true as const } : {}),
+              ...(splits ? { splits } : {}),
             },
           });
           // `wallets` repeats the wallet because the docs' payment snippet reads

@@ -14,6 +14,8 @@ export interface WalletMovement {
   balanceAfter: string;
   reference: string | null;
   createdAt: string;
+  /** The fee this wallet paid in that transaction (negative: given back), minor units. */
+  fee: string;
 }
 
 export async function listWalletMovements(
@@ -28,8 +30,10 @@ export async function listWalletMovements(
     balance_after: string;
     reference: string | null;
     created_at: Date;
+    fee: string;
   }>(
-    `select p.id, p.transaction_id, t.type, p.amount, p.balance_after, t.reference, p.created_at
+    `select p.id, p.transaction_id, t.type, p.amount, p.balance_after, t.reference, p.created_at,
+       (select coalesce(sum(f.amount), 0)::text from ledger_fees f where f.transaction_id = p.transaction_id and f.wallet_id = p.wallet_id) as fee
      from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
      where p.wallet_id = $1 and ($2::bigint is null or p.id < $2)
        and ($3::timestamptz is null or p.created_at >= $3) and ($4::timestamptz is null or p.created_at < $4)
@@ -44,6 +48,7 @@ export async function listWalletMovements(
     balanceAfter: r.balance_after,
     reference: r.reference,
     createdAt: r.created_at.toISOString(),
+    fee: r.fee,
   }));
 }
 
