@@ -40,7 +40,7 @@ const ListQuery = z.object({ limit: pageLimit, cursor });
 const CancelBody = z.object({ env_id: id });
 
 const withdrawalExample = {
-  id: '900000001', env_id: '123', wallet_id: '123', user_id: '123', amount: 250.0, currency: 'USD', status: 'awaiting_onboarding',
+  id: '900000001', env_id: '123', wallet_id: '123', user_id: '123', amount: 250.0, fee: 0.5, currency: 'USD', status: 'awaiting_onboarding',
   stripe_account_id: 'acct_1QxYzAbCdEfGhIjK', stripe_transfer_id: null, stripe_payout_id: null, failure_code: null, failure_message: null,
   created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:01.000Z',
 };
