@@ -99,6 +99,7 @@ test('a suspended, closed, unknown or foreign-currency seller refuses the whole 
     [{ wallet_id: s1, amount: 51 }],
     [{ wallet_id: buyer, amount: 1 }],
     [{ wallet_id: s1, amount: 1 }, { wallet_id: s1, amount: 2 }],
+    [{ wallet_id: s1, amount: 1, note: 'unknown field' }],
     [{ wallet_id: s1, amount: 0 }],
     [{ wallet_id: s1, amount: 1.001 }],
     [{ wallet_id: s1, amount: -1 }],
@@ -125,7 +126,7 @@ test('a seller suspended after the route looked is still refused under the lock 
   await expect(handle.result()).rejects.toMatchObject({ cause: { type: 'wallet_not_active' } });
   const order = await ctx.pool.query(`select status, failure_code from orders where workflow_id = $1`, [handle.workflowId]);
   expect(order.rows[0]).toEqual({ status: 'failed', failure_code: 'wallet_not_active' });
-  const splits = await ctx.pool.query(`select wallet_id::text, amount::text from order_splits s join orders o on o.id = s.order_id where o.workflow_id = $1`, [handle.workflowId]);
+  const splits = await ctx.pool.query(`select s.wallet_id::text, s.amount::text from order_splits s join orders o on o.id = s.order_id where o.workflow_id = $1`, [handle.workflowId]);
   expect(splits.rows).toEqual([{ wallet_id: s1, amount: '500' }]);
   expect(await m.balance(buyer)).toBe('100000');
 });
@@ -197,7 +198,7 @@ test('fee schedules: PUT replaces, GET shows, bad input is 422 and changes nothi
     [{ transfer: { percent: '1', surprise: 1 } }, 'transfer'],
   ] as const) {
     const bad = await put(body);
-    expect([bad.status, bad.body.error.code]).toEqual([422, 'invalid_request']);
+    expect([JSON.stringify(body), bad.status, bad.body.error?.code]).toEqual([JSON.stringify(body), 422, 'invalid_request']);
     expect(JSON.stringify(bad.body.error)).toContain(field);
   }
   expect((await m.get(`/environments/${m.envId}/fees/`)).body).toEqual(expected);
@@ -211,7 +212,7 @@ test('fee schedules: PUT replaces, GET shows, bad input is 422 and changes nothi
 
 test('transfer fee: charged to the sender on top, own leg to fees, in answer, history and event; 422 when amount + fee is not there', async () => {
   const { m, buyer, s1 } = await market('transfer-fees');
-  expect((await m.put(`/environments/${m.envId}/fees/`, { transfer: { percent: '1.5', fixed: 0.25, min: 0.5, max: 10 } })).status).toBe(200);
+  expect((await m.put(`/environments/${m.envId}/fees/`, { transfer: { percent: '1.5', fixed: 0.25, min: 0.3, max: 10 } })).status).toBe(200);
   const transfer = (amount: number, key?: string) =>
     m.post('/wallet/transfer/', { env_id: Number(m.envId), user_id: 'buyer', wallet_id: Number(buyer), to_wallet_id: Number(s1), amount }, key);
 
@@ -229,15 +230,15 @@ test('transfer fee: charged to the sender on top, own leg to fees, in answer, hi
   expect(event!.data).toMatchObject({ amount: 10.1, fee: 0.4 });
   recordHistory('transfer-fee', res.headers['workflow-id'] as string);
 
-  // 1.5 % of 0.10 → 0.00 + 0.25 = 0.25 → min 0.50. 1.5 % of 900 = 13.50 + 0.25 → max 10.00.
-  expect((await transfer(0.1)).body.transfer.fee).toBe(0.5);
-  // Balance now 989.50 − 0.60 = 988.90: 980 + 10 (max) is more than that.
+  // 1.5 % of 0.10 → 0.00 + 0.25 = 0.25 → min 0.30. 1.5 % of 980 = 14.70 + 0.25 → max 10.00.
+  expect((await transfer(0.1)).body.transfer.fee).toBe(0.3);
+  // Balance now 989.50 − 0.40 = 989.10: 980 + 10 (max) is more than that.
   const before = await m.balance(buyer);
   const short = await transfer(980);
   expect(short.status).toBe(422);
   expect(short.body.error).toMatchObject({ code: 'insufficient_funds', details: { wallet_id: buyer, required_minor: '99000' } });
   expect(await m.balance(buyer)).toBe(before);
-  const capped = await transfer(978.9);
+  const capped = await transfer(979.1);
   expect(capped.status).toBe(200);
   expect(capped.body.transfer.fee).toBe(10);
   expect(capped.body.wallet.balance).toBe(0);

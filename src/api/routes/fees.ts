@@ -43,6 +43,7 @@ const Rule = z
       .optional()
       .openapi({ type: ['number', 'string', 'null'], example: 10, description: 'The fee is at most this (major units); null or absent: no cap' }),
   })
+  .strict()
   .nullable()
   .optional();
 

@@ -22,7 +22,7 @@ import { endpoint } from '../validate';
 import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from '../openapi';
 
 const TopupBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
-const Split = z.object({ wallet_id: id, amount });
+const Split = z.strictObject({ wallet_id: id, amount });
 const PaymentBody = z.object({
   env_id: id,
   user_id: userId,
