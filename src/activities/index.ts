@@ -11,6 +11,7 @@ import { createSweeperActivities } from './hold-sweeper';
 import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
+import { createCardTopupActivities, createCardTopupStripeActivities } from './card-topups';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
 import { createWebhookActivities } from './webhooks';
@@ -42,6 +43,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createSweeperActivities(deps),
     ...createReconcileActivities(deps),
     ...createLedgerActivities(deps),
+    ...createCardTopupActivities(deps),
+    ...createCardTopupStripeActivities(deps),
     ...createTransferActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),

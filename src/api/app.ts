@@ -18,6 +18,8 @@ import { statementRoutes } from './routes/statements';
 import { eventRoutes } from './routes/events';
 import { ledgerRoutes } from './routes/ledger';
 import { movementRoutes } from './routes/movements';
+import { cardTopupRoutes } from './routes/card-topups';
+import type { CardTopupSettings } from '../services/card-topups';
 import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
 import { transferRoutes } from './routes/transfers';
@@ -43,6 +45,8 @@ export interface AppDeps {
   stripe?: StripeDeps;
   /** Waits passed to withdraw workflows (config); unset ones take the workflow's defaults. */
   withdrawWaits?: WithdrawWaits;
+  /** Waits passed to cardTopup workflows (config CARD_TOPUP_*); unset ones take the workflow's defaults. */
+  cardTopups?: CardTopupSettings;
   /** Schedules: the shortest interval and the catch-up window (config); absent = one minute, 7 days. */
   schedules?: ScheduleDeps;
   pool: Pool;
@@ -147,7 +151,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(limitRoutes(deps.pool));
   app.use(feeRoutes(deps.pool));
   app.use(walletRoutes(deps.pool, deps.temporal));
-  app.use(movementRoutes(deps.pool, deps.temporal));
+  app.use(movementRoutes(deps.pool, deps.temporal, deps.cardTopups));
+  app.use(cardTopupRoutes(deps.pool));
   app.use(transferRoutes(deps.pool, deps.temporal));
   app.use(scheduleRoutes(deps.pool, deps.temporal, deps.schedules));
   app.use(refundRoutes(deps.pool, deps.temporal));

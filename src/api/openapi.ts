@@ -101,7 +101,7 @@ export const MovementSchema = registry.register(
   z.object({
     id: z.string().openapi({ description: 'The ledger transaction' }),
     posting_id: z.string().openapi({ description: 'The posting of this wallet in that transaction (the cursor)' }),
-    type: z.enum(['topup', 'payment', 'payment_reversal', 'transfer', 'refund', 'hold', 'release', 'settle']),
+    type: z.enum(['topup', 'card_topup', 'payment', 'payment_reversal', 'transfer', 'refund', 'hold', 'release', 'settle']),
     amount: moneyOut.openapi({ description: 'Signed: negative when money left the wallet' }),
     balance_after: moneyOut,
     fee: moneyOut.openapi({ example: 0, description: 'The fee this wallet paid in this transaction (included in amount; negative: given back)' }),

@@ -39,7 +39,7 @@ import { applySpendLimits } from './queries/spend-limits';
  * `fees` collects the platform's fees (migration 019): transfer, withdrawal and payment fees
  * are their own legs to it, in the movement's transaction.
  */
-export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'fees';
+export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'stripe_clearing' | 'stripe_balance' | 'fees';
 export type TransactionType =
   | 'topup'
   | 'payment'
@@ -49,7 +49,11 @@ export type TransactionType =
   | 'hold'
   | 'release'
   | 'settle'
-  | 'deposit';
+  | 'deposit'
+  /** A card top-up's credit: wallet +x, stripe_clearing −x (migration 017). */
+  | 'card_topup'
+  /** Stripe's balance transaction became available: stripe_clearing +x, stripe_balance −x. */
+  | 'card_clearing';
 
 export type Leg =
   | { account: 'wallet'; walletId: string; amount: bigint }

@@ -9,6 +9,7 @@ import type { WebhookEndpoint } from '../db/queries/webhook-endpoints';
 import { money } from './money';
 import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
 import type { Schedule, ScheduleRun } from '../domain/schedules';
+import type { CardTopup, CardTopupEvent } from '../domain/card-topups';
 
 export function presentWallet(w: Wallet) {
   return {
@@ -155,4 +156,32 @@ export function presentScheduleRun(r: ScheduleRun) {
     workflow_id: r.workflowId,
     finished_at: r.finishedAt,
   };
+}
+
+/** A card top-up; its client_secret only while it can still be paid. */
+export function presentCardTopup(t: CardTopup) {
+  return {
+    id: t.id,
+    env_id: t.envId,
+    wallet_id: t.walletId,
+    user_id: t.userId,
+    method: 'card' as const,
+    status: t.status,
+    amount: money(t.amount, t.currency),
+    currency: t.currency,
+    payment_intent_id: t.paymentIntentId,
+    client_secret: t.status === 'requires_payment' ? t.clientSecret : null,
+    expires_at: t.expiresAt,
+    transaction_id: t.creditTransactionId,
+    available_at: t.availableAt,
+    failure_code: t.failureCode,
+    failure_message: t.failureMessage,
+    attention_reason: t.attentionReason,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+  };
+}
+
+export function presentCardTopupEvent(e: CardTopupEvent) {
+  return { step: e.step, detail: e.detail, at: e.at };
 }

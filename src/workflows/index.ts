@@ -9,3 +9,4 @@ export { holdSweeper } from './hold-sweeper';
 export { reconcile } from './reconcile';
 export { scheduleRun } from './schedule-run';
 export { walletPayments } from './wallet-payments';
+export { cardTopup } from './card-topup';

@@ -157,7 +157,7 @@ describe('unknown parameters are refused, naming them (as Stripe: "received unkn
   test.each([
     ['payment', 'capture', false],
     ['payment', 'splits', [{ wallet_id: 1, amount: 1 }]],
-    ['topup', 'method', 'card'],
+    ['topup', 'payment_method', 'pm_card_visa'], // "method": "card" is a card top-up (test/api/card-topups.test.ts)
     ['topup', 'capture', false],
   ] as const)('a %s with "%s" → 422 naming it, nothing moved', async (kind, field, value) => {
     const path = `/wallet/${kind}/`;

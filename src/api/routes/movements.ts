@@ -20,8 +20,19 @@ import { resolveSplits } from '../../services/splits';
 import { MAX_SPLITS } from '../../domain/splits';
 import { endpoint } from '../validate';
 import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from '../openapi';
+import type { CardTopupSettings } from '../../services/card-topups';
+import { cardTopupAnswer, cardTopupExample, CardTopupSchema } from './card-topups';
 
-const TopupBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
+const TopupBody = z.object({
+  env_id: id,
+  user_id: userId,
+  wallet_id: id,
+  amount,
+  method: z
+    .enum(['funded', 'card'])
+    .optional()
+    .openapi({ description: "`funded` (default): from the environment's funding float; `card`: the user pays by card through Stripe (README, Card top-ups)" }),
+});
 const Split = z.strictObject({ wallet_id: id, amount });
 const PaymentBody = z.object({
   env_id: id,
@@ -42,15 +53,23 @@ const workflowIdHeader = { description: 'The Temporal workflow that moved the mo
 registerRoute({
   method: 'post', path: '/wallet/topup', tags: ['movements'], summary: 'Top up a wallet',
   description:
-    "Runs the `topup` workflow: the money comes out of the environment's funding float (what the merchant deposited). " +
-    'A topup the float cannot cover is refused with 422 `funding_limit_exceeded` and moves nothing. Responds with the `Workflow-Id` header.',
+    "Funded (default, `method` absent or `funded`): runs the `topup` workflow: the money comes out of the environment's funding float (what the merchant deposited). " +
+    'A topup the float cannot cover is refused with 422 `funding_limit_exceeded` and moves nothing. ' +
+    'Card (`"method": "card"`): runs the `cardTopup` workflow, which creates a Stripe PaymentIntent and answers at once with `topup.status` ' +
+    '`requires_payment` and its `client_secret` (confirm it with Stripe.js); the wallet is credited only when `payment_intent.succeeded` ' +
+    'reaches `/stripe/webhook` (follow it with GET /wallet/topups/{topup_id} or the `topup.completed` / `topup.failed` events). ' +
+    "Card top-ups do not use the funding float. Responds with the `Workflow-Id` header.",
   request: { body: TopupBody, headers: movementHeaders, bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 100 } },
   responses: {
     200: {
-      description: `The wallet after the topup. ${workflowIdHeader.description}`,
-      schema: z.object({ transaction_id: z.string(), wallet: WalletSchema }),
+      description: `Funded: the wallet after the topup. Card: the top-up waiting for its payment and the wallet (not credited yet). ${workflowIdHeader.description}`,
+      schema: z.union([
+        z.object({ transaction_id: z.string(), wallet: WalletSchema }),
+        z.object({ topup: CardTopupSchema, wallet: WalletSchema }),
+      ]),
       example: { transaction_id: '1', wallet },
     },
+    502: { description: 'Card: Stripe refused to create the PaymentIntent (`provider_error`); the top-up is `failed`' },
   },
 });
 registerRoute({
@@ -86,7 +105,7 @@ export async function ownedWallet(pool: Pool, envId: string, walletId: string, u
   return wallet;
 }
 
-export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
+export function movementRoutes(pool: Pool, temporal: TemporalDeps, cardTopups: CardTopupSettings = {}): Router {
   const router = Router();
 
   router.post(
@@ -94,6 +113,7 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps): Router {
     ...endpoint({ body: TopupBody }, async ({ body }, req, res) => {
       const envId = requireEnv(res, body.env_id);
       await respondIdempotently(pool, req, res, envId, async (idem) => {
+        if (body.method === 'card') return cardTopupAnswer(pool, temporal, cardTopups, { ...body, env_id: envId }, idem);
         const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
         const minor = parseAmount(body.amount, wallet.currency);
         const { result, workflowId } = await runMovement<TopupInput, TopupResult>(temporal, {

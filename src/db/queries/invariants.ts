@@ -102,6 +102,26 @@ const RULES: { rule: string; sql: string }[] = [
     sql: `select t.id::text as id from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
           where p.account = 'settlement' and t.type <> 'deposit'`,
   },
+  {
+    rule: 'only card top-ups post to the Stripe clearing and balance accounts',
+    sql: `select t.id::text as id from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+          where p.account in ('stripe_clearing', 'stripe_balance') and t.type not in ('card_topup', 'card_clearing')`,
+  },
+  {
+    rule: 'each card top-up is credited once exactly when completed, cleared once when available, and its clearing balance is minus what is not yet available',
+    sql: `select c.id::text as id from card_topups c
+          left join (
+            select t.reference,
+              count(distinct t.id) filter (where t.type = 'card_topup') as credits,
+              count(distinct t.id) filter (where t.type = 'card_clearing') as clearings,
+              coalesce(sum(p.amount) filter (where p.account = 'stripe_clearing'), 0) as clearing
+            from ledger_transactions t join ledger_postings p on p.transaction_id = t.id
+            where t.type in ('card_topup', 'card_clearing') group by t.reference
+          ) x on x.reference = 'card_topup:' || c.id
+          where coalesce(x.credits, 0) <> (case when c.status = 'completed' then 1 else 0 end)
+             or coalesce(x.clearings, 0) <> (case when c.available_at is null then 0 else 1 end)
+             or coalesce(x.clearing, 0) <> (case when c.status = 'completed' and c.available_at is null then -c.amount else 0 end)`,
+  },
 ];
 
 export interface Violation {
