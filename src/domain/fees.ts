@@ -116,7 +116,9 @@ export function splitFees(amount: bigint, fee: bigint, splits: { walletId: strin
  * What a refund takes back from each seller: in proportion to what the seller kept
  * (its part − its fee), cumulatively so that partial refunds add up exactly to a full
  * one: share_i = floor(net_i × (refunded + amount) / total) − floor(net_i × refunded / total).
- * Rounding down: the remainder of the refund comes from revenue.
+ * Rounding down: the remainder of the refund comes from revenue. Cumulatively the sellers
+ * never give back more than was refunded; one refund's shares may pass its amount by less
+ * than one unit per seller (revenue then takes back what it gave for an earlier rounding).
  */
 export function refundShares(total: bigint, refundedBefore: bigint, amount: bigint, splits: SplitPart[]): bigint[] {
   return splits.map((s) => {

