@@ -39,78 +39,91 @@ export interface ChargeOrderInput {
   orderId: string;
 }
 
-export function createLedgerActivities({ pool }: { pool: Pool }) {
-  /**
-   * Debit to revenue (and sellers' splits, fees) + complete the order + outbox event,
-   * inside the caller's SQL transaction. The payment's fee is read from the schedule
-   * while the order is pending; a completed order (a replay) answers with what it posted.
-   */
-  async function charge(client: PoolClient, input: ChargeOrderInput): Promise<PaymentResult> {
-    const order = await lockOrder(client, input.orderId);
-    if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
-    if (order.status === 'failed') {
-      throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
-    }
-    const amount = BigInt(order.amount);
-    const pending = order.status === 'pending';
-    const fee = pending ? computeFee(amount, await getFeeRule(client, order.envId, order.currency, 'payment')) : BigInt(order.fee);
-    if (pending) checkSplits(amount, order.walletId, order.splits);
-    const parts = pending ? splitFees(amount, fee, order.splits) : order.splits;
-    let posted;
-    try {
-      posted = await postTransaction(client, {
-        idempotencyId: input.idempotencyId,
-        envId: order.envId,
-        currency: order.currency,
-        type: 'payment',
-        amount,
-        reference: `order:${order.id}`,
-        legs: paymentLegs(order.walletId, amount, fee, parts),
-        requireActive: true,
-      });
-    } catch (err) {
-      throw namingSeller(err, parts);
-    }
-    let completed = order;
-    if (pending) {
-      completed = await completeOrder(client, order.id, posted.transactionId, fee, parts);
-      await recordFeePayers(client, posted.transactionId, parts.length ? parts.map((p) => ({ walletId: p.walletId, amount: BigInt(p.fee) })) : [{ walletId: null, amount: fee }]);
-    }
-    const wallet = posted.wallets.find((w) => w.id === order.walletId) ?? (await getWallets(client, order.envId, [order.walletId]))[0];
-    if (pending) {
-      await recordEvent(client, order.envId, 'payment.completed', { order: presentOrder(completed), wallet: presentWallet(wallet!) });
-    }
-    return { order: completed, wallet: wallet! };
+/**
+ * Debit to revenue (and sellers' splits, fees) + complete the order + outbox event,
+ * inside the caller's SQL transaction. The payment's fee is read from the schedule
+ * while the order is pending; a completed order (a replay) answers with what it posted.
+ */
+async function charge(client: PoolClient, input: ChargeOrderInput): Promise<PaymentResult> {
+  const order = await lockOrder(client, input.orderId);
+  if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
+  if (order.status === 'failed') {
+    throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
   }
+  const amount = BigInt(order.amount);
+  const pending = order.status === 'pending';
+  const fee = pending ? computeFee(amount, await getFeeRule(client, order.envId, order.currency, 'payment')) : BigInt(order.fee);
+  if (pending) checkSplits(amount, order.walletId, order.splits);
+  const parts = pending ? splitFees(amount, fee, order.splits) : order.splits;
+  let posted;
+  try {
+    posted = await postTransaction(client, {
+      idempotencyId: input.idempotencyId,
+      envId: order.envId,
+      currency: order.currency,
+      type: 'payment',
+      amount,
+      reference: `order:${order.id}`,
+      legs: paymentLegs(order.walletId, amount, fee, parts),
+      requireActive: true,
+    });
+  } catch (err) {
+    throw namingSeller(err, parts);
+  }
+  let completed = order;
+  if (pending) {
+    completed = await completeOrder(client, order.id, posted.transactionId, fee, parts);
+    await recordFeePayers(client, posted.transactionId, parts.length ? parts.map((p) => ({ walletId: p.walletId, amount: BigInt(p.fee) })) : [{ walletId: null, amount: fee }]);
+  }
+  const wallet = posted.wallets.find((w) => w.id === order.walletId) ?? (await getWallets(client, order.envId, [order.walletId]))[0];
+  if (pending) {
+    await recordEvent(client, order.envId, 'payment.completed', { order: presentOrder(completed), wallet: presentWallet(wallet!) });
+  }
+  return { order: completed, wallet: wallet! };
+}
 
+/** A topup's posting and its outbox event, inside the caller's SQL transaction (topupWallet, batches). */
+export async function topupIn(client: PoolClient, input: TopupWalletInput): Promise<TopupResult> {
+  const amount = BigInt(input.amount);
+  const posted = await postTransaction(client, {
+    idempotencyId: input.idempotencyId,
+    envId: input.envId,
+    currency: input.currency,
+    type: 'topup',
+    amount,
+    legs: [
+      { account: 'wallet', walletId: input.walletId, amount },
+      { account: 'funding', amount: -amount },
+    ],
+    requireActive: true,
+  });
+  // Outbox: the event commits with the posting, and a replay records none.
+  if (!posted.replayed) {
+    await recordEvent(client, input.envId, 'topup.completed', {
+      transaction_id: posted.transactionId,
+      amount: money(amount, input.currency),
+      wallet: presentWallet(posted.wallets[0]!),
+    });
+  }
+  return { transactionId: posted.transactionId, wallet: posted.wallets[0]! };
+}
+
+/**
+ * A payment's order and charge inside the caller's SQL transaction (payOrder, batches):
+ * the pending order (locking the wallet) → debit to revenue → order completed → event.
+ */
+export async function payIn(client: PoolClient, input: NewOrder & { idempotencyId: string }): Promise<PaymentResult> {
+  const { idempotencyId, ...order } = input;
+  const created = await createPendingOrderLockingWallet(client, order);
+  if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
+  return charge(client, { orderId: created.id, idempotencyId });
+}
+
+export function createLedgerActivities({ pool }: { pool: Pool }) {
   return {
     /** Credits the wallet from the environment's funding account. */
     async topupWallet(input: TopupWalletInput): Promise<TopupResult> {
-      const amount = BigInt(input.amount);
-      const result = await withTransaction(pool, async (client) => {
-        const posted = await postTransaction(client, {
-          idempotencyId: input.idempotencyId,
-          envId: input.envId,
-          currency: input.currency,
-          type: 'topup',
-          amount,
-          legs: [
-            { account: 'wallet', walletId: input.walletId, amount },
-            { account: 'funding', amount: -amount },
-          ],
-          requireActive: true,
-        });
-        // Outbox: the event commits with the posting, and a replay records none.
-        if (!posted.replayed) {
-          await recordEvent(client, input.envId, 'topup.completed', {
-            transaction_id: posted.transactionId,
-            amount: money(amount, input.currency),
-            wallet: presentWallet(posted.wallets[0]!),
-          });
-        }
-        return posted;
-      });
-      return { transactionId: result.transactionId, wallet: result.wallets[0]! };
+      return withTransaction(pool, (client) => topupIn(client, input));
     },
 
     /** Records the order as pending; the same workflow gets the same order back. */
@@ -134,12 +147,7 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
      * finds the order completed and the posting replayed: it answers the same.
      */
     async payOrder(input: NewOrder & { idempotencyId: string }): Promise<PaymentResult> {
-      const { idempotencyId, ...order } = input;
-      return withTransaction(pool, async (client) => {
-        const created = await createPendingOrderLockingWallet(client, order);
-        if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
-        return charge(client, { orderId: created.id, idempotencyId });
-      });
+      return withTransaction(pool, (client) => payIn(client, input));
     },
 
     /**

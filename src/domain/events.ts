@@ -12,6 +12,10 @@ export const EVENT_TYPES = [
   'topup.needs_attention',
   'payment.completed',
   'payment.failed',
+  // Authorize now, capture later (README, Authorize and capture): held, taken (all or part), released.
+  'payment.authorized',
+  'payment.captured',
+  'payment.voided',
   'transfer.completed',
   'refund.completed',
   'withdrawal.awaiting_onboarding',

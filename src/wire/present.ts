@@ -9,6 +9,8 @@ import type { WebhookEndpoint } from '../db/queries/webhook-endpoints';
 import { money } from './money';
 import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
 import type { Schedule, ScheduleRun } from '../domain/schedules';
+import type { Batch, BatchItem } from '../db/queries/batches';
+import type { PaymentResult, TopupResult, TransferResult } from '../domain/types';
 import type { CardTopup, CardTopupEvent } from '../domain/card-topups';
 
 export function presentWallet(w: Wallet) {
@@ -56,11 +58,14 @@ export function presentOrder(o: Order) {
     user_id: o.userId,
     product_id: o.productId,
     amount: money(o.amount, o.currency),
+    captured_amount: money(o.capturedAmount, o.currency),
     refunded_amount: money(o.refundedAmount, o.currency),
     currency: o.currency,
     status: o.status,
     transaction_id: o.transactionId,
     failure_code: o.failureCode,
+    expires_at: o.expiresAt,
+    void_reason: o.voidReason,
     created_at: o.createdAt,
     fee: money(o.fee, o.currency),
     splits: o.splits.map((s) => ({ wallet_id: s.walletId, amount: money(s.amount, o.currency), fee: money(s.fee, o.currency) })),
@@ -184,4 +189,38 @@ export function presentCardTopup(t: CardTopup) {
 
 export function presentCardTopupEvent(e: CardTopupEvent) {
   return { step: e.step, detail: e.detail, at: e.at };
+}
+
+export function presentBatch(b: Batch) {
+  return {
+    id: b.id,
+    env_id: b.envId,
+    atomic: b.atomic,
+    status: b.status,
+    item_count: b.itemCount,
+    succeeded: b.succeeded,
+    refused: b.refused,
+    created_at: b.createdAt,
+  };
+}
+
+/** An item's outcome: its single route's answer (without the legacy `wallets`), or its error. */
+export function presentBatchItem(i: BatchItem) {
+  const head = { index: i.index, type: i.type, status: i.status };
+  if (i.status === 'refused') return { ...head, error: i.error };
+  if (i.status === 'pending') return head;
+  switch (i.type) {
+    case 'topup': {
+      const r = i.result as TopupResult;
+      return { ...head, transaction_id: r.transactionId, wallet: presentWallet(r.wallet) };
+    }
+    case 'payment': {
+      const r = i.result as PaymentResult;
+      return { ...head, order: presentOrder(r.order), wallet: presentWallet(r.wallet) };
+    }
+    case 'transfer': {
+      const r = i.result as TransferResult;
+      return { ...head, transfer: presentTransfer(r.transfer), wallet: presentWallet(r.wallet) };
+    }
+  }
 }

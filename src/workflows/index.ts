@@ -10,3 +10,4 @@ export { reconcile } from './reconcile';
 export { scheduleRun } from './schedule-run';
 export { walletPayments } from './wallet-payments';
 export { cardTopup } from './card-topup';
+export { batch } from './batch';

@@ -6,16 +6,14 @@
  * RECORD_HISTORIES=1.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { CardTopup, CardTopupInput, PaymentIntentOutcome } from '../../src/domain/card-topups';
 import type { Wallet } from '../../src/domain/types';
-import { historyToJson } from '../../src/admin/history-json';
 import { cardTopupStartedUpdate, paymentIntentOutcomeSignal } from '../../src/workflows/card-topup-messages';
+import { recordHandleHistory } from '../helpers/record-history';
 import { readStack } from '../helpers/stack';
 import { startLocalWorkflowEnv } from '../helpers/runtime';
 
@@ -165,11 +163,6 @@ async function start(extra: Partial<CardTopupInput> = {}) {
   return { started, handle: await operation.workflowHandle(), workflowId };
 }
 
-async function record(name: string, handle: WorkflowHandle) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), historyToJson(await handle.fetchHistory()) + '\n');
-}
-
 test('a success the webhook recorded while the expiry timer fired is credited, not expired', async () => {
   const { started, handle } = await start({ ttlMs: 1_500 });
   expect((await started).topup).toMatchObject({ status: 'requires_payment', paymentIntentId: 'pi_fake' });
@@ -179,7 +172,7 @@ test('a success the webhook recorded while the expiry timer fired is credited, n
   expect(world.steps).toEqual(['created', 'payment_intent_created', 'credited', 'funds_available']);
   expect(world.calls.filter((c) => c.startsWith('paymentIntents.cancel'))).toEqual([]);
   expect({ balance: world.balance, clearing: world.clearing, stripeBalance: world.stripeBalance }).toEqual({ balance: 2500n, clearing: 0n, stripeBalance: -2500n });
-  await record('card-topup-success-raced-expiry', handle);
+  await recordHandleHistory('card-topup-success-raced-expiry', handle);
 });
 
 test('a pending balance transaction: the money stays in clearing until Stripe says available', async () => {
@@ -191,7 +184,7 @@ test('a pending balance transaction: the money stays in clearing until Stripe sa
   expect(world.calls.filter((c) => c === 'paymentIntents.retrieve')).toHaveLength(3);
   expect(world.steps).toEqual(['created', 'payment_intent_created', 'credited', 'funds_available']);
   expect(world.clearing).toBe(0n);
-  await record('card-topup-clearing-pending', handle);
+  await recordHandleHistory('card-topup-clearing-pending', handle);
 });
 
 test('the clearing wait is bounded: after clearingTimeoutMs the money stays in clearing, recorded', async () => {
@@ -202,7 +195,7 @@ test('the clearing wait is bounded: after clearingTimeoutMs the money stays in c
   await handle.result();
   expect(world.steps).toEqual(['created', 'payment_intent_created', 'credited', 'clearing_timed_out']);
   expect({ balance: world.balance, clearing: world.clearing }).toEqual({ balance: 2500n, clearing: -2500n });
-  await record('card-topup-clearing-timed-out', handle);
+  await recordHandleHistory('card-topup-clearing-timed-out', handle);
 });
 
 test('Stripe refusing the PaymentIntent: the update fails with provider_error and the top-up is failed', async () => {
@@ -214,7 +207,7 @@ test('Stripe refusing the PaymentIntent: the update fails with provider_error an
   await expect(handle.result()).rejects.toThrow();
   expect(world.topup).toMatchObject({ status: 'failed', failureCode: 'provider_error' });
   expect(world.balance).toBe(0n);
-  await record('card-topup-intent-refused', handle);
+  await recordHandleHistory('card-topup-intent-refused', handle);
 });
 
 test('a wallet closed before the success: not credited, needs_attention, no clearing', async () => {
@@ -226,7 +219,7 @@ test('a wallet closed before the success: not credited, needs_attention, no clea
   expect(world.topup).toMatchObject({ status: 'needs_attention', attentionReason: 'wallet_closed' });
   expect(world.calls).not.toContain('paymentIntents.retrieve');
   expect(world.balance).toBe(0n);
-  await record('card-topup-wallet-closed', handle);
+  await recordHandleHistory('card-topup-wallet-closed', handle);
 });
 
 test('a second outcome signal changes nothing: the first wins', async () => {

@@ -6,6 +6,7 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { AUTHORIZATION_TTL_SECONDS } from '../../domain/authorizations';
 import { DomainError } from '../../domain/errors';
 import { parseAmount } from '../../domain/money';
 import type { PaymentInput, PaymentResult, TopupInput, TopupResult, Wallet } from '../../domain/types';
@@ -14,7 +15,8 @@ import { findWallet } from '../../db/queries/wallets';
 import { requireEnv } from '../auth';
 import { respondIdempotently } from '../idempotency';
 import { presentOrder, presentWallet } from '../../wire/present';
-import { amount, id, productId, userId } from '../schemas';
+import { amount, authorizationTtl, id, productId, userId } from '../schemas';
+import { authorizePayment } from '../../services/payment-authorizations';
 import { runMovement, type TemporalDeps } from '../temporal';
 import { resolveSplits } from '../../services/splits';
 import { MAX_SPLITS } from '../../domain/splits';
@@ -23,7 +25,7 @@ import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from '../op
 import type { CardTopupSettings } from '../../services/card-topups';
 import { cardTopupAnswer, cardTopupExample, CardTopupSchema } from './card-topups';
 
-const TopupBody = z.object({
+export const TopupBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
@@ -34,7 +36,7 @@ const TopupBody = z.object({
     .openapi({ description: "`funded` (default): from the environment's funding float; `card`: the user pays by card through Stripe (README, Card top-ups)" }),
 });
 const Split = z.strictObject({ wallet_id: id, amount });
-const PaymentBody = z.object({
+export const PaymentBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
@@ -46,6 +48,10 @@ const PaymentBody = z.object({
     .max(MAX_SPLITS, `must hold at most ${MAX_SPLITS} splits`)
     .optional()
     .openapi({ description: "Marketplace splits: parts of the amount for sellers' wallets of the same environment and currency; the rest goes to revenue" }),
+  capture: z.boolean({ error: 'must be true or false' }).optional().openapi({
+    description: 'false: hold the amount (order `authorized`) until POST /wallet/orders/{order_id}/capture/ or /void/, or its expiry. Default true: take it now.',
+  }),
+  authorization_ttl_seconds: authorizationTtl.optional(),
 });
 const wallet = { id: '123', user_id: '123', env_id: '123', balance: 1100.0, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' };
 const workflowIdHeader = { description: 'The Temporal workflow that moved the money (find it in the Web UI)' };
@@ -75,8 +81,13 @@ registerRoute({
 registerRoute({
   method: 'post', path: '/wallet/payment', tags: ['movements'], summary: 'Pay for a product from a wallet',
   description:
-    'Runs the `payment` workflow. Responds with the `Workflow-Id` header. With `splits`, each part goes to a seller\'s wallet (active, same ' +
-    "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction. " +
+    'Runs the `payment` workflow. Responds with the `Workflow-Id` header. ' +
+    'With `"capture": false` the amount is held instead (order `authorized`, wallet `held`; event `payment.authorized`) until ' +
+    '`POST /wallet/orders/{order_id}/capture/` takes all or part of it, `/void/` releases it, or it voids itself at `expires_at` ' +
+    '(`authorization_ttl_seconds`, default 7 days, at most 30). ' +
+    "With `splits`, each part goes to a seller's wallet (active, same " +
+    "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction " +
+    '(not yet with `"capture": false`: 422). ' +
     "The environment's payment fee (PUT /environments/{env_id}/fees) is taken from the sellers' parts in proportion, or from revenue without splits.",
   request: {
     body: PaymentBody,
@@ -89,8 +100,8 @@ registerRoute({
       schema: z.object({ order: OrderSchema, wallet: WalletSchema }),
       example: {
         order: {
-          id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, refunded_amount: 0,
-          currency: 'USD', status: 'completed', transaction_id: '2', failure_code: null, created_at: '2026-01-01T00:00:00.000Z',
+          id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, captured_amount: 100.0, refunded_amount: 0,
+          currency: 'USD', status: 'completed', transaction_id: '2', failure_code: null, expires_at: null, void_reason: null, created_at: '2026-01-01T00:00:00.000Z',
           fee: 1.75, splits: [{ wallet_id: '124', amount: 80.0, fee: 1.75 }],
         },
         wallet: { ...wallet, balance: 1000.0 },
@@ -137,9 +148,33 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps, cardTopups: C
       { body: PaymentBody },
       async ({ body }, req, res) => {
         const envId = requireEnv(res, body.env_id);
+        if (body.authorization_ttl_seconds !== undefined && body.capture !== false) {
+          throw new DomainError('invalid_request', 'authorization_ttl_seconds: only with "capture": false');
+        }
         await respondIdempotently(pool, req, res, envId, async (idem) => {
           const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
           const minor = parseAmount(body.amount, wallet.currency);
+          if (body.capture === false && body.splits) {
+            throw new DomainError('invalid_request', 'splits: not available with "capture": false yet (capture a split payment at once)', { field: 'splits' });
+          }
+          if (body.capture === false) {
+            // Authorize now, capture later (README, Authorize and capture).
+            const { result, workflowId } = await authorizePayment(
+              { pool, temporal },
+              {
+                envId,
+                walletId: wallet.id,
+                userId: wallet.userId,
+                productId: body.product_id,
+                amount: minor.toString(),
+                currency: wallet.currency,
+                authorization: { ttlSeconds: body.authorization_ttl_seconds ?? AUTHORIZATION_TTL_SECONDS.default },
+              },
+              idem,
+            );
+            const after = presentWallet(result.wallet);
+            return { status: 200, workflowId, body: { order: presentOrder(result.order), wallet: after, wallets: [after] } };
+          }
           const splits = await resolveSplits(pool, wallet, minor, body.splits);
           const { result, workflowId } = await runMovement<PaymentInput, PaymentResult>(temporal, {
             kind: 'payment',

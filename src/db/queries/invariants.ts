@@ -49,9 +49,25 @@ const RULES: { rule: string; sql: string }[] = [
     sql: `select o.id::text as id from orders o
           left join ledger_transactions t on t.id = o.transaction_id and t.type = 'payment'
           where (o.status in ('completed', 'refunded', 'partially_refunded') and t.id is null)
-             or (o.status in ('pending', 'failed') and o.transaction_id is not null)
+             or (o.status in ('pending', 'failed', 'authorized', 'voided') and o.transaction_id is not null)
           union all
           select transaction_id::text from orders where transaction_id is not null group by transaction_id having count(*) > 1`,
+  },
+  {
+    rule: "each order's captured amount is what its payment transaction took (0 without one)",
+    sql: `select o.id::text as id from orders o
+          left join ledger_transactions t on t.id = o.transaction_id
+          where o.captured_amount <> coalesce(t.amount, 0)`,
+  },
+  {
+    rule: "each authorization's hold is the order's amount, and is still held (authorized) or all of it captured or released",
+    sql: `select o.id::text as id from orders o
+          join ledger_transactions h on h.id = o.authorization_transaction_id
+          left join (select reference, sum(amount) as total from ledger_transactions where type = 'release' group by reference) r
+            on r.reference = 'order:' || o.id
+          where h.type <> 'hold' or h.amount <> o.amount or h.reference <> 'order:' || o.id
+             or (o.status = 'authorized' and (coalesce(r.total, 0) <> 0 or o.captured_amount <> 0))
+             or (o.status <> 'authorized' and coalesce(r.total, 0) + o.captured_amount <> o.amount)`,
   },
   {
     rule: "each order's refunded amount equals the sum of its refund transactions",
