@@ -108,6 +108,12 @@ test('a suspended, closed, unknown or foreign-currency seller refuses the whole 
     const res = await pay(m, buyer, 50, splits);
     expect([res.status, res.body.error.code]).toEqual([422, 'invalid_request']);
   }
+  // Splits on an authorization (capture: false) are not built yet: refused, nothing held.
+  {
+    const res = await m.post('/wallet/payment/', { env_id: Number(m.envId), user_id: 'buyer', wallet_id: Number(buyer), amount: 50, product_id: 'cart', capture: false, splits: [{ wallet_id: s1, amount: 10 }] });
+    expect(res.body.error.details).toMatchObject({ field: 'splits' });
+    expect([res.status, res.body.error.code]).toEqual([422, 'invalid_request']);
+  }
   expect(await m.balance(buyer)).toBe(before);
   expect(await m.balance(s1)).toBe('0');
 });
