@@ -6,12 +6,14 @@
  * `-- --temporal=postgres`: the real Temporal server (built once from the pinned module)
  * with its state in the databases paynocchio_temporal(_visibility) of the same Postgres;
  * it has no Web UI (README, Operations).
+ * On loopback without OPERATOR_TOKEN it makes one for this run and prints the console's
+ * sign-in URL, so the console is on from the first `npm run dev`.
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
-import { removeDevEnv, writeDevEnv } from '../src/dev-env';
+import { devOperatorToken, removeDevEnv, writeDevEnv } from '../src/dev-env';
 import { DEV_ENV_ID, seedDevData } from './dev-seed';
 import {
   ROOT,
@@ -92,6 +94,10 @@ async function main(): Promise<void> {
     // Stripe sends the user's browser back to PUBLIC_URL after onboarding: default to this API.
     PUBLIC_URL: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
   };
+  // The operator console needs a token: on loopback (the default HOST) dev makes one for
+  // this run, printed below, so a newcomer finds the console without configuring it.
+  const operator = devOperatorToken(process.env);
+  if (operator.token) env.OPERATOR_TOKEN = operator.token;
   if (!process.env.STRIPE_SECRET_KEY) {
     const stripePort = Number(process.env.STRIPE_MOCK_PORT ?? 12111);
     const mock = await startStripeMock({ stripeMock: tools.stripeMock, port: stripePort });
@@ -135,9 +141,11 @@ async function main(): Promise<void> {
   console.log(`[dev]   Temporal   ${uiUrl || `${temporalAddress} (no Web UI: temporal workflow list --address ${temporalAddress})`}`);
   console.log(`[dev]   docs http://127.0.0.1:${port}/docs · metrics :${port}/metrics and worker :${workerMetricsPort}/metrics`);
   console.log(
-    process.env.OPERATOR_TOKEN
-      ? `[dev]   console    http://127.0.0.1:${port}/console?token=<OPERATOR_TOKEN>`
-      : '[dev]   console    set OPERATOR_TOKEN (16+ characters) to enable /console',
+    operator.generated
+      ? `[dev]   console    http://127.0.0.1:${port}/console?token=${operator.token}  (token made for this run; set OPERATOR_TOKEN to choose one)`
+      : process.env.OPERATOR_TOKEN
+        ? `[dev]   console    http://127.0.0.1:${port}/console?token=<OPERATOR_TOKEN>`
+        : '[dev]   console    set OPERATOR_TOKEN (16+ characters) to enable /console',
   );
   console.log('[dev] Ctrl-C stops everything; data stays in .data/');
 }

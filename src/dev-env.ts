@@ -4,8 +4,10 @@
  * (`npm run admin -- ledger verify`, the runbook's first move) reach the same parts with
  * no extra variables. Only variables the caller left unset are taken from it.
  */
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isLoopbackHost } from './config';
 
 export const DEV_ENV_KEYS = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL', 'STRIPE_API_BASE'] as const;
 type DevEnv = Partial<Record<(typeof DEV_ENV_KEYS)[number], string>> & { pid?: number };
@@ -51,4 +53,15 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * `npm run dev`'s operator console token: the one configured, else on loopback (the
+ * default HOST) a fresh random one for this run, which dev prints with the console's
+ * sign-in URL; else none (a dev server reachable from elsewhere gets no console by default).
+ */
+export function devOperatorToken(env: NodeJS.ProcessEnv): { token: string | undefined; generated: boolean } {
+  if (env.OPERATOR_TOKEN) return { token: env.OPERATOR_TOKEN, generated: false };
+  if (!isLoopbackHost(env.HOST ?? '127.0.0.1')) return { token: undefined, generated: false };
+  return { token: randomBytes(24).toString('base64url'), generated: true };
 }

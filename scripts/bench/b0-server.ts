@@ -1,7 +1,7 @@
 /**
  * B0, the baseline the workflow path is measured against: the SAME request handling
  * (body parsing, auth, validation, ownership check) and the SAME activity code
- * (createLedgerActivities → postTransaction) as the API, called directly with no
+ * (createTopupPaymentActivities → postTransaction) as the API, called directly with no
  * Temporal in between. Plus the read baseline: the same wallet read query.
  *
  * Bench mode only: a separate tiny Express app started by scripts/bench, never mounted
@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { z } from 'zod';
-import { createLedgerActivities } from '../../src/activities/ledger';
+import { createTopupPaymentActivities } from '../../src/activities/topup-payment';
 import { authenticate, requireEnv } from '../../src/api/auth';
 import { errorHandler, notFoundHandler } from '../../src/api/errors';
 import { parseJsonBody, sendJson } from '../../src/api/json';
@@ -30,7 +30,7 @@ async function ownedWallet(pool: Pool, envId: string, walletId: string, user: st
 }
 
 export function createB0App(pool: Pool): express.Express {
-  const ledger = createLedgerActivities({ pool });
+  const ledger = createTopupPaymentActivities({ pool });
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');

@@ -24,7 +24,7 @@ import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { listBatchItems, lockBatch, markBatchRefused, recordItemOutcomes, updateBatchCounts, type Batch, type BatchItem, type ItemOutcome } from '../db/queries/batches';
 import { lockWallets } from '../db/queries/wallets';
 import { isPermanentDatabaseError } from './failures';
-import { payIn, topupIn } from './ledger';
+import { payIn, topupIn } from './topup-payment';
 import { transferIn } from './transfer';
 
 /** One item: the single route's checks, then the single movement's posting function. */

@@ -23,7 +23,7 @@ import {
 } from '../db/queries/card-topups';
 import { recordEvent } from '../db/queries/outbox';
 import { getWallets, lockWallets } from '../db/queries/wallets';
-import { cardTopupsNeedingAttention } from '../observability/metrics';
+import { cardTopupsNeedingAttention, observeStripeCall } from '../observability/metrics';
 import type { Stripe as StripeClient } from '../stripe';
 import { money } from '../wire/money';
 import { presentCardTopup, presentWallet } from '../wire/present';
@@ -260,14 +260,14 @@ export function createCardTopupStripeActivities({ pool, stripe }: { pool: Pool; 
     }): Promise<{ paymentIntentId: string; clientSecret: string }> {
       let intent: Stripe.PaymentIntent;
       try {
-        intent = await stripe.paymentIntents.create(
+        intent = await observeStripeCall('paymentIntents.create', () => stripe.paymentIntents.create(
           {
             amount: Number(input.amount),
             currency: input.currency.toLowerCase(),
             metadata: { env_id: input.envId, topup_id: input.topupId, wallet_id: input.walletId, user_id: input.userId },
           },
           { idempotencyKey: input.idempotencyKey },
-        );
+        ));
       } catch (err) {
         // An amount Stripe will not charge (below its minimum for the currency) is the client's mistake: 422.
         if (err instanceof Stripe.errors.StripeInvalidRequestError && (err.code === 'amount_too_small' || err.code === 'amount_too_large')) {
@@ -286,7 +286,9 @@ export function createCardTopupStripeActivities({ pool, stripe }: { pool: Pool; 
      */
     async cancelPaymentIntent(input: { topupId: string; paymentIntentId: string; idempotencyKey: string; reason: string }): Promise<{ canceled: boolean }> {
       try {
-        await stripe.paymentIntents.cancel(input.paymentIntentId, { cancellation_reason: 'abandoned' }, { idempotencyKey: input.idempotencyKey });
+        await observeStripeCall('paymentIntents.cancel', () =>
+          stripe.paymentIntents.cancel(input.paymentIntentId, { cancellation_reason: 'abandoned' }, { idempotencyKey: input.idempotencyKey }),
+        );
       } catch (err) {
         const failure = toStripeFailure(err);
         if (!(failure instanceof ApplicationFailure) || failure.type !== PROVIDER_ERROR) throw err;
@@ -306,16 +308,26 @@ export function createCardTopupStripeActivities({ pool, stripe }: { pool: Pool; 
 
     /** Where the money of a succeeded PaymentIntent is: its charge's balance transaction. */
     async retrieveCardFunds(input: { paymentIntentId: string }): Promise<CardFunds> {
-      const intent = await stripe.paymentIntents.retrieve(input.paymentIntentId, { expand: ['latest_charge.balance_transaction'] });
+      const intent = await observeStripeCall('paymentIntents.retrieve', () =>
+        stripe.paymentIntents.retrieve(input.paymentIntentId, { expand: ['latest_charge.balance_transaction'] }),
+      );
       let charge = intent.latest_charge;
       if (!charge) {
         // Not on the PaymentIntent (yet): its charges.
-        const list = await stripe.charges.list({ payment_intent: input.paymentIntentId, limit: 1, expand: ['data.balance_transaction'] });
+        const list = await observeStripeCall('charges.list', () =>
+          stripe.charges.list({ payment_intent: input.paymentIntentId, limit: 1, expand: ['data.balance_transaction'] }),
+        );
         charge = list.data[0] ?? null;
       }
-      if (typeof charge === 'string') charge = await stripe.charges.retrieve(charge, { expand: ['balance_transaction'] });
+      if (typeof charge === 'string') {
+        const chargeId = charge;
+        charge = await observeStripeCall('charges.retrieve', () => stripe.charges.retrieve(chargeId, { expand: ['balance_transaction'] }));
+      }
       let bt = charge ? charge.balance_transaction : null;
-      if (typeof bt === 'string') bt = await stripe.balanceTransactions.retrieve(bt);
+      if (typeof bt === 'string') {
+        const btId = bt;
+        bt = await observeStripeCall('balanceTransactions.retrieve', () => stripe.balanceTransactions.retrieve(btId));
+      }
       if (!bt) return { status: 'unknown', balanceTransactionId: null, waitMs: 0, fee: null, feeCurrency: null };
       return {
         status: bt.status === 'available' ? 'available' : 'pending',

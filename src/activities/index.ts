@@ -10,7 +10,7 @@ import { createWithdrawalActivities } from './withdrawals';
 import { createSweeperActivities } from './hold-sweeper';
 import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
-import { createLedgerActivities } from './ledger';
+import { createTopupPaymentActivities } from './topup-payment';
 import { createAuthorizationActivities } from './authorizations';
 import { createCardTopupActivities, createCardTopupStripeActivities } from './card-topups';
 import { createRefundActivities } from './refund';
@@ -44,7 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWithdrawalActivities(deps),
     ...createSweeperActivities(deps),
     ...createReconcileActivities(deps),
-    ...createLedgerActivities(deps),
+    ...createTopupPaymentActivities(deps),
     ...createAuthorizationActivities(deps),
     ...createCardTopupActivities(deps),
     ...createCardTopupStripeActivities(deps),

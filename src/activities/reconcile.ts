@@ -33,7 +33,7 @@ import {
 import { findWithdrawalById, findWithdrawalByStripeId } from '../db/queries/withdrawals';
 import { recordEvent } from '../db/queries/outbox';
 import type { Withdrawal } from '../domain/withdrawals';
-import { reconciliationMismatches } from '../observability/metrics';
+import { observeStripeCall, reconciliationMismatches } from '../observability/metrics';
 import type { Stripe } from '../stripe';
 import { withStripeFailures } from './stripe-failures';
 import type { PageCounts, ReconcileList, ReconcilePageResult, ReconcileSummary, ReconcileWindow } from '../domain/reconciliation';
@@ -306,7 +306,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
         add(counts, await observeAndJudge(run, observeReversal(r)));
       }
       if (!reversals.has_more || !reversals.data.length || pages >= 100) break;
-      reversals = await stripe.transfers.listReversals(t.id, { limit: 100, starting_after: reversals.data.at(-1)!.id });
+      reversals = await observeStripeCall('transfers.listReversals', () => stripe.transfers.listReversals(t.id, { limit: 100, starting_after: reversals.data.at(-1)!.id }));
     }
     return seen;
   }
@@ -317,7 +317,7 @@ export function createReconcileActivities(deps: ReconcileDeps) {
     /** One page of the platform's transfers (their reversals come with each). */
     async transfers(run, cursor, limit) {
       const counts = emptyCounts();
-      const page = await stripe.transfers.list({ limit, created: created(run), ...(cursor ? { starting_after: cursor } : {}) });
+      const page = await observeStripeCall('transfers.list', () => stripe.transfers.list({ limit, created: created(run), ...(cursor ? { starting_after: cursor } : {}) }));
       const seen: string[] = [];
       for (const t of page.data) {
         // Stripe filters by `created`; the check also holds for a server that does not (stripe-mock).
@@ -342,9 +342,10 @@ export function createReconcileActivities(deps: ReconcileDeps) {
         at = { account: first[0]!, after: null };
       }
       for (let accounts = 0; accounts < 50; accounts++) {
-        const page = await stripe.payouts.list(
-          { limit, created: created(run), ...(at.after ? { starting_after: at.after } : {}) },
-          { stripeAccount: at.account },
+        const account = at.account;
+        const after = at.after;
+        const page = await observeStripeCall('payouts.list', () =>
+          stripe.payouts.list({ limit, created: created(run), ...(after ? { starting_after: after } : {}) }, { stripeAccount: account }),
         );
         const seen: string[] = [];
         for (const p of page.data) {
@@ -373,7 +374,8 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       for (const id of page.withdrawalIds) {
         const w = (await findWithdrawalById(pool, id))!;
         if (w.stripeTransferId && !(await wasSeen(pool, run.runId, w.stripeTransferId))) {
-          const found = await stripe.transfers.retrieve(w.stripeTransferId).then((t) => t, (err: unknown) => {
+          const transferId = w.stripeTransferId;
+          const found = await observeStripeCall('transfers.retrieve', () => stripe.transfers.retrieve(transferId)).then((t) => t, (err: unknown) => {
             if (isNotFound(err)) return null;
             throw err;
           });
@@ -383,7 +385,8 @@ export function createReconcileActivities(deps: ReconcileDeps) {
         }
         if (w.stripePayoutId && w.stripeAccountId && !(await wasSeen(pool, run.runId, w.stripePayoutId))) {
           const account = w.stripeAccountId;
-          const found = await stripe.payouts.retrieve(w.stripePayoutId, {}, { stripeAccount: account }).then((p) => p, (err: unknown) => {
+          const payoutId = w.stripePayoutId;
+          const found = await observeStripeCall('payouts.retrieve', () => stripe.payouts.retrieve(payoutId, {}, { stripeAccount: account })).then((p) => p, (err: unknown) => {
             if (isNotFound(err)) return null;
             throw err;
           });

@@ -6,6 +6,7 @@
 import type { Currency } from '../domain/money';
 import type { Pool } from '../db/pool';
 import { findLinkToken, findStripeAccount, saveStripeAccount } from '../db/queries/withdrawals';
+import { observeStripeCall } from '../observability/metrics';
 import type { Stripe } from '../stripe';
 import { withStripeFailures } from './stripe-failures';
 
@@ -36,7 +37,7 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
     async ensureConnectedAccount(input: { envId: string; userId: string }): Promise<{ accountId: string; payoutsEnabled: boolean }> {
       const stored = await findStripeAccount(pool, input.envId, input.userId);
       if (stored) return { accountId: stored.stripeAccountId, payoutsEnabled: stored.payoutsEnabled };
-      const account = await stripe.accounts.create(
+      const account = await observeStripeCall('accounts.create', () => stripe.accounts.create(
         {
           type: 'express',
           capabilities: { transfers: { requested: true } },
@@ -46,7 +47,7 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
           metadata: { env_id: input.envId, user_id: input.userId },
         },
         { idempotencyKey: connectedAccountKey(input.envId, input.userId) },
-      );
+      ));
       // payouts_enabled is set by events only (webhook, return handler): a new account is never ready.
       const saved = await saveStripeAccount(pool, input.envId, input.userId, account.id);
       return { accountId: saved.stripeAccountId, payoutsEnabled: saved.payoutsEnabled };
@@ -57,7 +58,7 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
       const token = await findLinkToken(pool, input.withdrawalId);
       if (!token) throw new Error(`withdrawal ${input.withdrawalId} not found`);
       const query = `?token=${encodeURIComponent(token)}`;
-      const link = await stripe.accountLinks.create(
+      const link = await observeStripeCall('accountLinks.create', () => stripe.accountLinks.create(
         {
           account: input.accountId,
           type: 'account_onboarding',
@@ -65,13 +66,13 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
           return_url: `${base}/stripe/connect/return/${input.withdrawalId}${query}`,
         },
         { idempotencyKey: input.idempotencyKey },
-      );
+      ));
       return { url: link.url };
     },
 
     /** The Express dashboard login link, for a user whose account can already receive payouts. */
     async createDashboardLink(input: Keyed & { accountId: string }): Promise<{ url: string }> {
-      const link = await stripe.accounts.createLoginLink(input.accountId, {}, { idempotencyKey: input.idempotencyKey });
+      const link = await observeStripeCall('accounts.createLoginLink', () => stripe.accounts.createLoginLink(input.accountId, {}, { idempotencyKey: input.idempotencyKey }));
       return { url: link.url };
     },
 
@@ -79,7 +80,7 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
     async createTransfer(
       input: Keyed & { accountId: string; amount: string; currency: Currency; envId: string; withdrawalId: string },
     ): Promise<{ transferId: string }> {
-      const transfer = await stripe.transfers.create(
+      const transfer = await observeStripeCall('transfers.create', () => stripe.transfers.create(
         {
           amount: Number(input.amount),
           currency: input.currency.toLowerCase(),
@@ -88,7 +89,7 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
           metadata: { env_id: input.envId, withdrawal_id: input.withdrawalId },
         },
         { idempotencyKey: input.idempotencyKey },
-      );
+      ));
       return { transferId: transfer.id };
     },
 
@@ -96,14 +97,14 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
     async createPayout(
       input: Keyed & { accountId: string; amount: string; currency: Currency; envId: string; withdrawalId: string },
     ): Promise<{ payoutId: string }> {
-      const payout = await stripe.payouts.create(
+      const payout = await observeStripeCall('payouts.create', () => stripe.payouts.create(
         {
           amount: Number(input.amount),
           currency: input.currency.toLowerCase(),
           metadata: { env_id: input.envId, withdrawal_id: input.withdrawalId },
         },
         { idempotencyKey: input.idempotencyKey, stripeAccount: input.accountId },
-      );
+      ));
       return { payoutId: payout.id };
     },
 
@@ -113,13 +114,13 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
       failureCode: string | null;
       failureMessage: string | null;
     }> {
-      const payout = await stripe.payouts.retrieve(input.payoutId, {}, { stripeAccount: input.accountId });
+      const payout = await observeStripeCall('payouts.retrieve', () => stripe.payouts.retrieve(input.payoutId, {}, { stripeAccount: input.accountId }));
       return { status: payout.status, failureCode: payout.failure_code ?? null, failureMessage: payout.failure_message ?? null };
     },
 
     /** Pulls a transfer back to the platform after its payout failed. */
     async reverseTransfer(input: Keyed & { transferId: string }): Promise<{ reversalId: string }> {
-      const reversal = await stripe.transfers.createReversal(input.transferId, {}, { idempotencyKey: input.idempotencyKey });
+      const reversal = await observeStripeCall('transfers.createReversal', () => stripe.transfers.createReversal(input.transferId, {}, { idempotencyKey: input.idempotencyKey }));
       return { reversalId: reversal.id };
     },
   });

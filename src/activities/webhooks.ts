@@ -15,6 +15,7 @@
 import { Webhook } from 'standardwebhooks';
 import type { Pool } from '../db/pool';
 import { getDeliveryTarget, markDeliveryCanceled, markDeliveryFailed, recordAttempt } from '../db/queries/outbox';
+import { webhookDeliveries } from '../observability/metrics';
 import { postWebhook, WebhookAddressRefused } from './webhook-http';
 
 export const WEBHOOK_REQUEST_TIMEOUT_MS = 10_000;
@@ -72,6 +73,7 @@ export function createWebhookActivities({ pool, webhooks }: WebhookActivityDeps)
         error = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
       }
       const delivered = statusCode !== null && statusCode >= 200 && statusCode < 300;
+      webhookDeliveries.inc({ event: target.eventType, outcome: delivered ? 'delivered' : refused ? 'refused' : 'failed' });
       await recordAttempt(pool, {
         deliveryId: input.deliveryId,
         attempt: input.attempt,
@@ -87,8 +89,10 @@ export function createWebhookActivities({ pool, webhooks }: WebhookActivityDeps)
       return { done: delivered, delivered, statusCode };
     },
 
+    /** The retry budget is spent: the delivery ends failed (counted once, as gave_up). */
     async failWebhookDelivery(input: { deliveryId: string }): Promise<void> {
-      await markDeliveryFailed(pool, input.deliveryId);
+      const eventType = await markDeliveryFailed(pool, input.deliveryId);
+      if (eventType) webhookDeliveries.inc({ event: eventType, outcome: 'gave_up' });
     },
   };
 }

@@ -37,6 +37,7 @@ import { resolveNeedsAttention } from '../activities/withdrawals';
 import { presentMismatch } from '../activities/reconcile';
 import { listCleanWindows, listMismatches } from '../db/queries/reconciliation';
 import type { ReconcileSummary } from '../domain/reconciliation';
+import { startWorkflow } from '../temporal/start-workflow';
 
 export interface AdminDeps {
   pool: () => Pool;
@@ -49,6 +50,8 @@ export interface AdminDeps {
   defaultFundingLimit?: string;
   /** TEMPORAL_TASK_QUEUE: where `reconcile` starts its workflow. */
   taskQueue?: string;
+  /** TEMPORAL_SEARCH_ATTRIBUTES: write search attributes on the workflows it starts (default: memo only). */
+  searchAttributes?: boolean;
   /** Where `export` streams its rows (main.ts: process.stdout). */
   stdout?: Writable;
 }
@@ -340,12 +343,12 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         const client = await deps.temporal();
         const workflowId = `reconcile-manual-${randomUUID()}`;
         deps.err(`reconciling (workflow ${workflowId})…`);
-        const s: ReconcileSummary = await client.workflow.execute('reconcile', {
-          taskQueue: deps.taskQueue ?? 'paynocchio',
-          workflowId,
-          args: [{ since, until, envId }],
-          workflowExecutionTimeout: '6h',
-        });
+        const started = await startWorkflow(
+          { client, taskQueue: deps.taskQueue ?? 'paynocchio', searchAttributes: deps.searchAttributes ?? false },
+          'reconcile',
+          { workflowId, args: [{ since, until, envId }], subject: envId ? { envId } : {}, executionTimeout: '6h' },
+        );
+        const s: ReconcileSummary = await started.result();
         deps.out(
           JSON.stringify({
             workflow_id: workflowId, run_id: s.runId, env_id: s.envId, since: s.since, until: s.until, examined: s.examined,

@@ -26,6 +26,7 @@ async function main(): Promise<number> {
       secretsPepper: config.SECRETS_PEPPER,
       defaultFundingLimit: config.DEFAULT_FUNDING_LIMIT,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
     });
   } finally {
     await (connection as Connection | null)?.close();

@@ -17,7 +17,7 @@ import { historyRoutes } from './routes/history';
 import { statementRoutes } from './routes/statements';
 import { eventRoutes } from './routes/events';
 import { ledgerRoutes } from './routes/ledger';
-import { movementRoutes } from './routes/movements';
+import { topupPaymentRoutes } from './routes/topups-payments';
 import { cardTopupRoutes } from './routes/card-topups';
 import type { CardTopupSettings } from '../services/card-topups';
 import { orderRoutes } from './routes/orders';
@@ -157,7 +157,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(limitRoutes(deps.pool));
   app.use(feeRoutes(deps.pool));
   app.use(walletRoutes(deps.pool, deps.temporal));
-  app.use(movementRoutes(deps.pool, deps.temporal, deps.cardTopups));
+  app.use(topupPaymentRoutes(deps.pool, deps.temporal, deps.cardTopups));
   app.use(cardTopupRoutes(deps.pool));
   app.use(transferRoutes(deps.pool, deps.temporal));
   app.use(batchRoutes(deps.pool, deps.temporal));

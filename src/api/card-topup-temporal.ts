@@ -2,16 +2,15 @@
  * The API's side of the cardTopup workflow: start it with an update-with-start (the
  * answer is the PaymentIntent, not the payment) and the signal the Stripe webhook sends.
  */
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { CardTopupInput, CardTopupStarted, PaymentIntentOutcome } from '../domain/card-topups';
 import type { Pool } from '../db/pool';
 import { findCardTopupByWorkflow } from '../db/queries/card-topups';
 import { getWallets } from '../db/queries/wallets';
-import { workflowStarts } from '../observability/metrics';
+import { executeUpdateWithStart, workflowIdFor } from '../temporal/start-workflow';
 import { cardTopupStartedUpdate, paymentIntentOutcomeSignal } from '../workflows/card-topup-messages';
 import type { Idempotency } from './idempotency';
-import { failedForGood, KEYS, withinSyncTimeout, workflowIdFor, type TemporalDeps } from './temporal';
+import { failedForGood, withinSyncTimeout, type TemporalDeps } from './temporal';
 
 const STILL_STARTING = 'the card top-up is still starting; retry with the same Idempotency-Key to get its PaymentIntent';
 
@@ -26,29 +25,10 @@ export async function startCardTopupWorkflow(
   req: Idempotency & { input: CardTopupInput },
 ): Promise<{ started: CardTopupStarted; workflowId: string }> {
   const { envId, walletId, userId } = req.input;
-  const workflowId = workflowIdFor('card-topup', envId, req.idempotencyKey, req.requestHash);
-  const operation = new WithStartWorkflowOperation('cardTopup', {
-    taskQueue: deps.taskQueue,
-    workflowId,
-    args: [req.input] as [CardTopupInput],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    memo: { envId, walletId, userId, kind: 'card-topup' },
-    ...(deps.searchAttributes
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: KEYS.envId, value: envId },
-            { key: KEYS.walletId, value: walletId },
-            { key: KEYS.userId, value: userId },
-            { key: KEYS.kind, value: 'card-topup' },
-          ]),
-        }
-      : {}),
-  });
+  const workflowId = workflowIdFor('cardTopup', envId, req.idempotencyKey, req.requestHash);
   try {
-    workflowStarts.inc({ type: 'cardTopup' });
     const started = await withinSyncTimeout(deps, workflowId, STILL_STARTING, () =>
-      deps.client.workflow.executeUpdateWithStart(cardTopupStartedUpdate, { startWorkflowOperation: operation }),
+      executeUpdateWithStart(deps, 'cardTopup', { workflowId, args: [req.input], subject: { envId, walletId, userId } }, cardTopupStartedUpdate, { args: [] }),
     );
     return { started, workflowId };
   } catch (err) {

@@ -16,7 +16,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   replayed_signature: 401,
   forbidden: 403,
   not_found: 404,
-  method_not_allowed: 405,
   wallet_not_active: 422,
   insufficient_funds: 422,
   currency_mismatch: 422,
@@ -33,7 +32,6 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   seller_insufficient_funds: 409,
   payload_too_large: 413,
   rate_limited: 429,
-  not_implemented: 501,
   /** Stripe refused a call that a retry cannot fix (invalid request, permissions). */
   provider_error: 502,
   /** A Stripe webhook whose signature does not verify: Stripe's convention is a 400. */
@@ -88,7 +86,7 @@ export function errorBody(domain: DomainError) {
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const domain = toDomainError(err);
   const status = HTTP_STATUS[domain.code];
-  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'not_implemented' && domain.code !== 'provider_error') {
+  if (status >= 500 && domain.code !== 'unavailable' && domain.code !== 'provider_error') {
     // Log the error and the route only: bodies and headers can hold secrets.
     const log = res.locals.logger as { error: (obj: object, msg: string) => void } | undefined;
     const requestId = (res.locals.requestContext as { requestId?: string } | undefined)?.requestId;

@@ -24,7 +24,7 @@ import type { Pool } from '../db/pool';
 import { claimKey, storeResponse } from '../db/queries/idempotency';
 import { errorBody, HTTP_STATUS, toDomainError } from './errors';
 import { sendJsonText } from './json';
-import { assertIdempotencyKey } from './temporal';
+import { assertIdempotencyKey } from '../temporal/start-workflow';
 
 /** Spread into runMovement's request: the key and the request's hash, or neither. */
 export interface Idempotency {

@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate
  * with. Each route file registers its routes next to their definition with
- * registerRoute(...); test/api/openapi.test.ts walks the Express router and fails
+ * registerRoute(...); test/ops/openapi.test.ts walks the Express router and fails
  * when a route has no entry here, so a new route cannot ship undocumented.
  */
 import './zod-openapi';
@@ -104,7 +104,7 @@ export const MovementSchema = registry.register(
   z.object({
     id: z.string().openapi({ description: 'The ledger transaction' }),
     posting_id: z.string().openapi({ description: 'The posting of this wallet in that transaction (the cursor)' }),
-    type: z.enum(['topup', 'card_topup', 'payment', 'payment_reversal', 'transfer', 'refund', 'hold', 'release', 'settle']),
+    type: z.enum(['topup', 'card_topup', 'payment', 'transfer', 'refund', 'hold', 'release', 'settle']),
     amount: moneyOut.openapi({ description: 'Signed: negative when money left the wallet' }),
     balance_after: moneyOut,
     fee: moneyOut.openapi({ example: 0, description: 'The fee this wallet paid in this transaction (included in amount; negative: given back)' }),

@@ -10,10 +10,11 @@
  * later one supersedes before it moved money ends `skipped` (`superseded`).
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleSpec } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import { DomainError } from '../domain/errors';
 import { scheduleRunWorkflowPrefix, type Schedule, type ScheduleRunInput } from '../domain/schedules';
-import { KEYS, type TemporalDeps } from './temporal';
+import { scheduleAction } from '../temporal/start-workflow';
+import { workflowTags } from '../temporal/workflow-tags';
+import type { TemporalDeps } from './temporal';
 
 export interface ScheduleDeps {
   /** SCHEDULE_MIN_INTERVAL_MS: the shortest `every` (one minute). */
@@ -52,37 +53,29 @@ function isInvalidArgument(err: unknown): err is Error {
  */
 export async function createTemporalSchedule(temporal: TemporalDeps, s: Schedule, deps: ScheduleDeps): Promise<void> {
   const args: [ScheduleRunInput] = [{ scheduleId: s.id, envId: s.envId, searchAttributes: temporal.searchAttributes }];
-  const attributes = temporal.searchAttributes
-    ? new TypedSearchAttributes([
-        { key: KEYS.envId, value: s.envId },
-        { key: KEYS.walletId, value: s.walletId },
-        { key: KEYS.userId, value: s.userId },
-        { key: KEYS.kind, value: s.kind },
-      ])
-    : undefined;
+  // The Schedule and each run carry what the schedule moves as their kind.
+  const subject = { envId: s.envId, walletId: s.walletId, userId: s.userId };
+  const memo = { scheduleId: s.id };
   try {
     await temporal.client.schedule.create({
       scheduleId: s.temporalScheduleId,
       spec: scheduleSpec(s),
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'scheduleRun',
+      action: scheduleAction(temporal, 'scheduleRun', {
         workflowId: scheduleRunWorkflowPrefix(s.id),
-        taskQueue: temporal.taskQueue,
         args,
+        subject,
+        memo,
+        kind: s.kind,
         // A run is a few local activities and one child; a day bounds one that cannot finish.
-        workflowExecutionTimeout: '1d',
-        memo: { envId: s.envId, walletId: s.walletId, userId: s.userId, kind: s.kind, scheduleId: s.id },
-        ...(attributes ? { typedSearchAttributes: attributes } : {}),
-      },
+        executionTimeout: '1d',
+      }),
       policies: {
         overlap: ScheduleOverlapPolicy.CANCEL_OTHER,
         catchupWindow: deps.catchupWindowMs ?? SCHEDULE_DEFAULTS.catchupWindowMs,
         pauseOnFailure: false,
       },
       state: { note: `Paynocchio schedule ${s.id}: ${s.kind} of ${s.amount} minor units ${s.currency} from wallet ${s.walletId}` },
-      memo: { envId: s.envId, walletId: s.walletId, userId: s.userId, kind: s.kind, scheduleId: s.id },
-      ...(attributes ? { typedSearchAttributes: attributes } : {}),
+      ...workflowTags(s.kind, subject, { searchAttributes: temporal.searchAttributes, memo }),
     });
   } catch (err) {
     if (err instanceof ScheduleAlreadyRunning) return;

@@ -1,37 +1,28 @@
 /**
- * Starting money movements. The workflow id comes from the environment and the
- * client's Idempotency-Key, so a retried request attaches to the workflow the first
- * one started (running: USE_EXISTING; finished: REJECT_DUPLICATE, then read its result)
- * and never moves money twice. Without a key every request gets a fresh id.
+ * Running money movements for the API: start (or attach to) the movement's workflow
+ * through src/temporal/start-workflow.ts (ids from the environment and the client's
+ * Idempotency-Key, so a retried request attaches to the workflow the first one started
+ * and never moves money twice) and wait for its result, bounded by the sync timeout.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import {
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  WorkflowUpdateFailedError,
-  WithStartWorkflowOperation,
-  type Client,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { ApplicationFailure, defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { DATABASE_ERROR, DomainError } from '../domain/errors';
-import { SEARCH_ATTRIBUTES } from '../domain/types';
-import { workflowOutcomes, workflowStarts } from '../observability/metrics';
-import { requestContext } from '../observability/request-context';
+import { workflowOutcomes } from '../observability/metrics';
+import {
+  executeUpdateWithStart,
+  startWorkflow,
+  walletPaymentsWorkflowId,
+  workflowIdFor,
+  type StartDeps,
+  type WorkflowArgs,
+  type WorkflowResult,
+} from '../temporal/start-workflow';
+import { payUpdate } from '../workflows/wallet-payments-messages';
 import { toDomainError } from './errors';
 
-export interface TemporalDeps {
+export interface TemporalDeps extends StartDeps {
   client: Client;
-  taskQueue: string;
-  searchAttributes: boolean;
   syncTimeoutMs: number;
-  /**
-   * Ask the server to hand the first workflow task straight back to a worker sharing
-   * this client's NativeConnection (eager start): saves a task-queue round trip. Only
-   * set it when such a worker runs in this process (src/main.ts); the SDK refuses it
-   * on any other connection.
-   */
-  eagerStart?: boolean;
   /** PAYMENT_SINGLE_ACTIVITY=false: payments run as two local activities (input `twoSteps`). */
   paymentTwoSteps?: boolean;
   /**
@@ -41,9 +32,11 @@ export interface TemporalDeps {
   paymentCoalesce?: boolean;
 }
 
-export interface MovementRequest<A> {
-  kind: 'topup' | 'payment' | 'transfer' | 'refund' | 'withdraw' | 'batch';
-  workflowType: string;
+/** The movements a request runs to its result (a withdrawal answers early: withdraw-temporal.ts). */
+export type MovementType = 'topup' | 'payment' | 'transfer' | 'refund' | 'batch';
+
+export interface MovementRequest<K extends MovementType> {
+  workflowType: K;
   envId: string;
   /** Memo and search attributes; a batch (many wallets) names none. */
   walletId?: string;
@@ -53,68 +46,32 @@ export interface MovementRequest<A> {
   idempotencyKey: string | undefined;
   /** Hash of the request (src/api/idempotency.ts), given with the key. */
   requestHash?: string;
-  args: A;
+  args: WorkflowArgs<K>[0];
 }
-
-export const KEYS = {
-  envId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.envId, SearchAttributeType.KEYWORD),
-  walletId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.walletId, SearchAttributeType.KEYWORD),
-  userId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.userId, SearchAttributeType.KEYWORD),
-  kind: defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD),
-};
-
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
-
-export function assertIdempotencyKey(idempotencyKey: string): void {
-  if (!IDEMPOTENCY_KEY.test(idempotencyKey)) {
-    throw new DomainError('invalid_request', 'Idempotency-Key must be 1 to 255 printable ASCII characters without spaces');
-  }
-}
-
-/**
- * With a request hash the id also carries its first 16 hex digits: a key reused
- * with another body after its row was purged (retention) starts a new workflow
- * instead of attaching to the old one. Same key and same body: same id, so
- * concurrent requests attach to one workflow.
- */
-export function workflowIdFor(kind: string, envId: string, idempotencyKey: string | undefined, requestHash?: string): string {
-  if (idempotencyKey === undefined) return `${kind}-${envId}-${randomUUID()}`;
-  assertIdempotencyKey(idempotencyKey);
-  const suffix = requestHash ? `-${requestHash.slice(0, 16)}` : '';
-  const id = `${kind}-${envId}-key-${idempotencyKey}${suffix}`;
-  if (id.length <= MAX_WORKFLOW_ID_LENGTH) return id;
-  // Temporal on SQL persistence keeps workflow ids in varchar(255) columns: a longer id
-  // cannot start (the dev server's SQLite has no such limit). A long key is named by its
-  // SHA-256 instead: still one id per key and body, so twins attach as before.
-  return `${kind}-${envId}-keyh-${createHash('sha256').update(idempotencyKey).digest('hex')}${suffix}`;
-}
-
-/** current_executions.workflow_id in Temporal's Postgres/MySQL schemas is varchar(255). */
-export const MAX_WORKFLOW_ID_LENGTH = 255;
 
 /**
  * Starts (or attaches to) the movement's workflow and waits for its result. The whole
  * of it — reaching Temporal included — is bounded by syncTimeoutMs: past that the
  * client gets 503 and, retrying with its Idempotency-Key, the outcome.
  */
-export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest<A>): Promise<{ result: R; workflowId: string }> {
-  const workflowId = req.workflowId ?? workflowIdFor(req.kind, req.envId, req.idempotencyKey, req.requestHash);
-  // The request id goes into the memo (workflows and, through the worker's
-  // interceptors, activities log it); the HTTP log line gets the workflow id back.
-  const ctx = requestContext.getStore();
-  if (ctx) Object.assign(ctx, { workflowId, workflowType: req.workflowType });
+export async function runMovement<K extends MovementType>(
+  deps: TemporalDeps,
+  req: MovementRequest<K>,
+): Promise<{ result: WorkflowResult<K>; workflowId: string }> {
+  const workflowId = req.workflowId ?? workflowIdFor(req.workflowType, req.envId, req.idempotencyKey, req.requestHash);
   try {
     const result = await withinSyncTimeout(
       deps,
       workflowId,
       'the movement is still in progress; retry with the same Idempotency-Key to get its result',
-      () =>
-        req.kind === 'payment' && deps.paymentCoalesce
-          ? payCoalesced<A, R>(deps, req, workflowId, ctx?.requestId)
-          : startOrAttach(deps, req, workflowId, ctx?.requestId).then((handle) => {
-              workflowStarts.inc({ type: req.workflowType });
-              return handle.result() as Promise<R>;
-            }),
+      async (): Promise<WorkflowResult<K>> => {
+        if (req.workflowType === 'payment' && deps.paymentCoalesce) {
+          return (await payCoalesced(deps, req as MovementRequest<'payment'>, workflowId)) as WorkflowResult<K>;
+        }
+        const subject = { envId: req.envId, walletId: req.walletId, userId: req.userId };
+        const handle = await startWorkflow(deps, req.workflowType, { workflowId, args: [req.args] as WorkflowArgs<K>, subject });
+        return (await handle.result()) as WorkflowResult<K>;
+      },
     );
     workflowOutcomes.inc({ type: req.workflowType, outcome: 'completed' });
     return { result, workflowId };
@@ -182,85 +139,29 @@ export async function withinSyncTimeout<T>(deps: TemporalDeps, workflowId: strin
   }
 }
 
-async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, workflowId: string, requestId: string | undefined): Promise<WorkflowHandle> {
-  try {
-    return await deps.client.workflow.start(req.workflowType, {
-      taskQueue: deps.taskQueue,
-      workflowId,
-      args: [req.args],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      // A movement's workflow task is a few local activities of milliseconds each. If the
-      // worker holding it dies, the server hands the task to another worker only after
-      // this timeout (default 10 s): short, so a crash costs the client seconds, not ten.
-      workflowTaskTimeout: '3s',
-      ...(deps.eagerStart ? { requestEagerStart: true } : {}),
-      memo: {
-        envId: req.envId,
-        ...(req.walletId !== undefined ? { walletId: req.walletId } : {}),
-        ...(req.userId !== undefined ? { userId: req.userId } : {}),
-        kind: req.kind,
-        ...(requestId ? { requestId } : {}),
-      },
-      ...(deps.searchAttributes
-        ? {
-            typedSearchAttributes: new TypedSearchAttributes([
-              { key: KEYS.envId, value: req.envId },
-              ...(req.walletId !== undefined ? [{ key: KEYS.walletId, value: req.walletId }] : []),
-              ...(req.userId !== undefined ? [{ key: KEYS.userId, value: req.userId }] : []),
-              { key: KEYS.kind, value: req.kind },
-            ]),
-          }
-        : {}),
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return deps.client.workflow.getHandle(workflowId);
-  }
-}
-
 /**
  * A coalesced payment: an Update of the wallet's walletPayments workflow, started with
- * the update if it is not running (USE_EXISTING). The update id is the id the payment's
- * own workflow would have had, so a retried request with the same Idempotency-Key is the
- * same update (Temporal answers it again within a run; after a continue-as-new the
- * ledger's order and posting idempotency answer it the same, posting nothing twice).
- * An operator finds the payment by its id among the wallet workflow's updates, and the
- * wallet workflow by the search attribute PaynocchioWalletId.
+ * the update if it is not running. The update id is the id the payment's own workflow
+ * would have had, so a retried request with the same Idempotency-Key is the same update
+ * (Temporal answers it again within a run; after a continue-as-new the ledger's order and
+ * posting idempotency answer it the same, posting nothing twice). An operator finds the
+ * payment by its id among the wallet workflow's updates, and the wallet workflow by the
+ * search attribute PaynocchioWalletId.
  */
-async function payCoalesced<A, R>(deps: TemporalDeps, req: MovementRequest<A>, paymentId: string, requestId: string | undefined): Promise<R> {
-  const start = new WithStartWorkflowOperation('walletPayments', {
-    taskQueue: deps.taskQueue,
-    workflowId: `wallet-payments-${req.envId}-${req.walletId}`,
-    args: [{}],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowTaskTimeout: '3s',
-    memo: { envId: req.envId, walletId: req.walletId, userId: req.userId, kind: 'wallet-payments', ...(requestId ? { requestId } : {}) },
-    ...(deps.searchAttributes
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: KEYS.envId, value: req.envId },
-            { key: KEYS.walletId, value: req.walletId! },
-            { key: KEYS.userId, value: req.userId! },
-            { key: KEYS.kind, value: 'wallet-payments' },
-          ]),
-        }
-      : {}),
-  });
-  workflowStarts.inc({ type: 'walletPayments' });
-  // The server rejects an update its worker's task did not process (type UnprocessedUpdate:
-  // seen under concurrent update-with-start while a workflow task was in flight). Nothing
-  // of it ran, so it is sent again (the same update id), a bounded number of times within
-  // the sync timeout.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const op = attempt === 1 ? start : new WithStartWorkflowOperation('walletPayments', start.options);
-      return (await deps.client.workflow.executeUpdateWithStart('pay', { updateId: paymentId, args: [req.args], startWorkflowOperation: op })) as R;
-    } catch (err) {
-      const unprocessed = err instanceof WorkflowUpdateFailedError && (err.cause as { type?: unknown } | undefined)?.type === 'UnprocessedUpdate';
-      if (!unprocessed || attempt >= 5) throw err;
-    }
-  }
+function payCoalesced(deps: TemporalDeps, req: MovementRequest<'payment'>, paymentId: string) {
+  return executeUpdateWithStart(
+    deps,
+    'walletPayments',
+    {
+      workflowId: walletPaymentsWorkflowId(req.envId, req.walletId!),
+      args: [{}],
+      subject: { envId: req.envId, walletId: req.walletId, userId: req.userId },
+      // It ends after a minute idle; the next payment starts it again under its id.
+      restartable: true,
+    },
+    payUpdate,
+    { updateId: paymentId, args: [req.args] },
+  );
 }
 
 /** A bounded label: the refusal's code for a business failure, else timeout or error. */

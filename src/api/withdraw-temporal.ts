@@ -4,15 +4,11 @@
  * signals the Stripe webhook and return URL send. A signal to a workflow that has
  * already finished is dropped: nothing waits for it any more.
  */
-import {
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { PayoutOutcome, Withdrawal, WithdrawInput, WithdrawalProgress } from '../domain/withdrawals';
 import type { Pool } from '../db/pool';
 import { findWithdrawalByWorkflow } from '../db/queries/withdrawals';
+import { executeUpdateWithStart, workflowIdFor } from '../temporal/start-workflow';
 import {
   accountReadySignal,
   cancelUpdate,
@@ -21,7 +17,7 @@ import {
   withdrawalUrlUpdate,
 } from '../workflows/withdraw-messages';
 import type { Idempotency } from './idempotency';
-import { failedForGood, KEYS, withinSyncTimeout, workflowIdFor, type TemporalDeps } from './temporal';
+import { failedForGood, withinSyncTimeout, type TemporalDeps } from './temporal';
 
 /** Races a call against syncTimeoutMs; past it, 503 with the workflow id (retry with the same key). */
 const STILL_STARTING = 'the withdrawal is still starting; retry with the same Idempotency-Key to get its URL';
@@ -38,30 +34,9 @@ export async function startWithdrawal(
 ): Promise<{ progress: WithdrawalProgress; workflowId: string }> {
   const workflowId = workflowIdFor('withdraw', req.input.envId, req.idempotencyKey, req.requestHash);
   const { envId, walletId, userId } = req.input;
-  // As runMovement: attach to a running one, never start a finished one again; memo and
-  // search attributes so operators find the wallet's withdrawals.
-  const options = {
-    taskQueue: deps.taskQueue,
-    workflowId,
-    args: [req.input] as [WithdrawInput],
-    workflowIdConflictPolicy: 'USE_EXISTING' as const,
-    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
-    memo: { envId, walletId, userId, kind: 'withdraw' },
-    ...(deps.searchAttributes
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: KEYS.envId, value: envId },
-            { key: KEYS.walletId, value: walletId },
-            { key: KEYS.userId, value: userId },
-            { key: KEYS.kind, value: 'withdraw' },
-          ]),
-        }
-      : {}),
-  };
-  const operation = new WithStartWorkflowOperation('withdraw', options);
   try {
     const progress = await withinSyncTimeout(deps, workflowId, STILL_STARTING, () =>
-      deps.client.workflow.executeUpdateWithStart(withdrawalUrlUpdate, { startWorkflowOperation: operation }),
+      executeUpdateWithStart(deps, 'withdraw', { workflowId, args: [req.input], subject: { envId, walletId, userId } }, withdrawalUrlUpdate, { args: [] }),
     );
     return { progress, workflowId };
   } catch (err) {

@@ -43,7 +43,6 @@ export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | '
 export type TransactionType =
   | 'topup'
   | 'payment'
-  | 'payment_reversal'
   | 'transfer'
   | 'refund'
   | 'hold'

@@ -60,15 +60,25 @@ export const stripeCalls = new Counter({
   registers: [registry],
 });
 
+/**
+ * Counted in the worker's delivery activity (src/activities/webhooks.ts): each attempt as
+ * delivered (2xx), failed (another status or a network error: retried) or refused (the
+ * address is not allowed: nothing sent, the delivery ends failed), and each delivery whose
+ * retry budget ran out once as gave_up.
+ */
 export const webhookDeliveries = new Counter({
   name: 'paynocchio_webhook_deliveries_total',
-  help: 'Webhook delivery attempts to merchants, by event type and outcome (delivered, failed, gave_up)',
+  help: 'Webhook delivery attempts to merchants by event type and outcome (delivered, failed, refused), and deliveries given up after retries (gave_up)',
   labelNames: ['event', 'outcome'] as const,
   registers: [registry],
 });
 
-/** Wraps a Stripe call so every call is counted by outcome; Stripe code should call through this. */
-export async function observeStripeCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+/**
+ * Wraps a Stripe call so every call is counted by operation and outcome: every Stripe call
+ * goes through it (src/activities/stripe.ts and reconcile.ts in the worker, the Connect
+ * return URL in the API), so the counter lives in whichever process called.
+ */
+export async function observeStripeCall<T>(operation: string, call: () => PromiseLike<T>): Promise<T> {
   try {
     const result = await call();
     stripeCalls.inc({ operation, outcome: 'ok' });

@@ -1,7 +1,8 @@
 /**
  * The current request's id (and the workflow it started), visible to code deep in a
- * request without passing it through every call: runMovement reads it to put the
- * request id in the workflow's memo, and the HTTP log line reads the workflow id back.
+ * request without passing it through every call: src/temporal/start-workflow.ts reads it
+ * to put the request id in the workflow's memo and writes the workflow it started back for
+ * the HTTP log line.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 

@@ -7,11 +7,12 @@
  * every movement) because the batch row is keyed by it: a retried or concurrent twin
  * request finds the batch the first one stored and attaches to the same workflow.
  */
-import type { BatchInput, BatchItemRequest, BatchSummary } from '../domain/batch';
+import type { BatchItemRequest } from '../domain/batch';
 import type { Pool } from '../db/pool';
 import { createBatch, findBatch, listBatchItems, type Batch, type BatchItem } from '../db/queries/batches';
 import type { Idempotency } from '../api/idempotency';
-import { runMovement, workflowIdFor, type TemporalDeps } from '../api/temporal';
+import { runMovement, type TemporalDeps } from '../api/temporal';
+import { workflowIdFor } from '../temporal/start-workflow';
 
 export interface BatchRequest {
   envId: string;
@@ -32,8 +33,7 @@ export interface BatchOutcome {
 export async function runBatch(deps: { pool: Pool; temporal: TemporalDeps }, req: BatchRequest, idem: Idempotency): Promise<BatchOutcome> {
   const workflowId = workflowIdFor('batch', req.envId, idem.idempotencyKey, idem.requestHash);
   const stored = await createBatch(deps.pool, { workflowId, envId: req.envId, atomic: req.atomic, items: req.items });
-  await runMovement<BatchInput, BatchSummary>(deps.temporal, {
-    kind: 'batch',
+  await runMovement(deps.temporal, {
     workflowType: 'batch',
     envId: req.envId,
     workflowId,

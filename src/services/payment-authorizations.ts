@@ -8,12 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { TypedSearchAttributes } from '@temporalio/common';
 import { assertCapturable, orderNotAuthorized } from '../domain/authorizations';
 import { DomainError } from '../domain/errors';
 import { parseAmount } from '../domain/money';
@@ -22,8 +20,8 @@ import type { Pool } from '../db/pool';
 import { findOrderByWorkflow, findOrderDecision } from '../db/queries/orders';
 import { getWallets } from '../db/queries/wallets';
 import type { Idempotency } from '../api/idempotency';
-import { failedForGood, KEYS, withinSyncTimeout, workflowIdFor, type TemporalDeps } from '../api/temporal';
-import { workflowStarts } from '../observability/metrics';
+import { failedForGood, withinSyncTimeout, type TemporalDeps } from '../api/temporal';
+import { executeUpdateWithStart, workflowIdFor } from '../temporal/start-workflow';
 import { requestContext } from '../observability/request-context';
 import { authorizationUpdate, captureUpdate, voidUpdate } from '../workflows/payment-messages';
 
@@ -46,32 +44,16 @@ const STILL_RUNNING = 'the authorization is still in progress; retry with the sa
 export async function authorizePayment(deps: AuthorizationDeps, input: Authorize, idem: Idempotency): Promise<{ result: PaymentResult; workflowId: string }> {
   const { temporal } = deps;
   const workflowId = workflowIdFor('payment', input.envId, idem.idempotencyKey, idem.requestHash);
-  const ctx = requestContext.getStore();
-  if (ctx) Object.assign(ctx, { workflowId, workflowType: 'payment' });
-  const operation = new WithStartWorkflowOperation('payment', {
-    taskQueue: temporal.taskQueue,
-    workflowId,
-    args: [input] as [PaymentInput],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    workflowTaskTimeout: '3s',
-    memo: { envId: input.envId, walletId: input.walletId, userId: input.userId, kind: 'payment', ...(ctx?.requestId ? { requestId: ctx.requestId } : {}) },
-    ...(temporal.searchAttributes
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: KEYS.envId, value: input.envId },
-            { key: KEYS.walletId, value: input.walletId },
-            { key: KEYS.userId, value: input.userId },
-            { key: KEYS.kind, value: 'payment' },
-          ]),
-        }
-      : {}),
-  });
   try {
     const result = await withinSyncTimeout(temporal, workflowId, STILL_RUNNING, () =>
-      temporal.client.workflow.executeUpdateWithStart(authorizationUpdate, { startWorkflowOperation: operation }),
+      executeUpdateWithStart(
+        temporal,
+        'payment',
+        { workflowId, args: [input], subject: { envId: input.envId, walletId: input.walletId, userId: input.userId } },
+        authorizationUpdate,
+        { args: [] },
+      ),
     );
-    workflowStarts.inc({ type: 'payment' });
     return { result, workflowId };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw failedForGood(err, workflowId);

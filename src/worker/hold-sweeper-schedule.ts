@@ -6,12 +6,13 @@
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Logger } from '../observability/logger';
+import { scheduleAction } from '../temporal/start-workflow';
 
 export const HOLD_SWEEPER_SCHEDULE_ID = 'paynocchio-hold-sweeper';
 
 export async function ensureHoldSweeperSchedule(
   client: Client,
-  opts: { taskQueue: string; intervalMs: number; logger?: Logger },
+  opts: { taskQueue: string; searchAttributes: boolean; intervalMs: number; logger?: Logger },
 ): Promise<void> {
   const everyMs = Math.max(1, Math.round(opts.intervalMs / 1000)) * 1000; // Temporal keeps whole seconds
   const spec = { intervals: [{ every: everyMs }] };
@@ -19,13 +20,11 @@ export async function ensureHoldSweeperSchedule(
     await client.schedule.create({
       scheduleId: HOLD_SWEEPER_SCHEDULE_ID,
       spec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'holdSweeper',
-        taskQueue: opts.taskQueue,
+      action: scheduleAction(opts, 'holdSweeper', {
         args: [{}],
-        workflowExecutionTimeout: '30m',
-      },
+        subject: {},
+        executionTimeout: '30m',
+      }),
       // One sweep at a time; a run still going when the next is due makes it skip.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
       memo: { purpose: 'releases withdrawal holds whose workflow closed without completing (README, Runbook)' },

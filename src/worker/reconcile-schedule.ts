@@ -7,24 +7,23 @@
  */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Logger } from '../observability/logger';
+import { scheduleAction } from '../temporal/start-workflow';
 
 export const RECONCILE_SCHEDULE_ID = 'paynocchio-reconcile';
 
-export async function ensureReconcileSchedule(client: Client, opts: { taskQueue: string; everyMs: number; logger?: Logger }): Promise<void> {
+export async function ensureReconcileSchedule(client: Client, opts: { taskQueue: string; searchAttributes: boolean; everyMs: number; logger?: Logger }): Promise<void> {
   const everyMs = Math.max(60, Math.round(opts.everyMs / 1000)) * 1000; // whole seconds, at least a minute
   const spec = { intervals: [{ every: everyMs }] };
   try {
     await client.schedule.create({
       scheduleId: RECONCILE_SCHEDULE_ID,
       spec,
-      action: {
-        type: 'startWorkflow',
-        workflowType: 'reconcile',
-        taskQueue: opts.taskQueue,
+      action: scheduleAction(opts, 'reconcile', {
         args: [{}],
+        subject: {},
         // Covers the whole chain of continue-as-new runs; each activity has its own budget.
-        workflowExecutionTimeout: '6h',
-      },
+        executionTimeout: '6h',
+      }),
       // One reconciliation at a time; one still going when the next is due makes it skip.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
       memo: { purpose: 'matches Stripe transfers, reversals and payouts with the ledger (README, Reconciliation)' },

@@ -36,20 +36,19 @@ export async function startWorkerServices(opts: {
   const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
   // The hold sweeper's schedule (README, Runbook): created once, idempotently, by any worker.
   if (config.HOLD_SWEEP_INTERVAL_MS > 0) {
-    await ensureHoldSweeperSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalMs: config.HOLD_SWEEP_INTERVAL_MS, logger }).catch(
+    await ensureHoldSweeperSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES, intervalMs: config.HOLD_SWEEP_INTERVAL_MS, logger }).catch(
       (err: Error) => logger.error({ err: err.message }, 'hold sweeper schedule could not be created; the worker runs on without it'),
     );
   }
   // Reconciliation with Stripe (README, Reconciliation): every RECONCILE_EVERY, created idempotently.
   if (config.RECONCILE_EVERY > 0) {
-    await ensureReconcileSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, everyMs: config.RECONCILE_EVERY, logger }).catch(
+    await ensureReconcileSchedule(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES, everyMs: config.RECONCILE_EVERY, logger }).catch(
       (err: Error) => logger.error({ err: err.message }, 'reconciliation schedule could not be created; the worker runs on without it'),
     );
   }
   const dispatcher = startWebhookDispatcher({
     pool,
-    client,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    temporal: { client, taskQueue: config.TEMPORAL_TASK_QUEUE, searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES },
     intervalMs: config.WEBHOOK_DISPATCH_INTERVAL_MS,
     retry: {
       initialIntervalMs: config.WEBHOOK_RETRY_INITIAL_MS,

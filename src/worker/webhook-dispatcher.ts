@@ -10,17 +10,17 @@
  * crashed is still picked up. A singleton polling workflow would write history
  * events on every tick and need continue-as-new; this costs one indexed query.
  */
-import type { Client } from '@temporalio/client';
 import { withTransaction, type Pool } from '../db/pool';
 import { claimUndispatched, markDispatched } from '../db/queries/outbox';
+import { startWorkflow, webhookDeliveryWorkflowId, type StartDeps } from '../temporal/start-workflow';
 import type { WebhookDeliveryInput } from '../workflows/webhook-delivery';
 
 const BATCH = 100;
 
 export interface DispatcherOptions {
   pool: Pool;
-  client: Client;
-  taskQueue: string;
+  /** The worker's own client (no eager start: it shares no connection with a worker). */
+  temporal: StartDeps;
   intervalMs: number;
   retry: Omit<WebhookDeliveryInput, 'deliveryId'>;
 }
@@ -35,16 +35,13 @@ export function startWebhookDispatcher(opts: DispatcherOptions): { stop: () => P
       const claimed = await claimUndispatched(client, BATCH);
       const ids = claimed.map((d) => d.id);
       // A delivery canceled before it was dispatched (its endpoint was disabled) needs no workflow.
-      for (const { id: deliveryId } of claimed.filter((d) => d.pending)) {
-        await opts.client.workflow.start('webhookDelivery', {
-          taskQueue: opts.taskQueue,
-          workflowId: `webhook-delivery-${deliveryId}`,
-          args: [{ deliveryId, ...opts.retry } satisfies WebhookDeliveryInput],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        }).catch((err: Error) => {
-          // Already started and finished by an earlier tick whose commit was lost.
-          if (err.name !== 'WorkflowExecutionAlreadyStartedError') throw err;
+      for (const d of claimed.filter((c) => c.pending)) {
+        // Already started (even finished, by an earlier tick whose commit was lost): attaches.
+        await startWorkflow(opts.temporal, 'webhookDelivery', {
+          workflowId: webhookDeliveryWorkflowId(d.id),
+          args: [{ deliveryId: d.id, ...opts.retry }],
+          subject: { envId: d.envId },
+          memo: { deliveryId: d.id, eventId: d.eventId, eventType: d.eventType, endpointId: d.endpointId },
         });
       }
       if (ids.length) await markDispatched(client, ids);

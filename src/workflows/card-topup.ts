@@ -26,7 +26,7 @@ import {
 } from '@temporalio/workflow';
 import { CARD_TOPUP_DEFAULTS, type CardTopupInput, type CardTopupStarted, type PaymentIntentOutcome } from '../domain/card-topups';
 import { businessFailure } from './failures';
-import { ledger, stripeMoney, stripeSetup } from './options';
+import { database, stripeMoney, stripeSetup } from './options';
 import { cardTopupStartedUpdate, paymentIntentOutcomeSignal } from './card-topup-messages';
 
 const PROVIDER_ERROR = 'provider_error';
@@ -59,7 +59,7 @@ export async function cardTopup(input: CardTopupInput): Promise<CardTopupStarted
   // 1. The row. A refusal (wallet missing or not active) ends here: nothing exists at Stripe.
   let created: CardTopupStarted;
   try {
-    created = await ledger.createCardTopup({ ...input, workflowId });
+    created = await database.createCardTopup({ ...input, workflowId });
   } catch (err) {
     const refused = businessFailure(err);
     if (!refused) throw err;
@@ -82,10 +82,10 @@ export async function cardTopup(input: CardTopupInput): Promise<CardTopupStarted
         message: cause?.type === PROVIDER_ERROR ? cause.message : 'Stripe did not answer in time',
         nonRetryable: true,
       });
-    await ledger.failCardTopup({ topupId, step: 'failed', detail: { reason: 'payment_intent_refused' }, failureCode: failure.type, failureMessage: failure.message });
+    await database.failCardTopup({ topupId, step: 'failed', detail: { reason: 'payment_intent_refused' }, failureCode: failure.type, failureMessage: failure.message });
     return refuse(failure);
   }
-  const topup = await ledger.openCardTopup({ topupId, ...intent, ttlMs });
+  const topup = await database.openCardTopup({ topupId, ...intent, ttlMs });
   started = { topup, wallet: created.wallet };
 
   // 3. Wait for the webhook's outcome, at most ttlMs.
@@ -95,7 +95,7 @@ export async function cardTopup(input: CardTopupInput): Promise<CardTopupStarted
     const o = outcome!;
     decided = { status: o.status, eventId: o.eventId, failureCode: o.failureCode ?? null, failureMessage: o.failureMessage ?? null };
   } else {
-    const expiry = await ledger.expireCardTopup({ topupId, ttlMs });
+    const expiry = await database.expireCardTopup({ topupId, ttlMs });
     if (expiry.expired || expiry.outcome === null) {
       await stripeMoney.cancelPaymentIntent({ topupId, paymentIntentId: intent.paymentIntentId, idempotencyKey: key('cancel'), reason: 'expired' });
       return finish();
@@ -106,7 +106,7 @@ export async function cardTopup(input: CardTopupInput): Promise<CardTopupStarted
   }
 
   if (decided.status !== 'succeeded') {
-    await ledger.failCardTopup({
+    await database.failCardTopup({
       topupId,
       step: 'failed',
       detail: { payment_intent_status: decided.status, stripe_event_id: decided.eventId },
@@ -121,7 +121,7 @@ export async function cardTopup(input: CardTopupInput): Promise<CardTopupStarted
   }
 
   // 4. Credit from the clearing account.
-  const credit = await ledger.creditCardTopup({ topupId, idempotencyId: key('credit'), eventId: decided.eventId });
+  const credit = await database.creditCardTopup({ topupId, idempotencyId: key('credit'), eventId: decided.eventId });
   if (!credit.credited) return finish();
 
   // 5. Clearing → available: the money moves on once Stripe's balance transaction says so.
@@ -130,7 +130,7 @@ export async function cardTopup(input: CardTopupInput): Promise<CardTopupStarted
     setCurrentDetails('waiting for Stripe to make the money available (balance transaction)');
     const funds = await stripeMoney.retrieveCardFunds({ paymentIntentId: intent.paymentIntentId });
     if (funds.status === 'available') {
-      await ledger.clearCardTopup({
+      await database.clearCardTopup({
         topupId,
         idempotencyId: key('clearing'),
         balanceTransactionId: funds.balanceTransactionId!,
@@ -141,7 +141,7 @@ export async function cardTopup(input: CardTopupInput): Promise<CardTopupStarted
     }
     if (waited >= clearingTimeoutMs) {
       // The money stays in stripe_clearing, visible to reconciliation and the operator.
-      await ledger.recordCardTopupStep({ topupId, step: 'clearing_timed_out', detail: { waited_ms: waited, stripe_balance_transaction_id: funds.balanceTransactionId } });
+      await database.recordCardTopupStep({ topupId, step: 'clearing_timed_out', detail: { waited_ms: waited, stripe_balance_transaction_id: funds.balanceTransactionId } });
       return finish();
     }
     // Until Stripe's available_on (and a minute), then every clearingPollMs.

@@ -1,15 +1,18 @@
 /**
- * Activity options shared by the workflows. Ledger steps run as *local* activities:
- * they execute in the worker that holds the workflow task, so a whole topup or
- * payment is one workflow task and one round trip to the server.
+ * Activity options shared by the workflows, one proxy per kind of step:
+ * `database` — each step is one Postgres transaction (a posting, or an order, a
+ * withdrawal's timeline step, a schedule run's row) run as a *local* activity: it
+ * executes in the worker that holds the workflow task, so a whole topup or payment is
+ * one workflow task and one round trip to the server; `stripeSetup` and `stripeMoney`
+ * — Stripe calls, as ordinary activities.
  */
 import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { BUSINESS_ERROR_CODES, DATABASE_ERROR } from '../domain/errors';
 
-export const ledger = proxyLocalActivities<Activities>({
+export const database = proxyLocalActivities<Activities>({
   startToCloseTimeout: '15s',
-  // The retry budget of every ledger step. Postgres down, a lost connection, a
+  // The retry budget of every database step. Postgres down, a lost connection, a
   // serialization failure or a deadlock is retried with backoff for up to 10 minutes:
   // longer than a Postgres restart or a managed failover (seconds to a couple of
   // minutes), short enough that a step that cannot succeed fails its workflow within

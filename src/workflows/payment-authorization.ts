@@ -34,7 +34,7 @@ import {
 import type { ErrorCode } from '../domain/errors';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { businessFailure } from './failures';
-import { ledger, ledgerRelease } from './options';
+import { database, ledgerRelease } from './options';
 import { authorizationUpdate, captureUpdate, voidUpdate } from './payment-messages';
 
 type State = 'authorizing' | 'authorized' | 'deciding' | 'done';
@@ -96,16 +96,16 @@ export async function authorizeThenWait(
       throw businessFailure(err) ?? err;
     }
   };
-  setHandler(captureUpdate, ({ amount, decisionId }) => decide(() => ledger.captureAuthorization({ orderId: orderId(), workflowId, amount, decisionId })), {
+  setHandler(captureUpdate, ({ amount, decisionId }) => decide(() => database.captureAuthorization({ orderId: orderId(), workflowId, amount, decisionId })), {
     validator: (_req: { amount: string | null; decisionId: string | null }) => decidable(),
   });
-  setHandler(voidUpdate, ({ decisionId }) => decide(() => ledger.voidAuthorization({ orderId: orderId(), workflowId, reason: 'requested', decisionId })), {
+  setHandler(voidUpdate, ({ decisionId }) => decide(() => database.voidAuthorization({ orderId: orderId(), workflowId, reason: 'requested', decisionId })), {
     validator: (_req: { decisionId: string | null }) => decidable(),
   });
 
   // 1. The hold. A refusal ends the workflow with its code, the order recorded failed.
   try {
-    authorized = await ledger.authorizePayment({ ...input, workflowId, ttlSeconds: input.authorization.ttlSeconds });
+    authorized = await database.authorizePayment({ ...input, workflowId, ttlSeconds: input.authorization.ttlSeconds });
   } catch (err) {
     const refused = businessFailure(err);
     if (!refused && (!(err instanceof TemporalFailure) || isCancellation(err))) throw err;
@@ -116,7 +116,7 @@ export async function authorizeThenWait(
       throw failed;
     }
     // The hold committed after all (its answer lost): the retry answers the order as it is.
-    authorized = await ledger.authorizePayment({ ...input, workflowId, ttlSeconds: input.authorization.ttlSeconds });
+    authorized = await database.authorizePayment({ ...input, workflowId, ttlSeconds: input.authorization.ttlSeconds });
   }
   current = authorized;
   expiresAtMs = Date.parse(authorized.order.expiresAt!);
@@ -159,10 +159,10 @@ export async function authorizeThenWait(
 async function recordFailedAuthorization(input: PaymentInput, workflowId: string, failureCode: string): Promise<'failed' | 'committed'> {
   let orderId: string;
   try {
-    orderId = (await ledger.createOrder({ ...input, workflowId })).id;
+    orderId = (await database.createOrder({ ...input, workflowId })).id;
   } catch {
     return 'failed';
   }
-  const after = await ledger.failOrder({ orderId, failureCode });
+  const after = await database.failOrder({ orderId, failureCode });
   return after.status === 'failed' ? 'failed' : 'committed';
 }

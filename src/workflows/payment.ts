@@ -9,8 +9,8 @@
  * charge have committed after all (its answer lost for the whole budget), the order
  * is completed, failOrder leaves it so, and the charge's replay answers it.
  *
- * DESIGN.md lists a compensation "after the debit"; there is no such window here,
- * because the debit and the order's completion commit together.
+ * There is no compensation "after the debit" (a refund of a debited order that failed
+ * later): the debit and the order's completion commit together.
  *
  * With `authorization` in its input (`"capture": false`) it holds the amount instead and
  * waits for a capture, a void or the expiry: src/workflows/payment-authorization.ts.
@@ -18,7 +18,7 @@
 import { isCancellation, patched, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { businessFailure } from './failures';
-import { ledger } from './options';
+import { database } from './options';
 import { authorizeThenWait } from './payment-authorization';
 
 export async function payment(input: PaymentInput): Promise<PaymentResult> {
@@ -30,21 +30,21 @@ export async function payment(input: PaymentInput): Promise<PaymentResult> {
   // Issue 11: one local activity (order + charge in one SQL transaction) for workflows
   // started since this patch; histories recorded before it replay the two-step path.
   if (!input.twoSteps && patched('payment-one-activity')) return payInOneStep(input, workflowId);
-  const order = await ledger.createOrder({ ...input, workflowId });
+  const order = await database.createOrder({ ...input, workflowId });
   const charge = { orderId: order.id, idempotencyId: `${workflowId}:charge` };
   try {
-    return await ledger.chargeOrder(charge);
+    return await database.chargeOrder(charge);
   } catch (err) {
     const refusal = businessFailure(err);
     if (refusal) {
-      await ledger.failOrder({ orderId: order.id, failureCode: refusal.type! });
+      await database.failOrder({ orderId: order.id, failureCode: refusal.type! });
       throw refusal;
     }
     // A local activity's failure (data error, retry budget spent) reaches the workflow as
     // a TemporalFailure; anything else is a bug in this code (the workflow task retries it).
     if (!(err instanceof TemporalFailure) || isCancellation(err)) throw err;
-    const after = await ledger.failOrder({ orderId: order.id, failureCode: 'internal' });
-    if (after.status === 'completed') return await ledger.chargeOrder(charge);
+    const after = await database.failOrder({ orderId: order.id, failureCode: 'internal' });
+    if (after.status === 'completed') return await database.chargeOrder(charge);
     throw err;
   }
 }
@@ -52,7 +52,7 @@ export async function payment(input: PaymentInput): Promise<PaymentResult> {
 async function payInOneStep(input: PaymentInput, workflowId: string): Promise<PaymentResult> {
   const charge = { idempotencyId: `${workflowId}:charge` };
   try {
-    return await ledger.payOrder({ ...input, workflowId, ...charge });
+    return await database.payOrder({ ...input, workflowId, ...charge });
   } catch (err) {
     const refusal = businessFailure(err);
     if (!refusal && (!(err instanceof TemporalFailure) || isCancellation(err))) throw err;
@@ -62,13 +62,13 @@ async function payInOneStep(input: PaymentInput, workflowId: string): Promise<Pa
     // original error, as the two-step path's createOrder does.
     let orderId: string;
     try {
-      orderId = (await ledger.createOrder({ ...input, workflowId })).id;
+      orderId = (await database.createOrder({ ...input, workflowId })).id;
     } catch {
       throw refusal ?? err;
     }
-    const after = await ledger.failOrder({ orderId, failureCode: refusal ? refusal.type! : 'internal' });
+    const after = await database.failOrder({ orderId, failureCode: refusal ? refusal.type! : 'internal' });
     // The one-step charge committed after all (its answer lost): its replay answers it.
-    if (!refusal && after.status === 'completed') return await ledger.chargeOrder({ orderId, ...charge });
+    if (!refusal && after.status === 'completed') return await database.chargeOrder({ orderId, ...charge });
     throw refusal ?? err;
   }
 }

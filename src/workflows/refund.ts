@@ -5,11 +5,11 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { RefundInput, RefundResult } from '../domain/types';
 import { businessFailure } from './failures';
-import { ledger } from './options';
+import { database } from './options';
 
 export async function refund(input: RefundInput): Promise<RefundResult> {
   try {
-    return await ledger.refundOrder({ ...input, idempotencyId: `${workflowInfo().workflowId}:refund` });
+    return await database.refundOrder({ ...input, idempotencyId: `${workflowInfo().workflowId}:refund` });
   } catch (err) {
     throw businessFailure(err) ?? err;
   }

@@ -32,7 +32,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ChildWorkflowOptions } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../activities';
 
 type ChildOptions = Omit<ChildWorkflowOptions, 'typeInfo'>;
@@ -47,9 +47,10 @@ import {
   type ScheduleRunInput,
   type ScheduleRunResult,
 } from '../domain/schedules';
-import { SEARCH_ATTRIBUTES, type PaymentInput, type TransferInput } from '../domain/types';
+import type { PaymentInput, TransferInput } from '../domain/types';
 import type { WithdrawInput } from '../domain/withdrawals';
-import { ledger } from './options';
+import { workflowTags } from '../temporal/workflow-tags';
+import { database } from './options';
 import { payment } from './payment';
 import { transfer } from './transfer';
 import { withdraw } from './withdraw';
@@ -62,12 +63,6 @@ const control = proxyActivities<Activities>({
 });
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
-const KEYS = {
-  envId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.envId, SearchAttributeType.KEYWORD),
-  walletId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.walletId, SearchAttributeType.KEYWORD),
-  userId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.userId, SearchAttributeType.KEYWORD),
-  kind: defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD),
-};
 
 /** How long a scheduled withdraw's run follows the child until its hold exists (seconds, one check a second). */
 const WITHDRAW_HOLD_WAIT_SECONDS = 300;
@@ -114,7 +109,7 @@ export async function scheduleRun(input: ScheduleRunInput): Promise<ScheduleRunR
   const result = (o: Outcome, paused = false): ScheduleRunResult => ({ scheduledAt, outcome: o.outcome, movementId: o.movementId, code: o.code, paused });
 
   return CancellationScope.nonCancellable(async () => {
-    const begun = await ledger.beginScheduleRun({ scheduleId: input.scheduleId, scheduledAt, workflowId });
+    const begun = await database.beginScheduleRun({ scheduleId: input.scheduleId, scheduledAt, workflowId });
     if (begun.action === 'done') {
       const r = begun.run;
       return result({ outcome: r.outcome === 'running' ? 'failed' : r.outcome, movementId: r.movementId, code: r.code, message: r.message });
@@ -138,7 +133,7 @@ export async function scheduleRun(input: ScheduleRunInput): Promise<ScheduleRunR
     } else {
       outcome = await runMovement(schedule, childId, input.searchAttributes ?? false, begun.withdrawWaits ?? {});
     }
-    const finished = await ledger.finishScheduleRun({
+    const finished = await database.finishScheduleRun({
       scheduleId: schedule.id,
       scheduledAt,
       outcome: outcome.outcome,
@@ -170,17 +165,8 @@ async function runMovement(
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     // The movement outlives nothing but its own run: a withdraw goes on after this run ends.
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    memo: { envId: s.envId, walletId: s.walletId, userId: s.userId, kind: s.kind, scheduleId: s.id },
-    ...(searchAttributes
-      ? {
-          typedSearchAttributes: new TypedSearchAttributes([
-            { key: KEYS.envId, value: s.envId },
-            { key: KEYS.walletId, value: s.walletId },
-            { key: KEYS.userId, value: s.userId },
-            { key: KEYS.kind, value: s.kind },
-          ]),
-        }
-      : {}),
+    // The child's kind is its workflow type (payment, transfer, withdraw).
+    ...workflowTags(s.kind, { envId: s.envId, walletId: s.walletId, userId: s.userId }, { searchAttributes, memo: { scheduleId: s.id } }),
   };
   /**
    * The movement's id was used already (this run re-run for the same time): read what it
@@ -189,7 +175,7 @@ async function runMovement(
    */
   const found = async (): Promise<Outcome> => {
     for (let second = 0; ; second++) {
-      const m = await ledger.findScheduledMovement({ kind: s.kind, workflowId: childId });
+      const m = await database.findScheduledMovement({ kind: s.kind, workflowId: childId });
       if (m && !m.pending) {
         if (m.failureCode) return { outcome: m.failureCode === 'internal' ? 'failed' : 'refused', movementId: m.movementId, code: m.failureCode, message: null };
         return { outcome: 'succeeded', movementId: m.movementId, code: null, message: null };
@@ -238,7 +224,7 @@ async function runWithdraw(
   options: ChildOptions,
   waits: Pick<WithdrawInput, 'onboardingTimeoutMs' | 'payoutPollIntervalMs' | 'payoutTimeoutMs' | 'maxLinkRefreshes'>,
 ): Promise<Outcome> {
-  if (!(await ledger.scheduledWithdrawReady({ envId: s.envId, userId: s.userId }))) {
+  if (!(await database.scheduledWithdrawReady({ envId: s.envId, userId: s.userId }))) {
     return {
       outcome: 'refused',
       movementId: null,
@@ -254,7 +240,7 @@ async function runWithdraw(
     (error: unknown) => (ended = { error }),
   );
   for (let second = 0; ; second++) {
-    const m = await ledger.findScheduledMovement({ kind: 'withdraw', workflowId: childId });
+    const m = await database.findScheduledMovement({ kind: 'withdraw', workflowId: childId });
     if (m) return { outcome: 'succeeded', movementId: m.movementId, code: null, message: null };
     const end = ended as { error: unknown } | null;
     if (end) {

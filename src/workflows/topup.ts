@@ -2,11 +2,11 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { TopupInput, TopupResult } from '../domain/types';
 import { businessFailure } from './failures';
-import { ledger } from './options';
+import { database } from './options';
 
 export async function topup(input: TopupInput): Promise<TopupResult> {
   try {
-    return await ledger.topupWallet({ ...input, idempotencyId: `${workflowInfo().workflowId}:topup` });
+    return await database.topupWallet({ ...input, idempotencyId: `${workflowInfo().workflowId}:topup` });
   } catch (err) {
     throw businessFailure(err) ?? err;
   }

@@ -2,11 +2,11 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type { TransferInput, TransferResult } from '../domain/types';
 import { businessFailure } from './failures';
-import { ledger } from './options';
+import { database } from './options';
 
 export async function transfer(input: TransferInput): Promise<TransferResult> {
   try {
-    return await ledger.transferFunds({ ...input, idempotencyId: `${workflowInfo().workflowId}:transfer` });
+    return await database.transferFunds({ ...input, idempotencyId: `${workflowInfo().workflowId}:transfer` });
   } catch (err) {
     throw businessFailure(err) ?? err;
   }

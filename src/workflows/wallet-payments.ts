@@ -18,15 +18,13 @@ import {
   condition,
   continueAsNew,
   currentUpdateInfo,
-  defineUpdate,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { BatchPaymentOutcome } from '../activities/ledger';
+import type { BatchPaymentOutcome } from '../activities/topup-payment';
 import type { PaymentInput, PaymentResult } from '../domain/types';
-import { ledger } from './options';
-
-export const payUpdate = defineUpdate<PaymentResult, [PaymentInput]>('pay');
+import { database } from './options';
+import { payUpdate } from './wallet-payments-messages';
 
 export interface WalletPaymentsInput {
   /** Payments after which the workflow continues as new (default 500). */
@@ -59,7 +57,7 @@ export async function walletPayments(input: WalletPaymentsInput = {}): Promise<v
       const batch = pending.splice(0, MAX_BATCH);
       let outcomes: BatchPaymentOutcome[];
       try {
-        outcomes = await ledger.payOrders({
+        outcomes = await database.payOrders({
           payments: batch.map((p) => ({
             workflowId: p.paymentId,
             envId: p.input.envId,

@@ -34,7 +34,7 @@ import {
 import type { AttentionReason, PayoutOutcome, WithdrawalProgress, WithdrawalStatus, WithdrawInput } from '../domain/withdrawals';
 import type { FinishWithdrawalInput } from '../activities/withdrawals';
 import { businessFailure } from './failures';
-import { ledger, stripeMoney, stripeSetup } from './options';
+import { database, stripeMoney, stripeSetup } from './options';
 import {
   accountReadySignal,
   cancelUpdate,
@@ -142,7 +142,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
     async () => {
       const link = await stripeSetup.createOnboardingLink({ accountId: accountId!, withdrawalId: withdrawalId!, idempotencyKey: key(`link-${++links}`) });
       url = link.url;
-      await ledger.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step: 'onboarding_link_refreshed' });
+      await database.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step: 'onboarding_link_refreshed' });
       return progress();
     },
     {
@@ -159,10 +159,10 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   );
 
   const record = (step: string, detail: Record<string, unknown> = {}, change?: { status?: WithdrawalStatus; stripeAccountId?: string; stripeTransferId?: string; stripePayoutId?: string }) =>
-    ledger.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step, detail, ...(change ? { change } : {}) });
+    database.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step, detail, ...(change ? { change } : {}) });
   const finish = async (f: Omit<FinishWithdrawalInput, 'withdrawalId' | 'seq'>): Promise<WithdrawalProgress> => {
     if (cancelNote) await cancelNote;
-    await ledger.finishWithdrawal({ ...f, withdrawalId: withdrawalId!, seq: ++seq });
+    await database.finishWithdrawal({ ...f, withdrawalId: withdrawalId!, seq: ++seq });
     status = f.status;
     setCurrentDetails(`${f.status}`);
     // Let the update and cancel handlers answer before the workflow closes.
@@ -178,7 +178,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
     failure: { code?: string; message: string },
   ): Promise<WithdrawalProgress> => {
     if (cancelNote) await cancelNote;
-    await ledger.markWithdrawalNeedsAttention({
+    await database.markWithdrawalNeedsAttention({
       withdrawalId: withdrawalId!,
       seq: ++seq,
       step: 'needs_attention',
@@ -196,7 +196,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   // 1. Hold. A refusal (insufficient funds, wallet not active) ends here: nothing was held.
   // Non-cancellable: a cancel during the hold must not leave a hold the workflow does not know of.
   try {
-    const held = await CancellationScope.nonCancellable(() => ledger.holdWithdrawal({ ...input, workflowId }));
+    const held = await CancellationScope.nonCancellable(() => database.holdWithdrawal({ ...input, workflowId }));
     withdrawalId = held.withdrawal.id;
     fee = held.withdrawal.fee;
     status = 'awaiting_onboarding';

@@ -123,7 +123,7 @@ test('a payment workflow given a NUL (past the API) fails at once: 500 internal 
   const deps = { client: ctx.client, taskQueue: ctx.stack.taskQueue, searchAttributes: true, syncTimeoutMs: SYNC_TIMEOUT_MS };
   const args: PaymentInput = { envId: env.envId, walletId, userId: user, amount: '100', currency: 'USD', productId: 'a\u0000b' };
   const started = Date.now();
-  const err = await runMovement(deps, { kind: 'payment', workflowType: 'payment', envId: env.envId, walletId, userId: user, idempotencyKey: `nul-${suffix}`, args }).then(
+  const err = await runMovement(deps, { workflowType: 'payment', envId: env.envId, walletId, userId: user, idempotencyKey: `nul-${suffix}`, args }).then(
     () => null,
     (e: unknown) => e,
   );

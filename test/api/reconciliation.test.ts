@@ -176,10 +176,10 @@ test('the worker created the reconciliation schedule (paynocchio-reconcile) that
   const schedule = await ctx.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).describe();
   expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'reconcile' });
   // Created idempotently: again at start is fine, and a changed RECONCILE_EVERY updates the interval.
-  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, everyMs: 2 * 24 * 3600_000 });
+  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, searchAttributes: true, everyMs: 2 * 24 * 3600_000 });
   expect((await ctx.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).describe()).spec.intervals?.[0]?.every).toBe(2 * 24 * 3600_000);
-  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, everyMs: 7 * 24 * 3600_000 }); // the suite's RECONCILE_EVERY
-  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, everyMs: 7 * 24 * 3600_000 });
+  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, searchAttributes: true, everyMs: 7 * 24 * 3600_000 }); // the suite's RECONCILE_EVERY
+  await ensureReconcileSchedule(ctx.client, { taskQueue: ctx.stack.taskQueue, searchAttributes: true, everyMs: 7 * 24 * 3600_000 });
   expect((await ctx.client.schedule.getHandle(RECONCILE_SCHEDULE_ID).describe()).spec.intervals?.[0]?.every).toBe(7 * 24 * 3600_000);
 });
 

@@ -4,7 +4,7 @@
  * recorded failed), and running the same batch again (an activity retry after a lost
  * commit) answers the same and posts nothing twice.
  */
-import { createLedgerActivities, type BatchPayment } from '../../src/activities/ledger';
+import { createTopupPaymentActivities, type BatchPayment } from '../../src/activities/topup-payment';
 import { postTransaction } from '../../src/db/ledger';
 import { createPool, withTransaction, type Pool } from '../../src/db/pool';
 import { createWallet } from '../../src/db/queries/wallets';
@@ -49,7 +49,7 @@ test('a batch: decided in order, a refusal alone, a data error alone; the same b
   });
   // 600 fits, 600 more does not (refused), 300 fits after it, a NUL in the product is a data error, 100 fits.
   const batch = [pay(1, '600'), pay(2, '600'), pay(3, '300'), pay(4, '50', 'a\u0000b'), pay(5, '100')];
-  const ledger = createLedgerActivities({ pool });
+  const ledger = createTopupPaymentActivities({ pool });
   const first = await ledger.payOrders({ payments: batch });
   expect(first.map((o) => (o.ok ? `ok:${o.result.wallet.balance}` : o.type))).toEqual(['ok:400', 'insufficient_funds', 'ok:100', 'database_error', 'ok:0']);
   const orders = async () =>

@@ -3,7 +3,7 @@
  * MySQL schemas keep workflow ids in varchar(255), so a longer id could never start
  * (503 on every retry) on the production topology, though the dev server took it.
  */
-import { MAX_WORKFLOW_ID_LENGTH, workflowIdFor } from '../../src/api/temporal';
+import { MAX_WORKFLOW_ID_LENGTH, workflowIdFor } from '../../src/temporal/start-workflow';
 
 const hash = 'ab'.repeat(32);
 
@@ -13,7 +13,7 @@ test('a short key keeps the readable id', () => {
 });
 
 test('every key of up to 255 characters gives an id of at most 255, the same each time, one per key and body', () => {
-  for (const kind of ['topup', 'payment', 'transfer', 'refund', 'withdraw']) {
+  for (const kind of ['topup', 'payment', 'transfer', 'refund', 'withdraw'] as const) {
     for (const length of [1, 200, 220, 230, 240, 255]) {
       const key = 'k'.repeat(length - 1) + 'x';
       const id = workflowIdFor(kind, '9007199254740993', key, hash);

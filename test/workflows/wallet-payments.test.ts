@@ -9,7 +9,7 @@ import { WorkflowUpdateFailedError, ApplicationFailure } from '@temporalio/clien
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
-import type { BatchPayment, BatchPaymentOutcome } from '../../src/activities/ledger';
+import type { BatchPayment, BatchPaymentOutcome } from '../../src/activities/topup-payment';
 import { withFailureMapping } from '../../src/activities/failures';
 import type { Order, PaymentInput, PaymentResult, Wallet } from '../../src/domain/types';
 import { startLocalWorkflowEnv } from '../helpers/runtime';

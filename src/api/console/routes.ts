@@ -1,8 +1,10 @@
 /**
- * GET /console: the read-only operator console. Server-rendered HTML (no script):
- * environments, wallets with balance and held, recent movements, orders, withdrawals
- * (when that table exists), a daily-volume chart, and links into the Temporal Web UI
- * for each workflow and each wallet's or environment's workflow list.
+ * GET /console: the read-only operator console. Server-rendered HTML (no script). It
+ * opens on what needs an operator: withdrawal holds older than a day, withdrawals
+ * needing attention, failing webhook endpoints, open reconciliation mismatches; then
+ * the wallets with balance and held, a daily-volume chart, environments, recent ledger
+ * transactions, orders, withdrawals, schedules, with links into the Temporal Web UI for
+ * each workflow and each wallet's or environment's workflow list.
  */
 import { Router } from 'express';
 import { z } from 'zod';
@@ -12,18 +14,21 @@ import type { Pool } from '../../db/pool';
 import {
   consoleDailyVolume,
   consoleEnvironments,
-  consoleMovements,
+  consoleFailingEndpoints,
   consoleNeedsAttention,
+  consoleOldHolds,
   consoleOrders,
+  consoleTransactions,
   consoleWallets,
   consoleWithdrawals,
+  type ConsoleWithdrawalRow,
 } from '../../db/queries/console';
 import { listCleanWindows, listMismatches } from '../../db/queries/reconciliation';
 import { listSchedulesForConsole } from '../../db/queries/schedules';
 import { workflowListUrl, workflowUrl } from '../../observability/logger';
 import { registerRoute } from '../openapi';
 import { operatorAuth } from './auth';
-import { volumeCharts } from './chart';
+import { volumeCharts, withThousands } from './chart';
 import { html, link, raw, table, type Html } from './html';
 
 export interface ConsoleOptions {
@@ -48,7 +53,7 @@ registerRoute({
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}h1{margin:0 0 .3rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:13px}th,td{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}td.n{text-align:right}
-.empty{color:#777;font-style:italic}nav a{margin-right:1rem}.status-failed,.status-suspended{color:#c62828}.status-completed,.status-active{color:#2e7d32}`;
+.empty{color:#777;font-style:italic}nav a{margin-right:1rem}#needs-summary{font-size:15px}#needs-summary .some{color:#c62828;font-weight:600}.status-failed,.status-suspended{color:#c62828}.status-completed,.status-active{color:#2e7d32}`;
 
 /** Ledger idempotency ids are "<workflow id>:<step>" (src/db/ledger.ts); the dev seed's are not workflows. */
 function workflowIdOf(idempotencyId: string): string | null {
@@ -59,7 +64,18 @@ function workflowIdOf(idempotencyId: string): string | null {
 
 function money(minor: unknown, currency: unknown): string {
   const c = String(currency ?? '').trim();
-  return isCurrency(c) && minor !== null && minor !== undefined ? formatAmount(String(minor), c) : String(minor ?? '');
+  return isCurrency(c) && minor !== null && minor !== undefined ? withThousands(formatAmount(String(minor), c)) : String(minor ?? '');
+}
+
+/** "3 failing webhook endpoints", red when any. */
+function count(n: number, one: string, many: string): Html {
+  return html`<span class="${n ? 'some' : 'none'}">${n} ${n === 1 ? one : many}</span>`;
+}
+
+/** How long ago, in whole days and hours: "2 d 4 h". */
+function age(since: Date, now = Date.now()): string {
+  const hours = Math.floor((now - since.getTime()) / 3_600_000);
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
 const cell = (v: unknown): string => (v instanceof Date ? v.toISOString().replace('T', ' ').slice(0, 19) : v === null || v === undefined ? '' : String(v));
@@ -75,53 +91,72 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
       const parsed = Query.safeParse(req.query);
       const { env, days } = parsed.success ? parsed.data : { env: undefined, days: 14 };
       const envId = env ?? null;
-      const [envs, wallets, movements, orders, withdrawals, volume, attention, mismatches, cleanWindows] = await Promise.all([
-        consoleEnvironments(opts.pool),
-        consoleWallets(opts.pool, envId, 50),
-        consoleMovements(opts.pool, envId, 50),
-        consoleOrders(opts.pool, envId, 30),
-        consoleWithdrawals(opts.pool, envId, 30),
-        consoleDailyVolume(opts.pool, envId, days),
-        consoleNeedsAttention(opts.pool, envId, 100),
-        listMismatches(opts.pool, { status: 'open', envId, limit: 100 }),
-        listCleanWindows(opts.pool, envId),
-      ]);
-      const schedules = await listSchedulesForConsole(opts.pool, envId, 50);
+      const [oldHolds, attention, failingEndpoints, mismatches, wallets, volume, envs, transactions, orders, withdrawals, schedules, cleanWindows] =
+        await Promise.all([
+          consoleOldHolds(opts.pool, envId, 100),
+          consoleNeedsAttention(opts.pool, envId, 100),
+          consoleFailingEndpoints(opts.pool, envId, 100),
+          listMismatches(opts.pool, { status: 'open', envId, limit: 100 }),
+          consoleWallets(opts.pool, envId, 50),
+          consoleDailyVolume(opts.pool, envId, days),
+          consoleEnvironments(opts.pool),
+          consoleTransactions(opts.pool, envId, 50),
+          consoleOrders(opts.pool, envId, 30),
+          consoleWithdrawals(opts.pool, envId, 30),
+          listSchedulesForConsole(opts.pool, envId, 50),
+          listCleanWindows(opts.pool, envId),
+        ]);
+      const withdrawalRow = (w: ConsoleWithdrawalRow, extra: (Html | string)[] = []) => [
+        w.id, w.env_id, w.wallet_id, w.user_id, `${money(w.amount, w.currency)} ${w.currency}`,
+        raw(`<span class="status-${w.status}">${w.status}</span>`), ...extra, cell(w.created_at), wf(w.workflow_id),
+      ];
       const page = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Paynocchio console</title><style>${raw(STYLE)}</style></head><body>
 <h1>Paynocchio operator console</h1>
 <nav>${link('/console', 'all environments')}${link(opts.temporalUiUrl, 'Temporal Web UI', 'target="_blank" rel="noopener"')}${link('/docs', 'API docs')}${link('/metrics', 'metrics')}</nav>
 <p>${envId ? html`Environment <strong>${envId}</strong>. ` : ''}Read-only. Generated ${new Date().toISOString()}.</p>
+<p id="needs-summary">Needs you: ${count(oldHolds.length, 'hold older than a day', 'holds older than a day')} ·
+${count(attention.length, 'withdrawal needing attention', 'withdrawals needing attention')} ·
+${count(failingEndpoints.length, 'failing webhook endpoint', 'failing webhook endpoints')} ·
+${count(mismatches.length, 'open reconciliation mismatch', 'open reconciliation mismatches')}</p>
+<h2>Holds older than a day</h2>${table(
+        'old-holds',
+        ['id', 'env', 'wallet', 'user', 'held', 'status', 'held for', 'since', 'workflow'],
+        oldHolds.map((w) => withdrawalRow(w, [age(w.created_at)])),
+        'none: every withdrawal in flight started less than a day ago',
+      )}
 <h2>Withdrawals needing attention</h2>${table(
-              'needs-attention',
-              ['id', 'env', 'wallet', 'user', 'amount', 'why', 'detail', 'hold', 'transfer', 'payout', 'since', 'workflow'],
-              attention.map((a) => [
-                a.id, a.env_id, a.wallet_id, a.user_id, `${money(a.amount, a.currency)} ${a.currency}`,
-                html`<span class="status-failed">${a.failure_code ?? 'needs_attention'}</span>`, a.failure_message ?? '',
-                a.held ? 'held' : 'settled', a.stripe_transfer_id ?? '', a.stripe_payout_id ?? '', cell(a.updated_at), wf(a.workflow_id),
-              ]),
-              'none: every withdrawal is in flight or ended',
-            )}
+        'needs-attention',
+        ['id', 'env', 'wallet', 'user', 'amount', 'why', 'detail', 'hold', 'transfer', 'payout', 'since', 'workflow'],
+        attention.map((a) => [
+          a.id, a.env_id, a.wallet_id, a.user_id, `${money(a.amount, a.currency)} ${a.currency}`,
+          html`<span class="status-failed">${a.failure_code ?? 'needs_attention'}</span>`, a.failure_message ?? '',
+          a.held ? 'held' : 'settled', a.stripe_transfer_id ?? '', a.stripe_payout_id ?? '', cell(a.updated_at), wf(a.workflow_id),
+        ]),
+        'none: every withdrawal is in flight or ended',
+      )}
+<h2>Failing webhook endpoints</h2>${table(
+        'failing-webhooks',
+        ['endpoint', 'env', 'url', 'retrying', 'given up (7 days)', 'last status', 'last failure'],
+        failingEndpoints.map((e) => [
+          e.id, e.env_id, e.url, e.retrying, e.failed_7d, e.last_status_code === null ? 'no answer' : String(e.last_status_code), cell(e.last_failure_at),
+        ]),
+        'none: every enabled endpoint took its last deliveries',
+      )}
 <h2>Reconciliation with Stripe: open mismatches</h2>${table(
-              'mismatches',
-              ['id', 'kind', 'object', 'stripe id', 'env', 'withdrawal', 'ledger', 'stripe', 'detected', 'last seen'],
-              mismatches.map((m) => [
-                m.id, html`<span class="status-failed">${m.kind}</span>`, m.object_type, m.stripe_object_id, m.env_id ?? 'unknown',
-                m.withdrawal_id ?? '', m.ledger ? JSON.stringify(m.ledger) : '(no record)', m.stripe ? JSON.stringify(m.stripe) : '(not at Stripe)',
-                cell(m.detected_at), cell(m.last_seen_at),
-              ]),
-              'none open: the ledger and Stripe tell the same story',
-            )}
+        'mismatches',
+        ['id', 'kind', 'object', 'stripe id', 'env', 'withdrawal', 'ledger', 'stripe', 'detected', 'last seen'],
+        mismatches.map((m) => [
+          m.id, html`<span class="status-failed">${m.kind}</span>`, m.object_type, m.stripe_object_id, m.env_id ?? 'unknown',
+          m.withdrawal_id ?? '', m.ledger ? JSON.stringify(m.ledger) : '(no record)', m.stripe ? JSON.stringify(m.stripe) : '(not at Stripe)',
+          cell(m.detected_at), cell(m.last_seen_at),
+        ]),
+        'none open: the ledger and Stripe tell the same story',
+      )}
 <h3>Last clean window per environment</h3>${table(
-              'clean-windows',
-              ['env', 'from', 'to', 'run'],
-              cleanWindows.map((w) => [w.env_id, cell(w.window_start), cell(w.window_end), w.run_id]),
-              'no reconciliation has finished clean yet',
-            )}
-<h2>Daily volume</h2>${volumeCharts(volume, days)}
-<h2>Environments</h2>${table(
-        'environments',
-        ['id', 'name', 'wallets', 'active secrets', 'created', 'workflows'],
-        envs.map((e) => [link(`/console?env=${e.id}`, e.id), e.name, e.wallets, e.active_secrets, cell(e.created_at), list(SEARCH_ATTRIBUTES.envId, e.id, 'workflows')]),
+        'clean-windows',
+        ['env', 'from', 'to', 'run'],
+        cleanWindows.map((w) => [w.env_id, cell(w.window_start), cell(w.window_end), w.run_id]),
+        'no reconciliation has finished clean yet',
       )}
 <h2>Wallets</h2>${table(
         'wallets',
@@ -132,12 +167,18 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
           list(SEARCH_ATTRIBUTES.walletId, w.id, 'workflows'),
         ]),
       )}
-<h2>Recent movements</h2>${table(
-        'movements',
+<h2>Daily volume</h2>${volumeCharts(volume, days)}
+<h2>Environments</h2>${table(
+        'environments',
+        ['id', 'name', 'wallets', 'active secrets', 'created', 'workflows'],
+        envs.map((e) => [link(`/console?env=${e.id}`, e.id), e.name, e.wallets, e.active_secrets, cell(e.created_at), list(SEARCH_ATTRIBUTES.envId, e.id, 'workflows')]),
+      )}
+<h2>Recent ledger transactions</h2>${table(
+        'transactions',
         ['id', 'env', 'type', 'amount', 'currency', 'wallets', 'reference', 'at', 'workflow'],
-        movements.map((m) => {
-          const id = workflowIdOf(m.idempotency_id);
-          return [m.id, m.env_id, m.type, money(m.amount, m.currency), m.currency, m.wallet_ids.join(', '), m.reference ?? '', cell(m.created_at), id ? wf(id) : m.idempotency_id];
+        transactions.map((t) => {
+          const id = workflowIdOf(t.idempotency_id);
+          return [t.id, t.env_id, t.type, money(t.amount, t.currency), t.currency, t.wallet_ids.join(', '), t.reference ?? '', cell(t.created_at), id ? wf(id) : t.idempotency_id];
         }),
       )}
 <h2>Orders</h2>${table(
@@ -148,7 +189,12 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
           raw(`<span class="status-${o.status}">${o.status}</span>`), o.failure_code ?? '', cell(o.created_at), wf(o.workflow_id),
         ]),
       )}
-<h2>Withdrawals</h2>${withdrawalsTable(withdrawals, wf)}
+<h2>Withdrawals</h2>${table(
+        'withdrawals',
+        ['id', 'env', 'wallet', 'user', 'amount', 'status', 'failure', 'created', 'workflow'],
+        withdrawals.map((w) => withdrawalRow(w, [w.failure_code ?? ''])),
+        'no withdrawals',
+      )}
 <h2>Schedules</h2>${table(
         'schedules',
         ['id', 'env', 'wallet', 'kind', 'amount', 'when', 'status', 'refused in a row', 'last run', 'outcome', 'temporal schedule'],
@@ -169,22 +215,4 @@ export function consoleRoutes(opts: ConsoleOptions): Router {
     }
   });
   return router;
-}
-
-/** The withdrawals table's columns are another branch's: show the ones that exist, link workflow_id when there is one. */
-function withdrawalsTable(rows: Record<string, unknown>[] | null, wf: (id: string) => Html): Html {
-  if (rows === null) return html`<p class="empty" id="withdrawals">withdrawals are not recorded yet in this deployment</p>`;
-  const preferred = ['id', 'env_id', 'wallet_id', 'user_id', 'amount', 'currency', 'status', 'state', 'failure_code', 'created_at', 'updated_at', 'workflow_id'];
-  const present = rows[0] ? preferred.filter((c) => c in rows[0]!) : preferred.slice(0, 7);
-  return table(
-    'withdrawals',
-    present,
-    rows.map((r) =>
-      present.map((c) => {
-        if (c === 'workflow_id' && typeof r[c] === 'string') return wf(r[c] as string);
-        if (c === 'amount') return money(r[c], r.currency);
-        return cell(r[c]);
-      }),
-    ),
-  );
 }

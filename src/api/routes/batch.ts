@@ -15,7 +15,7 @@ import { movementHeaders, OrderSchema, registerRoute, TransferSchema, WalletSche
 import { id } from '../schemas';
 import type { TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
-import { PaymentBody, TopupBody } from './movements';
+import { PaymentBody, TopupBody } from './topups-payments';
 import { TransferBody } from './transfers';
 
 /**

@@ -63,8 +63,7 @@ export function refundRoutes(pool: Pool, temporal: TemporalDeps): Router {
         const order = await findOrder(pool, envId, body.order_id);
         if (!order) throw new DomainError('not_found', `order ${body.order_id} not found`, { order_id: body.order_id });
         const minor = body.amount === undefined ? null : parseAmount(body.amount, order.currency);
-        const { result, workflowId } = await runMovement<RefundInput, RefundResult>(temporal, {
-          kind: 'refund',
+        const { result, workflowId } = await runMovement(temporal, {
           workflowType: 'refund',
           envId,
           walletId: order.walletId,

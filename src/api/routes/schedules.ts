@@ -38,7 +38,7 @@ import {
 import { amount, cursor, id, pageLimit, productId, userId } from '../schemas';
 import { withinSyncTimeout, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
-import { ownedWallet } from './movements';
+import { ownedWallet } from './topups-payments';
 
 const text = (schema: z.ZodString) => z.preprocess(fieldText, schema);
 

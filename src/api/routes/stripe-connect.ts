@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import type { Pool } from '../../db/pool';
 import { countLinkRefreshes, findWithdrawalByLink, setPayoutsEnabled } from '../../db/queries/withdrawals';
+import { observeStripeCall } from '../../observability/metrics';
 import { sendJson } from '../json';
 import { id } from '../schemas';
 import type { TemporalDeps } from '../temporal';
@@ -99,7 +100,8 @@ export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: 
       if (!w) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
       let payoutsEnabled = false;
       if (w.stripeAccountId && w.status === 'awaiting_onboarding') {
-        const account = await requireStripe(stripe).client.accounts.retrieve(w.stripeAccountId);
+        const accountId = w.stripeAccountId;
+        const account = await observeStripeCall('accounts.retrieve', () => requireStripe(stripe).client.accounts.retrieve(accountId));
         payoutsEnabled = account.payouts_enabled === true;
         await setPayoutsEnabled(pool, w.envId, w.userId, w.stripeAccountId, payoutsEnabled);
         if (payoutsEnabled) await signalAccountReady(temporal, w.workflowId, 'return_url');

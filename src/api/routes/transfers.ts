@@ -17,7 +17,7 @@ import { presentTransfer, presentWallet } from '../../wire/present';
 import { amount, id, userId } from '../schemas';
 import { runMovement, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
-import { ownedWallet } from './movements';
+import { ownedWallet } from './topups-payments';
 import { movementHeaders, registerRoute, TransferSchema, WalletSchema } from '../openapi';
 
 const reference = z.preprocess(
@@ -73,8 +73,7 @@ export function transferRoutes(pool: Pool, temporal: TemporalDeps): Router {
             });
           }
           const minor = parseAmount(body.amount, from.currency);
-          const { result, workflowId } = await runMovement<TransferInput, TransferResult>(temporal, {
-            kind: 'transfer',
+          const { result, workflowId } = await runMovement(temporal, {
             workflowType: 'transfer',
             envId,
             walletId: from.id,

@@ -42,7 +42,7 @@ export async function consoleWallets(pool: Pool, envId: string | null, limit: nu
   return rows;
 }
 
-export interface MovementRow {
+export interface TransactionRow {
   id: string;
   env_id: string;
   type: string;
@@ -54,8 +54,8 @@ export interface MovementRow {
   wallet_ids: string[];
 }
 
-export async function consoleMovements(pool: Pool, envId: string | null, limit: number): Promise<MovementRow[]> {
-  const { rows } = await pool.query<MovementRow>(
+export async function consoleTransactions(pool: Pool, envId: string | null, limit: number): Promise<TransactionRow[]> {
+  const { rows } = await pool.query<TransactionRow>(
     `select t.id, t.env_id, t.type, t.currency, t.amount, t.reference, t.idempotency_id, t.created_at,
        coalesce((select array_agg(p.wallet_id::text order by p.id) from ledger_postings p
                  where p.transaction_id = t.id and p.wallet_id is not null), '{}') as wallet_ids
@@ -89,20 +89,84 @@ export async function consoleOrders(pool: Pool, envId: string | null, limit: num
   return rows;
 }
 
-/**
- * Withdrawals, when the table exists (another branch adds it). Its columns are not
- * known here, so rows come back as they are and the console shows what is there.
- */
-export async function consoleWithdrawals(pool: Pool, envId: string | null, limit: number): Promise<Record<string, unknown>[] | null> {
-  const { rows: found } = await pool.query<{ t: string | null }>(`select to_regclass('public.withdrawals')::text as t`);
-  if (!found[0]?.t) return null;
-  const { rows: cols } = await pool.query<{ column_name: string }>(
-    `select column_name from information_schema.columns where table_schema = 'public' and table_name = 'withdrawals'`,
+export interface ConsoleWithdrawalRow {
+  id: string;
+  env_id: string;
+  wallet_id: string;
+  user_id: string;
+  amount: string;
+  currency: string;
+  status: string;
+  failure_code: string | null;
+  created_at: Date;
+  updated_at: Date;
+  workflow_id: string;
+}
+
+const WITHDRAWAL_COLUMNS = 'id, env_id, wallet_id, user_id, amount, currency, status, failure_code, created_at, updated_at, workflow_id';
+
+export async function consoleWithdrawals(pool: Pool, envId: string | null, limit: number): Promise<ConsoleWithdrawalRow[]> {
+  const { rows } = await pool.query<ConsoleWithdrawalRow>(
+    `select ${WITHDRAWAL_COLUMNS} from withdrawals where ($1::bigint is null or env_id = $1) order by id desc limit $2`,
+    [envId, limit],
   );
-  const names = new Set(cols.map((c) => c.column_name));
-  const where = names.has('env_id') ? 'where ($1::bigint is null or env_id = $1)' : 'where $1::bigint is null or true';
-  const order = names.has('id') ? 'order by id desc' : names.has('created_at') ? 'order by created_at desc' : '';
-  const { rows } = await pool.query(`select * from withdrawals ${where} ${order} limit $2`, [envId, limit]);
+  return rows;
+}
+
+/**
+ * Withdrawals still holding their amount (awaiting onboarding or processing) after more
+ * than a day: a user still waiting, or a workflow stuck on Stripe. Oldest first; the
+ * partial index withdrawals_holding keeps the scan to the ones in flight.
+ */
+export async function consoleOldHolds(pool: Pool, envId: string | null, limit: number): Promise<ConsoleWithdrawalRow[]> {
+  const { rows } = await pool.query<ConsoleWithdrawalRow>(
+    `select ${WITHDRAWAL_COLUMNS} from withdrawals
+      where status in ('awaiting_onboarding', 'processing') and created_at < now() - interval '1 day'
+        and ($1::bigint is null or env_id = $1)
+      order by created_at limit $2`,
+    [envId, limit],
+  );
+  return rows;
+}
+
+export interface FailingEndpointRow {
+  id: string;
+  env_id: string;
+  url: string;
+  /** Deliveries still being retried whose last attempt failed. */
+  retrying: number;
+  /** Deliveries given up on (retry budget spent, or an address refused) in the last 7 days. */
+  failed_7d: number;
+  last_status_code: number | null;
+  last_failure_at: Date;
+}
+
+/**
+ * Enabled webhook endpoints that are failing: a delivery being retried after a failed
+ * attempt, or one given up on in the last 7 days. Most recent failure first. Reads the
+ * pending deliveries through webhook_deliveries_endpoint_pending and the failed ones
+ * through webhook_deliveries_failed (migration 021).
+ */
+export async function consoleFailingEndpoints(pool: Pool, envId: string | null, limit: number): Promise<FailingEndpointRow[]> {
+  const { rows } = await pool.query<FailingEndpointRow>(
+    `with failing as (
+       select d.endpoint_id, d.status, d.last_status_code, d.updated_at from webhook_deliveries d
+        where d.status = 'pending' and d.attempts > 0
+       union all
+       select d.endpoint_id, d.status, d.last_status_code, d.updated_at from webhook_deliveries d
+        where d.status = 'failed' and d.updated_at > now() - interval '7 days'
+     )
+     select e.id, e.env_id, e.url,
+            count(*) filter (where f.status = 'pending')::int as retrying,
+            count(*) filter (where f.status = 'failed')::int as failed_7d,
+            (array_agg(f.last_status_code order by f.updated_at desc))[1] as last_status_code,
+            max(f.updated_at) as last_failure_at
+       from failing f join webhook_endpoints e on e.id = f.endpoint_id
+      where e.status = 'enabled' and ($1::bigint is null or e.env_id = $1)
+      group by e.id
+      order by last_failure_at desc limit $2`,
+    [envId, limit],
+  );
   return rows;
 }
 
@@ -117,7 +181,7 @@ export interface VolumeRow {
 /**
  * Daily volume of ledger transactions over the last `days` days (UTC), by currency and type.
  * Deposits (money into an environment's funding float, not a wallet movement; one can be
- * a billion) are left out, so they do not flatten every other bar; the movements list shows them.
+ * a billion) are left out, so they do not flatten every other bar; the ledger transactions list shows them.
  */
 export async function consoleDailyVolume(pool: Pool, envId: string | null, days: number): Promise<VolumeRow[]> {
   const { rows } = await pool.query<VolumeRow>(

@@ -37,12 +37,24 @@ export async function recordEvent(client: PoolClient, envId: string, type: Event
  * workers poll at once without handing out the same row; the caller marks them
  * dispatched in the same transaction after starting their workflows.
  */
-export async function claimUndispatched(client: PoolClient, limit: number): Promise<{ id: string; pending: boolean }[]> {
-  const { rows } = await client.query<{ id: string; pending: boolean }>(
-    `select id, status = 'pending' as pending from webhook_deliveries where dispatched_at is null order by id limit $1 for update skip locked`,
+/** A delivery claimed for dispatch, with what its workflow's memo and search attributes name. */
+export interface ClaimedDelivery {
+  id: string;
+  pending: boolean;
+  envId: string;
+  eventId: string;
+  eventType: string;
+  endpointId: string;
+}
+
+export async function claimUndispatched(client: PoolClient, limit: number): Promise<ClaimedDelivery[]> {
+  const { rows } = await client.query<{ id: string; pending: boolean; env_id: string; event_id: string; event_type: string; endpoint_id: string }>(
+    `select d.id, d.status = 'pending' as pending, e.env_id, d.event_id, e.type as event_type, d.endpoint_id
+       from webhook_deliveries d join webhook_events e on e.id = d.event_id
+      where d.dispatched_at is null order by d.id limit $1 for update of d skip locked`,
     [limit],
   );
-  return rows;
+  return rows.map((r) => ({ id: r.id, pending: r.pending, envId: r.env_id, eventId: r.event_id, eventType: r.event_type, endpointId: r.endpoint_id }));
 }
 
 export async function markDispatched(client: PoolClient, ids: string[]): Promise<void> {
@@ -57,6 +69,8 @@ export interface DeliveryTarget {
   url: string;
   secret: string;
   payload: string;
+  /** The event's type (topup.completed, …): the label of paynocchio_webhook_deliveries_total. */
+  eventType: string;
 }
 
 export async function getDeliveryTarget(db: Queryable, deliveryId: string): Promise<DeliveryTarget | null> {
@@ -68,8 +82,9 @@ export async function getDeliveryTarget(db: Queryable, deliveryId: string): Prom
     url: string;
     secret: string;
     payload: string;
+    event_type: string;
   }>(
-    `select d.id, d.event_id, d.status, e.status as endpoint_status, e.url, e.secret, ev.payload
+    `select d.id, d.event_id, d.status, e.status as endpoint_status, e.url, e.secret, ev.payload, ev.type as event_type
      from webhook_deliveries d
      join webhook_endpoints e on e.id = d.endpoint_id
      join webhook_events ev on ev.id = d.event_id
@@ -78,7 +93,7 @@ export async function getDeliveryTarget(db: Queryable, deliveryId: string): Prom
   );
   const r = rows[0];
   return r
-    ? { deliveryId: r.id, eventId: r.event_id, status: r.status, endpointStatus: r.endpoint_status, url: r.url, secret: r.secret, payload: r.payload }
+    ? { deliveryId: r.id, eventId: r.event_id, status: r.status, endpointStatus: r.endpoint_status, url: r.url, secret: r.secret, payload: r.payload, eventType: r.event_type }
     : null;
 }
 
@@ -109,11 +124,16 @@ export async function recordAttempt(db: Queryable, a: AttemptRecord): Promise<vo
   );
 }
 
-export async function markDeliveryFailed(db: Queryable, deliveryId: string): Promise<void> {
-  await db.query(
-    `update webhook_deliveries set status = 'failed', updated_at = now() where id = $1 and status = 'pending'`,
+/** Marks a pending delivery failed; answers its event's type, or null when it was not pending (a retry). */
+export async function markDeliveryFailed(db: Queryable, deliveryId: string): Promise<string | null> {
+  const { rows } = await db.query<{ event_type: string }>(
+    `update webhook_deliveries d set status = 'failed', updated_at = now()
+       from webhook_events ev
+      where d.id = $1 and d.status = 'pending' and ev.id = d.event_id
+      returning ev.type as event_type`,
     [deliveryId],
   );
+  return rows[0]?.event_type ?? null;
 }
 
 /** A delivery whose endpoint was disabled before it was delivered: nothing more is sent. */

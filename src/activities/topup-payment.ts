@@ -1,5 +1,5 @@
 /**
- * Ledger activities: each is one SQL transaction around postTransaction, idempotent
+ * Topup and payment activities: each is one SQL transaction around postTransaction, idempotent
  * by the idempotency id the workflow passes (workflow id + step).
  */
 import { BUSINESS_ERROR_CODES, DATABASE_ERROR, DomainError } from '../domain/errors';
@@ -119,7 +119,7 @@ export async function payIn(client: PoolClient, input: NewOrder & { idempotencyI
   return charge(client, { orderId: created.id, idempotencyId });
 }
 
-export function createLedgerActivities({ pool }: { pool: Pool }) {
+export function createTopupPaymentActivities({ pool }: { pool: Pool }) {
   return {
     /** Credits the wallet from the environment's funding account. */
     async topupWallet(input: TopupWalletInput): Promise<TopupResult> {

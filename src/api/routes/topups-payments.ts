@@ -1,5 +1,5 @@
 /**
- * Money movements: each request runs a workflow (route → workflow → activity → SQL).
+ * Topups and payments: each request runs a workflow (route → workflow → activity → SQL).
  * The route checks what it can cheaply (tenancy, amount precision for the wallet's
  * currency) so bad requests never start a workflow; the posting function checks it
  * all again under the row lock.
@@ -116,7 +116,7 @@ export async function ownedWallet(pool: Pool, envId: string, walletId: string, u
   return wallet;
 }
 
-export function movementRoutes(pool: Pool, temporal: TemporalDeps, cardTopups: CardTopupSettings = {}): Router {
+export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopups: CardTopupSettings = {}): Router {
   const router = Router();
 
   router.post(
@@ -127,8 +127,7 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps, cardTopups: C
         if (body.method === 'card') return cardTopupAnswer(pool, temporal, cardTopups, { ...body, env_id: envId }, idem);
         const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
         const minor = parseAmount(body.amount, wallet.currency);
-        const { result, workflowId } = await runMovement<TopupInput, TopupResult>(temporal, {
-          kind: 'topup',
+        const { result, workflowId } = await runMovement(temporal, {
           workflowType: 'topup',
           envId,
           walletId: wallet.id,
@@ -176,8 +175,7 @@ export function movementRoutes(pool: Pool, temporal: TemporalDeps, cardTopups: C
             return { status: 200, workflowId, body: { order: presentOrder(result.order), wallet: after, wallets: [after] } };
           }
           const splits = await resolveSplits(pool, wallet, minor, body.splits);
-          const { result, workflowId } = await runMovement<PaymentInput, PaymentResult>(temporal, {
-            kind: 'payment',
+          const { result, workflowId } = await runMovement(temporal, {
             workflowType: 'payment',
             envId,
             walletId: wallet.id,
