@@ -12,6 +12,8 @@ import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { getFunding } from '../db/queries/funding';
 import { recordEvent } from '../db/queries/outbox';
+import { getFeeRule, recordFeePayers } from '../db/queries/fees';
+import { computeFee } from '../domain/fees';
 import { withdrawalsNeedingAttention } from '../observability/metrics';
 import { presentWithdrawal } from '../wire/present';
 import {
@@ -93,9 +95,13 @@ async function checkWithdrawalLimit(client: PoolClient, input: HoldWithdrawalInp
   );
 }
 
-/** The posting that ends a hold: release (back to the wallet) or settle (paid out). */
+/**
+ * The posting that ends a hold: release (back to the wallet, with the withdrawal's fee
+ * given back from `fees`) or settle (paid out; the fee stays with `fees`).
+ */
 async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 'release' | 'settle') {
   const amount = BigInt(current.amount);
+  const fee = BigInt(current.fee);
   const base = {
     envId: current.envId,
     currency: current.currency,
@@ -104,25 +110,29 @@ async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 're
     requireActive: false, // a compensation or settle must succeed on a suspended wallet
     heldDelta: [{ walletId: current.walletId, amount: -amount }],
   };
-  return outcome === 'release'
-    ? postTransaction(client, {
-        ...base,
-        idempotencyId: `${current.workflowId}:release`,
-        type: 'release',
-        legs: [
-          { account: 'in_flight', amount: -amount },
-          { account: 'wallet', walletId: current.walletId, amount },
-        ],
-      })
-    : postTransaction(client, {
-        ...base,
-        idempotencyId: `${current.workflowId}:settle`,
-        type: 'settle',
-        legs: [
-          { account: 'in_flight', amount: -amount },
-          { account: 'paid_out', amount },
-        ],
-      });
+  if (outcome === 'settle') {
+    return postTransaction(client, {
+      ...base,
+      idempotencyId: `${current.workflowId}:settle`,
+      type: 'settle',
+      legs: [
+        { account: 'in_flight', amount: -amount },
+        { account: 'paid_out', amount },
+      ],
+    });
+  }
+  const posted = await postTransaction(client, {
+    ...base,
+    idempotencyId: `${current.workflowId}:release`,
+    type: 'release',
+    legs: [
+      { account: 'in_flight', amount: -amount },
+      ...(fee > 0n ? [{ account: 'fees' as const, amount: -fee }] : []),
+      { account: 'wallet', walletId: current.walletId, amount: amount + fee },
+    ],
+  });
+  if (!posted.replayed) await recordFeePayers(client, posted.transactionId, [{ walletId: current.walletId, amount: -fee }]);
+  return posted;
 }
 
 /**
@@ -309,6 +319,9 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
       const amount = BigInt(input.amount);
       return withTransaction(pool, async (client) => {
         await checkWithdrawalLimit(client, input, amount, sharePpm);
+        // The withdrawal fee is charged to the wallet on top of the amount with the hold
+        // (wallet −(amount + fee), in_flight +amount, fees +fee); a release gives it back.
+        const fee = computeFee(amount, await getFeeRule(client, input.envId, input.currency, 'withdraw'));
         const posted = await postTransaction(client, {
           idempotencyId: `${input.workflowId}:hold`,
           envId: input.envId,
@@ -317,13 +330,16 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
           amount,
           reference: `withdrawal:${input.workflowId}`,
           legs: [
-            { account: 'wallet', walletId: input.walletId, amount: -amount },
+            { account: 'wallet', walletId: input.walletId, amount: -(amount + fee) },
             { account: 'in_flight', amount },
+            ...(fee > 0n ? [{ account: 'fees' as const, amount: fee }] : []),
           ],
           heldDelta: [{ walletId: input.walletId, amount }],
           requireActive: true,
         });
-        const withdrawal = await insertWithdrawal(client, { ...input, holdTransactionId: posted.transactionId });
+        if (!posted.replayed) await recordFeePayers(client, posted.transactionId, [{ walletId: input.walletId, amount: fee }]);
+        // A replay keeps the row of the first run (and the fee it charged).
+        const withdrawal = await insertWithdrawal(client, { ...input, holdTransactionId: posted.transactionId, fee: fee.toString() });
         await addWithdrawalEvent(client, withdrawal.id, 0, 'funds_held', { transaction_id: posted.transactionId });
         return { withdrawal, wallet: posted.wallets[0]! };
       });

@@ -29,6 +29,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   batch_refused: 422,
   idempotency_key_mismatch: 409,
   conflict: 409,
+  seller_insufficient_funds: 409,
   payload_too_large: 413,
   rate_limited: 429,
   /** Stripe refused a call that a retry cannot fix (invalid request, permissions). */

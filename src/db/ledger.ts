@@ -36,8 +36,10 @@ import { applySpendLimits } from './queries/spend-limits';
 /**
  * `settlement` is the outside world's side of a deposit (the merchant's bank transfer to
  * the platform): deposit = settlement −x, funding +x. Only deposits post to it.
+ * `fees` collects the platform's fees (migration 019): transfer, withdrawal and payment fees
+ * are their own legs to it, in the movement's transaction.
  */
-export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'stripe_clearing' | 'stripe_balance';
+export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'stripe_clearing' | 'stripe_balance' | 'fees';
 export type TransactionType =
   | 'topup'
   | 'payment'

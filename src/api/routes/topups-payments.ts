@@ -18,6 +18,8 @@ import { presentOrder, presentWallet } from '../../wire/present';
 import { amount, authorizationTtl, id, productId, userId } from '../schemas';
 import { authorizePayment } from '../../services/payment-authorizations';
 import { runMovement, type TemporalDeps } from '../temporal';
+import { resolveSplits } from '../../services/splits';
+import { MAX_SPLITS } from '../../domain/splits';
 import { endpoint } from '../validate';
 import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from '../openapi';
 import type { CardTopupSettings } from '../../services/card-topups';
@@ -33,12 +35,19 @@ export const TopupBody = z.object({
     .optional()
     .openapi({ description: "`funded` (default): from the environment's funding float; `card`: the user pays by card through Stripe (README, Card top-ups)" }),
 });
+const Split = z.strictObject({ wallet_id: id, amount });
 export const PaymentBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
   amount,
   product_id: productId,
+  splits: z
+    .array(Split, { error: 'must be a list of {"wallet_id", "amount"}' })
+    .min(1, 'must hold at least one split (leave it out for none)')
+    .max(MAX_SPLITS, `must hold at most ${MAX_SPLITS} splits`)
+    .optional()
+    .openapi({ description: "Marketplace splits: parts of the amount for sellers' wallets of the same environment and currency; the rest goes to revenue" }),
   capture: z.boolean({ error: 'must be true or false' }).optional().openapi({
     description: 'false: hold the amount (order `authorized`) until POST /wallet/orders/{order_id}/capture/ or /void/, or its expiry. Default true: take it now.',
   }),
@@ -75,8 +84,16 @@ registerRoute({
     'Runs the `payment` workflow. Responds with the `Workflow-Id` header. ' +
     'With `"capture": false` the amount is held instead (order `authorized`, wallet `held`; event `payment.authorized`) until ' +
     '`POST /wallet/orders/{order_id}/capture/` takes all or part of it, `/void/` releases it, or it voids itself at `expires_at` ' +
-    '(`authorization_ttl_seconds`, default 7 days, at most 30).',
-  request: { body: PaymentBody, headers: movementHeaders, bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 100, product_id: 'asd123' } },
+    '(`authorization_ttl_seconds`, default 7 days, at most 30). ' +
+    "With `splits`, each part goes to a seller's wallet (active, same " +
+    "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction " +
+    '(not yet with `"capture": false`: 422). ' +
+    "The environment's payment fee (PUT /environments/{env_id}/fees) is taken from the sellers' parts in proportion, or from revenue without splits.",
+  request: {
+    body: PaymentBody,
+    headers: movementHeaders,
+    bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 100, product_id: 'asd123', splits: [{ wallet_id: 124, amount: 80 }] },
+  },
   responses: {
     200: {
       description: `The completed order and the wallet. ${workflowIdHeader.description}`,
@@ -85,6 +102,7 @@ registerRoute({
         order: {
           id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, captured_amount: 100.0, refunded_amount: 0,
           currency: 'USD', status: 'completed', transaction_id: '2', failure_code: null, expires_at: null, void_reason: null, created_at: '2026-01-01T00:00:00.000Z',
+          fee: 1.75, splits: [{ wallet_id: '124', amount: 80.0, fee: 1.75 }],
         },
         wallet: { ...wallet, balance: 1000.0 },
       },
@@ -135,6 +153,9 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopup
         await respondIdempotently(pool, req, res, envId, async (idem) => {
           const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
           const minor = parseAmount(body.amount, wallet.currency);
+          if (body.capture === false && body.splits) {
+            throw new DomainError('invalid_request', 'splits: not available with "capture": false yet (capture a split payment at once)', { field: 'splits' });
+          }
           if (body.capture === false) {
             // Authorize now, capture later (README, Authorize and capture).
             const { result, workflowId } = await authorizePayment(
@@ -153,6 +174,7 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopup
             const after = presentWallet(result.wallet);
             return { status: 200, workflowId, body: { order: presentOrder(result.order), wallet: after, wallets: [after] } };
           }
+          const splits = await resolveSplits(pool, wallet, minor, body.splits);
           const { result, workflowId } = await runMovement(temporal, {
             workflowType: 'payment',
             envId,
@@ -167,6 +189,7 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopup
               amount: minor.toString(),
               currency: wallet.currency,
               ...(temporal.paymentTwoSteps ? { twoSteps: true as const } : {}),
+              ...(splits ? { splits } : {}),
             },
           });
           // `wallets` repeats the wallet because the docs' payment snippet reads

@@ -12,6 +12,7 @@ interface WithdrawalRow {
   wallet_id: string;
   user_id: string;
   amount: string;
+  fee: string;
   currency: string;
   status: WithdrawalStatus;
   workflow_id: string;
@@ -25,7 +26,7 @@ interface WithdrawalRow {
 }
 
 const COLUMNS =
-  'id, env_id, wallet_id, user_id, amount, currency, status, workflow_id, stripe_account_id, stripe_transfer_id, stripe_payout_id, failure_code, failure_message, created_at, updated_at';
+  'id, env_id, wallet_id, user_id, amount, fee, currency, status, workflow_id, stripe_account_id, stripe_transfer_id, stripe_payout_id, failure_code, failure_message, created_at, updated_at';
 
 function fromRow(r: WithdrawalRow): Withdrawal {
   return {
@@ -34,6 +35,7 @@ function fromRow(r: WithdrawalRow): Withdrawal {
     walletId: r.wallet_id,
     userId: r.user_id,
     amount: r.amount,
+    fee: r.fee,
     currency: r.currency as Currency,
     status: r.status,
     workflowId: r.workflow_id,
@@ -55,16 +57,18 @@ export interface NewWithdrawal {
   amount: string;
   currency: Currency;
   holdTransactionId: string;
+  /** Minor units; 0 without a withdrawal fee. */
+  fee?: string;
 }
 
 /** Inserts the workflow's withdrawal; a retried call returns the existing row. */
 export async function insertWithdrawal(client: PoolClient, w: NewWithdrawal): Promise<Withdrawal> {
   const { rows } = await client.query<WithdrawalRow>(
-    `insert into withdrawals (workflow_id, env_id, wallet_id, user_id, amount, currency, status, hold_transaction_id)
-     values ($1, $2, $3, $4, $5, $6, 'awaiting_onboarding', $7)
+    `insert into withdrawals (workflow_id, env_id, wallet_id, user_id, amount, currency, status, hold_transaction_id, fee)
+     values ($1, $2, $3, $4, $5, $6, 'awaiting_onboarding', $7, $8)
      on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
      returning ${COLUMNS}`,
-    [w.workflowId, w.envId, w.walletId, w.userId, w.amount, w.currency, w.holdTransactionId],
+    [w.workflowId, w.envId, w.walletId, w.userId, w.amount, w.currency, w.holdTransactionId, w.fee ?? '0'],
   );
   return fromRow(rows[0]!);
 }
