@@ -70,7 +70,10 @@ async function throughBothApis(stack: ChaosStack): Promise<string[]> {
   const ok = payments.filter((p) => p.status === 200);
   const refused = payments.filter((p) => p.status === 422 && p.body?.error?.code === 'insufficient_funds');
   expectThat(ok.length === 16, `concurrent payments: ${ok.length} succeeded, not 16 (statuses ${payments.map((p) => p.status).join(',')})`);
-  expectThat(refused.length === 34, `concurrent payments: ${refused.length} refused with insufficient_funds, not 34`);
+  // On a loaded machine a payment may outlast the API's bounded wait: 503 "still running"
+  // is an honest answer, and the orders below show how it ended. Anything else is wrong.
+  const stillRunning = payments.filter((p) => p.status === 503);
+  expectThat(refused.length + stillRunning.length === 34 && refused.length > 0, `concurrent payments: ${refused.length} refused with insufficient_funds and ${stillRunning.length} still running, not 34`);
   expectThat(new Set(ok.map((p) => p.api)).size === 2, 'concurrent payments: not both APIs answered a success');
   expectThat((await balance(racer.id)) === '2000', `racer balance ${await balance(racer.id)}, not 2000 (20.00)`);
   const orders = await stack.pool.query<{ status: string; n: number }>(
