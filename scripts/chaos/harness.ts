@@ -218,7 +218,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     }
 
     const pick = <T>(list: T[], n: (k: number) => number) => list[n(list.length)]!;
+    // The orders the load's payments paid (refunds pick one), collected as answers arrive.
+    const paidOrders: string[] = [];
+    let scanned = 0;
+    // Listed first: on a tie the load sends the first kind listed, and refunds need a paid order.
     const operations: Operation[] = [
+      {
+        kind: 'payment',
+        path: '/wallet/payment/',
+        body: (n) => {
+          const w = pick(wallets, n);
+          return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(30)}.${String(n(100)).padStart(2, '0')}`, product_id: `sku-${n(20)}` };
+        },
+      },
       {
         kind: 'topup',
         path: '/wallet/topup/',
@@ -241,10 +253,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         kind: 'refund',
         path: '/wallet/refund/',
         body: (n, done) => {
-          const paid = done.filter((o) => o.kind === 'payment' && o.status === 200);
-          if (!paid.length) return null;
-          const order = (pick(paid, n).response as { order: { id: string } }).order;
-          return { env_id: env.id, order_id: order.id, amount: '1.00' };
+          for (; scanned < done.length; scanned++) {
+            const o = done[scanned]!;
+            if (o.kind === 'payment' && o.status === 200) paidOrders.push((o.response as { order: { id: string } }).order.id);
+          }
+          if (!paidOrders.length) return null;
+          return { env_id: env.id, order_id: pick(paidOrders, n), amount: '1.00' };
         },
       },
       {
@@ -273,14 +287,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           const to = pick(wallets, n);
           if (from === to) return null;
           return { env_id: env.id, user_id: from.userId, wallet_id: from.id, to_wallet_id: to.id, amount: '1.00', reference: `rent\u0000${n(100)}` };
-        },
-      },
-      {
-        kind: 'payment',
-        path: '/wallet/payment/',
-        body: (n) => {
-          const w = pick(wallets, n);
-          return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(30)}.${String(n(100)).padStart(2, '0')}`, product_id: `sku-${n(20)}` };
         },
       },
     ];
