@@ -1,11 +1,11 @@
 /**
- * `npm run chaos`: the full run (scripts/chaos/profiles.ts: 15 minutes, 16 clients, 100
- * wallets, the worker killed 28 times at even spacing, Temporal restarted once and
+ * `npm run chaos`: the full run (scripts/chaos/profiles.ts: 20 minutes, 24 clients, 100
+ * wallets, a worker kill at most every 43 s (28 slots, ≥ 20 wanted), Temporal restarted once and
  * Postgres once). It exits non-zero, printing why, unless the run reached the full
  * thresholds (scripts/chaos/verdict.ts: ≥ 20 kills, both restarts, ≥ 1,000 carried
  * requests of every kind, nothing unresolved or unexpected, no violation); it writes
  * chaos/results/<time>.json and, for the full profile, CHAOS.md.
- * `-- --quick`: half a minute, lower thresholds (results file `<time>-quick.json`).
+ * `-- --quick`: a minute, lower thresholds (results file `<time>-quick.json`).
  * `-- --seconds N --concurrency N --kill-every S`: override the profile (the thresholds stay).
  * `-- --apis 2 --workers 2`: the horizontal mode (two API processes, two workers, one
  * Temporal, one Postgres); `-- --temporal=postgres`: the real Temporal server on Postgres.

@@ -25,8 +25,10 @@ export interface ChaosProfile {
 export const PROFILES: Record<ChaosProfile['name'], ChaosProfile> = {
   full: {
     name: 'full',
-    seconds: 900,
-    concurrency: 16,
+    // 7 kinds × 1,000 carried requests, on 2 shared cores where a respawned worker takes
+    // ~10 s to be ready: every kill costs ~15 s of stalled requests, 20 of them ~5 minutes.
+    seconds: 1_200,
+    concurrency: 24,
     // 28 slots for the 20 kills wanted: a slot is skipped while a fresh worker has not
     // yet polled for minWorkerUpMs (after a kill, or when Temporal's restart took it down).
     killSlots: 28,
@@ -39,10 +41,10 @@ export const PROFILES: Record<ChaosProfile['name'], ChaosProfile> = {
   },
   quick: {
     name: 'quick',
-    seconds: 30,
+    seconds: 60,
     concurrency: 8,
-    killSlots: 4,
-    minWorkerUpMs: 2_000,
+    killSlots: 3,
+    minWorkerUpMs: 3_000,
     maxRequests: 2_000,
     maxAttempts: 10,
     restartTemporal: false,

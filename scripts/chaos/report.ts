@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MachineInfo } from '../bench/machine';
 import type { ChaosReport } from './harness';
+import { PROFILES } from './profiles';
 import { requirements, type ChaosThresholds } from './verdict';
 
 export interface ChaosResults {
@@ -58,6 +59,7 @@ const labels = (m: Record<string, number>) =>
 export function renderChaosMarkdown(r: ChaosResults, jsonPath: string): string {
   const rep = r.report;
   const o = r.options;
+  const { full, quick } = PROFILES;
   const rows = requirements(rep, r.thresholds);
   const kills = rep.faults.filter((f) => f.what.startsWith('worker killed')).map((f) => f.at);
   const gaps = kills.slice(1).map((t, i) => t - kills[i]!);
@@ -80,13 +82,13 @@ and Postgres once. Then it drains, checks every request's effect against the led
 
 ## How to run it
 
-- \`npm run chaos\` — the full run: 15 minutes of load, about 18 minutes in all on 2 cores
-  (stack start and workflow bundle ~1 min, drain and checks ~1 min). It builds the pinned
+- \`npm run chaos\` — the full run: ${full.seconds / 60} minutes of load, ${full.concurrency} clients; about ${full.seconds / 60 + 3} minutes in all on 2 cores
+  (stack start and workflow bundle ~1 min, drain and checks ~1-2 min). It builds the pinned
   tools first (\`scripts/install-tools.sh\`, a no-op once built). Exit 0: passed; 1: the
   run missed a requirement below (each printed after \`FAILED\`); 2: the harness itself
   broke (a process did not start). It writes \`chaos/results/<time>.json\` and this file.
-- \`npm run chaos -- --quick\` — 30 s, 8 clients, a kill every 7.5 s, no restarts, lower
-  thresholds (≥ 2 kills, ≥ 10 carried of each kind); writes \`chaos/results/<time>-quick.json\` only.
+- \`npm run chaos -- --quick\` — ${quick.seconds} s, ${quick.concurrency} clients, a kill at most every ${quick.seconds / quick.killSlots} s, no restarts, lower
+  thresholds (≥ ${quick.thresholds.minKills} kills, ≥ ${quick.thresholds.minCarriedPerKind} carried of each kind); writes \`chaos/results/<time>-quick.json\` only.
 - \`-- --seconds N --concurrency N --kill-every S\` override the profile
   (scripts/chaos/profiles.ts); the thresholds stay, so a shorter full run fails.
   \`-- --apis 2 --workers 2\`: two API processes (each attempt goes to the next API, so a
@@ -108,7 +110,7 @@ ${o.maxAttempts} attempts (back-off 0.3 s doubling to 3 s; the API answers 503 a
 while a workflow has not finished). Nobody onboards at Stripe, so each withdrawal
 expires after 4 s and releases its hold.
 
-**The faults.** The worker is SIGKILLed at most every ${(o.killEveryMs / 1000).toFixed(1)} s (the load's length / 28 in
+**The faults.** The worker is SIGKILLed at most every ${(o.killEveryMs / 1000).toFixed(1)} s (the load's length / ${full.killSlots} in
 the full run), and only once its replacement (respawned 0.3 s after a death) has polled
 for ${(o.minWorkerUpMs / 1000).toFixed(0)} s: a worker killed while it starts does nothing, which tests nothing. Spacing
 the kills is what lets the run carry thousands of requests: each kill strands the
