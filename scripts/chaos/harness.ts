@@ -41,14 +41,23 @@ import {
   stopChild,
   waitFor,
 } from '../stack';
-import { checkOutcomes, tally, type KindFigures } from './checks';
+import { checkOutcomes, classify, tally, type KindFigures } from './checks';
 import { runLoad, type Operation } from './load';
 import { startOwnCluster } from './pg-cluster';
 import { verdict, type ChaosThresholds } from './verdict';
 
 export interface ChaosOptions {
   wallets: number;
+  /** How long the load runs; with stopWhenMet, the most it may run. */
   durationMs: number;
+  /**
+   * End the load as soon as the run has met its thresholds (kills, restarts, carried
+   * requests of every kind), checked before each new request: on a busy machine the
+   * run goes on until it has proved what it must, on an idle one it stops early.
+   */
+  stopWhenMet?: boolean;
+  /** The restarts happen at 35% (Temporal) and 65% (Postgres) of this (default durationMs). */
+  faultWindowMs?: number;
   maxRequests: number;
   concurrency: number;
   /** At least this long between two worker kills (the kills are spaced over the load). */
@@ -308,6 +317,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 
     // Faults, on their own timers while the load runs (timed from the load's start).
     const loadStarted = Date.now();
+    let loadOver = false;
+    let endLoad = () => {};
+    const loadFinished = new Promise<void>((resolve) => (endLoad = resolve));
     const fault = (what: string) => {
       report.faults.push({ at: Math.round((Date.now() - loadStarted) / 100) / 10, what });
       log(what);
@@ -329,9 +341,11 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         report.kills += 1;
         fault(`worker killed (${report.kills})`);
       }, 100);
+      const windowMs = opts.faultWindowMs ?? opts.durationMs;
       try {
         if (opts.restartTemporal) {
-          await sleep(opts.durationMs * 0.35);
+          await sleep(windowMs * 0.35);
+          if (loadOver) return;
           await stopChild(children.temporal);
           fault('temporal down');
           await sleep(1_000);
@@ -340,7 +354,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           fault('temporal up');
         }
         if (opts.restartPostgres) {
-          await sleep(opts.durationMs * (opts.restartTemporal ? 0.3 : 0.6));
+          await sleep(Math.max(0, loadStarted + windowMs * 0.65 - Date.now()));
+          if (loadOver) return;
           await cluster.stop();
           fault('postgres down');
           await sleep(1_500);
@@ -349,10 +364,27 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           fault('postgres up');
         }
       } finally {
-        await sleep(Math.max(0, loadStarted + opts.durationMs - Date.now()));
+        await loadFinished;
         clearInterval(killTimer);
       }
     })();
+
+    // With stopWhenMet: enough once every threshold that counts during the load is met.
+    const carried = new Map<string, number>();
+    let counted = 0;
+    const enough = (outcomes: { kind: string; status: number | 'gave_up'; response: unknown }[]) => {
+      for (; counted < outcomes.length; counted++) {
+        const o = outcomes[counted]!;
+        if (classify(o).class === 'carried') carried.set(o.kind, (carried.get(o.kind) ?? 0) + 1);
+      }
+      const t = opts.thresholds;
+      return (
+        report.kills >= t.minKills &&
+        (!opts.restartTemporal || report.restarts.temporal >= Math.max(1, t.minTemporalRestarts)) &&
+        (!opts.restartPostgres || report.restarts.postgres >= Math.max(1, t.minPostgresRestarts)) &&
+        operations.every((op) => (carried.get(op.kind) ?? 0) >= t.minCarriedPerKind)
+      );
+    };
 
     const outcomes = await runLoad({
       baseUrls: apiUrls,
@@ -362,6 +394,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       durationMs: opts.durationMs,
       maxRequests: opts.maxRequests,
       maxAttempts: opts.maxAttempts ?? 10,
+      ...(opts.stopWhenMet ? { enough } : {}),
+    }).finally(() => {
+      loadOver = true;
+      endLoad();
     });
     report.loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
     await faults;

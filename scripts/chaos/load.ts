@@ -40,6 +40,8 @@ export interface LoadOptions {
   durationMs: number;
   maxRequests: number;
   maxAttempts: number;
+  /** Checked before each new request: true ends the load early (in-flight requests finish). */
+  enough?: (outcomes: Outcome[]) => boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,7 +94,7 @@ export async function runLoad(opts: LoadOptions): Promise<Outcome[]> {
     return null;
   };
   const loop = async () => {
-    while (Date.now() < deadline && started < opts.maxRequests) {
+    while (Date.now() < deadline && started < opts.maxRequests && !opts.enough?.(outcomes)) {
       const chosen = next();
       if (!chosen) {
         await sleep(5);
