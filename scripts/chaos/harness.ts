@@ -369,14 +369,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       }
     })();
 
-    // With stopWhenMet: enough once every threshold that counts during the load is met.
+    // Carried requests per kind as they arrive: a progress line every minute and, with
+    // stopWhenMet, the end of the load once every threshold that counts during it is met.
     const carried = new Map<string, number>();
-    let counted = 0;
-    const enough = (outcomes: { kind: string; status: number | 'gave_up'; response: unknown }[]) => {
-      for (; counted < outcomes.length; counted++) {
-        const o = outcomes[counted]!;
-        if (classify(o).class === 'carried') carried.set(o.kind, (carried.get(o.kind) ?? 0) + 1);
-      }
+    const sent = new Map<string, number>();
+    const onOutcome = (o: { kind: string; status: number | 'gave_up'; response: unknown }) => {
+      sent.set(o.kind, (sent.get(o.kind) ?? 0) + 1);
+      if (classify(o).class === 'carried') carried.set(o.kind, (carried.get(o.kind) ?? 0) + 1);
+    };
+    const progress = setInterval(() => {
+      const kinds = operations.map((op) => `${op.kind} ${carried.get(op.kind) ?? 0}/${sent.get(op.kind) ?? 0}`).join(', ');
+      log(`${Math.round((Date.now() - loadStarted) / 1000)} s: carried/answered ${kinds}; kills ${report.kills}`);
+    }, 60_000);
+    const enough = () => {
       const t = opts.thresholds;
       return (
         report.kills >= t.minKills &&
@@ -394,8 +399,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       durationMs: opts.durationMs,
       maxRequests: opts.maxRequests,
       maxAttempts: opts.maxAttempts ?? 10,
+      onOutcome,
       ...(opts.stopWhenMet ? { enough } : {}),
     }).finally(() => {
+      clearInterval(progress);
       loadOver = true;
       endLoad();
     });

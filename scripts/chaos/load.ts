@@ -41,7 +41,9 @@ export interface LoadOptions {
   maxRequests: number;
   maxAttempts: number;
   /** Checked before each new request: true ends the load early (in-flight requests finish). */
-  enough?: (outcomes: Outcome[]) => boolean;
+  enough?: () => boolean;
+  /** Called with each request's final outcome as it arrives. */
+  onOutcome?: (o: Outcome) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,7 +96,7 @@ export async function runLoad(opts: LoadOptions): Promise<Outcome[]> {
     return null;
   };
   const loop = async () => {
-    while (Date.now() < deadline && started < opts.maxRequests && !opts.enough?.(outcomes)) {
+    while (Date.now() < deadline && started < opts.maxRequests && !opts.enough?.()) {
       const chosen = next();
       if (!chosen) {
         await sleep(5);
@@ -102,7 +104,9 @@ export async function runLoad(opts: LoadOptions): Promise<Outcome[]> {
       }
       started += 1;
       sent.set(chosen.op.kind, sent.get(chosen.op.kind)! + 1);
-      outcomes.push(await send(opts, chosen.op, chosen.body));
+      const outcome = await send(opts, chosen.op, chosen.body);
+      outcomes.push(outcome);
+      opts.onOutcome?.(outcome);
     }
   };
   await Promise.all(Array.from({ length: opts.concurrency }, loop));
