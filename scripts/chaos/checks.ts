@@ -16,7 +16,8 @@
  *   asked for;
  * - every wallet ends at its balance before the load plus what the requests moved
  *   (computed from their bodies, not read back from the ledger), holds none;
- * - every order's refunded amount is the sum of the refunds answered 2xx on it.
+ * - every order's refunded amount is the sum of the load's refunds on it that posted
+ *   (answered 2xx, or unanswered but posted as asked).
  *
  * The pure parts (classify, tally, expectedEffects, judgeEffects) have unit tests
  * (test/unit/chaos-checks.test.ts); checkOutcomes reads the database.
@@ -275,9 +276,12 @@ export async function checkOutcomes(
 
   // Orders: each made by a payment of the load, with its wallet, amount and product;
   // one answered 2xx is charged by its transaction and refunded by the refunds answered 2xx.
+  // The refunds that posted: every one answered 2xx (its effect checked above) and any
+  // unanswered one whose refund went through as asked.
   const refundsAnswered = new Map<string, bigint>();
   for (const o of outcomes) {
-    if (o.kind === 'refund' && classify(o).class === 'carried') {
+    const c = classify(o).class;
+    if (o.kind === 'refund' && (c === 'carried' || ((c === 'unresolved' || c === 'unexpected') && txsByKey.get(o.key)?.some((t) => t.type === 'refund')))) {
       const id = String(o.body.order_id);
       refundsAnswered.set(id, (refundsAnswered.get(id) ?? 0n) + parseAmount(String(o.body.amount), 'USD'));
     }
@@ -306,7 +310,7 @@ export async function checkOutcomes(
         add(`order ${row.id}: payment ${o.key} answered ${c.label} but the order is ${row.status} with transaction ${row.transaction_id} (charge ${charge})`);
       }
       const refunded = refundsAnswered.get(row.id) ?? 0n;
-      if (BigInt(row.refunded_amount) !== refunded) add(`order ${row.id}: refunded_amount ${row.refunded_amount}, the refunds answered 2xx sum to ${refunded}`);
+      if (BigInt(row.refunded_amount) !== refunded) add(`order ${row.id}: refunded_amount ${row.refunded_amount}, the load's refunds that posted sum to ${refunded}`);
     } else if (c.class === 'refused' && row.status !== 'failed') {
       add(`order ${row.id}: payment ${o.key} was refused (${c.label}) but the order is ${row.status}`);
     }
