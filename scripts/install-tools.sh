@@ -13,6 +13,10 @@ TEMPORAL_SERVER_VERSION=v1.29.1
 STRIPE_MOCK_VERSION=v0.197.0
 TOOLS_DIR="${PAYNOCCHIO_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/paynocchio/bin}"
 mkdir -p "$TOOLS_DIR"
+# Several clones (worktrees, a CI clone beside a dev checkout) may run this at once:
+# one builds, the others wait for it and then find the tools in place.
+exec 9>"$TOOLS_DIR/.install.lock"
+flock 9
 
 install_go_tool() { # name module version
   local name=$1 module=$2 version=$3 marker="$TOOLS_DIR/.$1-$3"

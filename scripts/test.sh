@@ -13,5 +13,8 @@ bash scripts/install-tools.sh --temporal-server || echo "[tools] building the Te
 # The console's browser test needs Debian's chromium; when it cannot be installed
 # here that test fails with the reason (it never passes without a browser).
 bash scripts/ensure-chromium.sh || true
+# The docs' Python snippets need Python's requests: Debian's python3-requests when no
+# python3 here has it; when it cannot be had, those tests fail with the reason (never skip).
+bash scripts/ensure-python-requests.sh || true
 npx tsc --noEmit -p tsconfig.json
 exec npx jest --json --outputFile=.test-results.json "$@"

@@ -115,6 +115,13 @@ const schema = z.object({
   WITHDRAW_PAYOUT_POLL_MS: duration(3600_000),
   /** Give up waiting for a payout's outcome after this long and leave it to an operator (30 days). */
   WITHDRAW_PAYOUT_TIMEOUT_MS: duration(30 * 24 * 3600_000),
+  // Card top-ups (README, Card top-ups).
+  /** A card top-up nobody paid within this long expires and its PaymentIntent is canceled (24 hours). */
+  CARD_TOPUP_TTL_MS: duration(24 * 3600_000),
+  /** Once a balance transaction's available_on has passed, look at it again this often (1 hour). */
+  CARD_TOPUP_CLEARING_POLL_MS: duration(3600_000),
+  /** Stop waiting for Stripe to make a card top-up's money available (it stays in clearing) after this long (30 days). */
+  CARD_TOPUP_CLEARING_TIMEOUT_MS: duration(30 * 24 * 3600_000),
   // Funding float (README, "Where the money behind a wallet comes from").
   /**
    * The initial float of a new environment (env:create, admin `environments create`) when

@@ -18,9 +18,14 @@ export interface Profile {
   /** Extra wallet-set sizes for the scale rows (the main set is reused for its size). */
   scaleWallets: number[];
   historyPostings: number;
+  /** The sparse wallet's postings, spread evenly among the history's (the route's plan must still walk its index). */
+  historySparsePostings: number;
   /** Timed repetitions of each history query. */
   historyRepeats: number;
   pgbenchSeconds: number;
+  /** One atomic POST /wallet/batch of this many transfers, `batchRepeats` times (the batch row). */
+  batchItems: number;
+  batchRepeats: number;
   /** Run the lever rows (two processes, eager off, two activities, limiter off, cache, V8 context, pool, SQLite). */
   levers: boolean;
 }
@@ -36,8 +41,11 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     wallets: 1_000,
     scaleWallets: [10, 1_000, 100_000],
     historyPostings: 1_000_000,
+    historySparsePostings: 1_000,
     historyRepeats: 200,
     pgbenchSeconds: 10,
+    batchItems: 1_000,
+    batchRepeats: 5,
     levers: true,
   },
   quick: {
@@ -50,8 +58,11 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     wallets: 1_000,
     scaleWallets: [10, 1_000, 100_000],
     historyPostings: 200_000,
+    historySparsePostings: 1_000,
     historyRepeats: 50,
     pgbenchSeconds: 4,
+    batchItems: 1_000,
+    batchRepeats: 3,
     levers: true,
   },
   smoke: {
@@ -64,8 +75,11 @@ export const PROFILES: Record<Profile['name'], Profile> = {
     wallets: 20,
     scaleWallets: [],
     historyPostings: 2_000,
+    historySparsePostings: 100,
     historyRepeats: 5,
     pgbenchSeconds: 0,
+    batchItems: 20,
+    batchRepeats: 2,
     levers: false,
   },
 };

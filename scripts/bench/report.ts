@@ -97,6 +97,28 @@ export function judge(r: BenchResults): Target[] {
       figure: r.history.pages.map((p) => `depth ${p.depth.toLocaleString('en')}: ${p.keysetMs.p50} ms`).join(', '),
       met: flat,
     });
+    const plans = r.history.plans ?? [];
+    const onIndex = plans.filter((p) => /Index Scan using ledger_postings_wallet on ledger_postings/.test(p.plan));
+    out.push({
+      name: 'history pages (dense and sparse wallet) read the (wallet_id, id) index',
+      target: 'every plan',
+      figure: `${onIndex.length} of ${plans.length} plans`,
+      met: plans.length > 0 && onIndex.length === plans.length,
+    });
+  }
+  const single = r.scenarios.find((s) => s.id === 'transfer');
+  if (r.batches && single && single.result.throughput > 0) {
+    const b = r.batches;
+    const singles = b.items / single.result.throughput;
+    out.push({
+      name: `${b.items.toLocaleString('en')} transfers in one atomic batch / as single requests (32 conc.)`,
+      target: 'well under (≤ 25%)',
+      figure:
+        `${b.seconds.p50} s (p50 of ${b.repeats}; ${b.itemsPerSecond}/s) vs ${Math.round(singles * 100) / 100} s at ${single.result.throughput}/s ` +
+        `= ${Math.round((b.seconds.p50 / singles) * 1000) / 10}%; one at a time ${Math.round(b.items * single.result.latencyMs.p50) / 1000} s` +
+        (b.errors ? `, ${b.errors} errors (${b.errorSamples[0] ?? ''})` : ''),
+      met: b.errors === 0 && b.seconds.p50 <= 0.25 * singles,
+    });
   }
   for (const e of r.exports ?? []) {
     out.push({
@@ -157,13 +179,14 @@ export function renderMarkdown(r: BenchResults, jsonPath: string, previous: stri
     : `skipped: ${r.pgbench.skipped}`;
   const hist = r.history
     ? [
-        `${r.history.postings.toLocaleString('en')} postings in the table, ${r.history.walletPostings.toLocaleString('en')} of them on the wallet read. Query: \`where wallet_id = $1 and id < $cursor order by id desc limit 50\`.`,
+        `${r.history.postings.toLocaleString('en')} postings in the table, ${r.history.walletPostings.toLocaleString('en')} of them on the dense wallet read, ${(r.history.sparsePostings ?? 0).toLocaleString('en')} on a sparse wallet spread evenly among them. Query: the route's own statement (\`WALLET_MOVEMENTS_SQL\`, src/db/queries/history.ts: postings joined to their transactions, \`where wallet_id = $1 and id < $cursor order by id desc limit 50\`).`,
         '',
-        '| depth (postings already read) | keyset p50 ms | keyset p99 ms | OFFSET p50 ms (for contrast) |',
-        '| --- | --- | --- | --- |',
-        ...r.history.pages.map((p) => `| ${p.depth.toLocaleString('en')} | ${p.keysetMs.p50} | ${p.keysetMs.p99} | ${p.offsetMs ? p.offsetMs.p50 : '–'} |`),
+        '| wallet | depth (postings already read) | keyset p50 ms | keyset p99 ms | OFFSET p50 ms (for contrast) |',
+        '| --- | --- | --- | --- | --- |',
+        ...r.history.pages.map((p) => `| dense | ${p.depth.toLocaleString('en')} | ${p.keysetMs.p50} | ${p.keysetMs.p99} | ${p.offsetMs ? p.offsetMs.p50 : '–'} |`),
+        ...(r.history.sparsePages ?? []).map((p) => `| sparse | ${p.depth.toLocaleString('en')} | ${p.keysetMs.p50} | ${p.keysetMs.p99} | ${p.offsetMs ? p.offsetMs.p50 : '–'} |`),
         '',
-        'Plan: `' + r.history.plan.split('\n')[0]!.trim() + '` …',
+        ...(r.history.plans ?? [{ name: 'dense wallet, first page', plan: r.history.plan }]).flatMap(({ name, plan }) => [`Plan, ${name} (EXPLAIN ANALYZE, BUFFERS):`, '', '```', plan, '```', '']),
       ].join('\n')
     : 'not run';
   return `# Benchmarks

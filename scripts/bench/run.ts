@@ -10,6 +10,7 @@ import { createPool, type Pool } from '../../src/db/pool';
 import type { DriverResult, ScenarioKind } from './driver';
 import { measureHistory, type HistoryResult } from './history';
 import { measureExport, type ExportResult } from './export';
+import { measureBatches, type BatchBenchResult } from './batch';
 import { runLoad } from './load';
 import { machineInfo, type MachineInfo } from './machine';
 import { runPgbench, type PgbenchResult } from './pgbench';
@@ -77,6 +78,8 @@ export interface BenchResults {
   history: HistoryResult | null;
   /** `admin export postings` over the environment holding the history (time, peak RSS). */
   exports?: ExportResult[];
+  /** One atomic batch of `items` transfers, in the default layout after the `transfer` row. */
+  batches?: BatchBenchResult;
   seedSeconds: Record<string, number>;
 }
 
@@ -231,6 +234,8 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     await run(r, { id: 'payment-sequential', group: 'workflow', title: 'payment, one at a time', setup: one, kind: 'payment', set: main, concurrency: 1 });
     await run(r, { id: 'payment-hot', group: 'workflow', title: 'payment, one hot wallet', setup: one, kind: 'payment', set: hot });
     await run(r, { id: 'transfer', group: 'workflow', title: 'transfer between random pairs', setup: one, kind: 'transfer', set: main });
+    results.batches = await measureBatches({ baseUrl: r.baseUrl, secret, envId, walletsFile: main.file, items: profile.batchItems, repeats: profile.batchRepeats });
+    log(`batch of ${profile.batchItems} transfers (atomic): ${JSON.stringify(results.batches)}`);
     for (const set of scaleSets) {
       if (set === main) continue;
       await run(r, { id: `payment-scale-${set.count}`, group: 'scale', title: `payment over ${set.count} wallets`, setup: one, kind: 'payment', set });
@@ -289,9 +294,16 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     log(`pgbench: ${JSON.stringify(results.pgbench)}`);
   }
 
-  const historyWallet = await timed(results.seedSeconds, `history ${profile.historyPostings} postings`, () => seedHistory(pool, envId, profile.historyPostings));
-  results.history = await measureHistory(pool, historyWallet, profile.historyPostings, profile.historyRepeats);
-  log(`history: ${JSON.stringify(results.history.pages)}`);
+  const seeded = await timed(results.seedSeconds, `history ${profile.historyPostings} + sparse ${profile.historySparsePostings} postings`, () =>
+    seedHistory(pool, envId, profile.historyPostings, profile.historySparsePostings),
+  );
+  results.history = await measureHistory(
+    pool,
+    { ...seeded, walletPostings: profile.historyPostings, sparsePostings: profile.historySparsePostings },
+    profile.historyRepeats,
+  );
+  log(`history: ${JSON.stringify(results.history.pages)}; sparse wallet: ${JSON.stringify(results.history.sparsePages)}`);
+  for (const { name, plan } of results.history.plans) log(`history plan, ${name} (the route's statement, EXPLAIN ANALYZE):\n${plan}`);
   results.exports = [];
   for (const format of ['csv', 'jsonl'] as const) {
     const done = await measureExport(baseEnv, envId, format);

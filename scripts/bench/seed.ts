@@ -71,38 +71,48 @@ export async function seedWallets(pool: Pool, envId: string, name: string, count
 }
 
 /**
- * Gives one new wallet `count` topup postings of 0.01 (plus their funding legs), one
- * ledger transaction each, in SQL. Returns the wallet's id.
+ * Gives one new wallet (dense) `count` topup postings of 0.01 and another (sparse)
+ * `sparse` of them spread evenly among the dense wallet's (one every count/sparse), plus
+ * their funding legs, one ledger transaction each, in SQL (ids follow the interleaved
+ * order). Returns both wallets' ids.
  */
-export async function seedHistory(pool: Pool, envId: string, count: number): Promise<string> {
+export async function seedHistory(pool: Pool, envId: string, count: number, sparse: number): Promise<{ walletId: string; sparseWalletId: string }> {
   return withTransaction(pool, async (client) => {
     const { rows } = await client.query<{ id: string }>(
-      `insert into wallets (env_id, user_id, currency) values ($1, 'history', 'USD') returning id`,
+      `insert into wallets (env_id, user_id, currency) values ($1, 'history', 'USD'), ($1, 'history-sparse', 'USD') returning id`,
       [envId],
     );
-    const walletId = rows[0]!.id;
+    const [walletId, sparseWalletId] = [rows[0]!.id, rows[1]!.id];
+    // pos orders the transactions: the dense wallet's n-th at 2n, the sparse wallet's k-th
+    // at 2·k·(count/sparse)+1, just after the dense posting it follows.
     await client.query(
-      `with tx as (
+      `with plan as (
+         select 2 * g::bigint as pos, $2::bigint as wallet_id, g::bigint as n from generate_series(1, $3::int) g
+         union all
+         select 2 * (k::bigint * greatest($3::int / greatest($5::int, 1), 1)) + 1, $4::bigint, k::bigint from generate_series(1, $5::int) k
+       ), tx as (
          insert into ledger_transactions (idempotency_id, env_id, type, currency, amount, reference)
-         select 'bench-history:' || $2::text || ':' || g, $1, 'topup', 'USD', 1, 'bench history'
-         from generate_series(1, $3::int) g
-         returning id, split_part(idempotency_id, ':', 3)::bigint as n
+         select 'bench-history:' || wallet_id::text || ':' || n, $1, 'topup', 'USD', 1, 'bench history'
+         from plan order by pos
+         returning id, split_part(idempotency_id, ':', 2)::bigint as wallet_id, split_part(idempotency_id, ':', 3)::bigint as n
        )
        insert into ledger_postings (transaction_id, env_id, currency, account, wallet_id, amount, balance_after)
        select tx.id, $1, 'USD', leg.account, leg.wallet_id, leg.amount, leg.balance_after
-       from tx cross join lateral (values ('wallet', $2::bigint, 1::bigint, tx.n), ('funding', null::bigint, -1::bigint, null::bigint))
-         as leg(account, wallet_id, amount, balance_after)`,
-      [envId, walletId, count],
+       from tx cross join lateral (values ('wallet', tx.wallet_id, 1::bigint, tx.n), ('funding', null::bigint, -1::bigint, null::bigint))
+         as leg(account, wallet_id, amount, balance_after)
+       order by tx.id, leg.account desc`,
+      [envId, walletId, count, sparseWalletId, sparse],
     );
     await client.query('update wallets set balance = $2, updated_at = now() where id = $1', [walletId, count]);
+    await client.query('update wallets set balance = $2, updated_at = now() where id = $1', [sparseWalletId, sparse]);
     // Written around postTransaction, so the float's counter is moved here too (ledger verify compares them).
     await client.query(`update environment_funding set used = used + $2, updated_at = now() where env_id = $1 and currency = 'USD'`, [
       envId,
-      count,
+      count + sparse,
     ]);
-    return walletId;
-  }).then(async (walletId) => {
+    return { walletId, sparseWalletId };
+  }).then(async (seeded) => {
     await pool.query('analyze ledger_postings');
-    return walletId;
+    return seeded;
   });
 }

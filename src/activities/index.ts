@@ -11,8 +11,11 @@ import { createSweeperActivities } from './hold-sweeper';
 import { createReconcileActivities, type ReconcileStripe } from './reconcile';
 import { withFailureMapping } from './failures';
 import { createLedgerActivities } from './ledger';
+import { createAuthorizationActivities } from './authorizations';
+import { createCardTopupActivities, createCardTopupStripeActivities } from './card-topups';
 import { createRefundActivities } from './refund';
 import { createTransferActivities } from './transfer';
+import { createBatchActivities } from './batch';
 import { createWebhookActivities } from './webhooks';
 import { createScheduleActivities, type ScheduleActivityDeps } from './schedules';
 
@@ -42,7 +45,11 @@ export function createActivities(deps: ActivityDeps) {
     ...createSweeperActivities(deps),
     ...createReconcileActivities(deps),
     ...createLedgerActivities(deps),
+    ...createAuthorizationActivities(deps),
+    ...createCardTopupActivities(deps),
+    ...createCardTopupStripeActivities(deps),
     ...createTransferActivities(deps),
+    ...createBatchActivities(deps),
     ...createRefundActivities(deps),
     ...createWebhookActivities(deps),
     ...createScheduleActivities({ pool: deps.pool, ...deps.schedules }),

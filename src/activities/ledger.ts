@@ -36,64 +36,77 @@ export interface ChargeOrderInput {
   orderId: string;
 }
 
-export function createLedgerActivities({ pool }: { pool: Pool }) {
-  /** Debit to revenue + complete the order + outbox event, inside the caller's SQL transaction. */
-  async function charge(client: PoolClient, input: ChargeOrderInput): Promise<PaymentResult> {
-    const order = await lockOrder(client, input.orderId);
-    if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
-    if (order.status === 'failed') {
-      throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
-    }
-    const amount = BigInt(order.amount);
-    const posted = await postTransaction(client, {
-      idempotencyId: input.idempotencyId,
-      envId: order.envId,
-      currency: order.currency,
-      type: 'payment',
-      amount,
-      reference: `order:${order.id}`,
-      legs: [
-        { account: 'wallet', walletId: order.walletId, amount: -amount },
-        { account: 'revenue', amount },
-      ],
-      requireActive: true,
-    });
-    const completed = order.status === 'pending' ? await completeOrder(client, order.id, posted.transactionId) : order;
-    const [wallet] = posted.wallets.length ? posted.wallets : await getWallets(client, order.envId, [order.walletId]);
-    if (order.status === 'pending') {
-      await recordEvent(client, order.envId, 'payment.completed', { order: presentOrder(completed), wallet: presentWallet(wallet!) });
-    }
-    return { order: completed, wallet: wallet! };
+/** Debit to revenue + complete the order + outbox event, inside the caller's SQL transaction. */
+async function charge(client: PoolClient, input: ChargeOrderInput): Promise<PaymentResult> {
+  const order = await lockOrder(client, input.orderId);
+  if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
+  if (order.status === 'failed') {
+    throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
   }
+  const amount = BigInt(order.amount);
+  const posted = await postTransaction(client, {
+    idempotencyId: input.idempotencyId,
+    envId: order.envId,
+    currency: order.currency,
+    type: 'payment',
+    amount,
+    reference: `order:${order.id}`,
+    legs: [
+      { account: 'wallet', walletId: order.walletId, amount: -amount },
+      { account: 'revenue', amount },
+    ],
+    requireActive: true,
+  });
+  const completed = order.status === 'pending' ? await completeOrder(client, order.id, posted.transactionId) : order;
+  const [wallet] = posted.wallets.length ? posted.wallets : await getWallets(client, order.envId, [order.walletId]);
+  if (order.status === 'pending') {
+    await recordEvent(client, order.envId, 'payment.completed', { order: presentOrder(completed), wallet: presentWallet(wallet!) });
+  }
+  return { order: completed, wallet: wallet! };
+}
 
+/** A topup's posting and its outbox event, inside the caller's SQL transaction (topupWallet, batches). */
+export async function topupIn(client: PoolClient, input: TopupWalletInput): Promise<TopupResult> {
+  const amount = BigInt(input.amount);
+  const posted = await postTransaction(client, {
+    idempotencyId: input.idempotencyId,
+    envId: input.envId,
+    currency: input.currency,
+    type: 'topup',
+    amount,
+    legs: [
+      { account: 'wallet', walletId: input.walletId, amount },
+      { account: 'funding', amount: -amount },
+    ],
+    requireActive: true,
+  });
+  // Outbox: the event commits with the posting, and a replay records none.
+  if (!posted.replayed) {
+    await recordEvent(client, input.envId, 'topup.completed', {
+      transaction_id: posted.transactionId,
+      amount: money(amount, input.currency),
+      wallet: presentWallet(posted.wallets[0]!),
+    });
+  }
+  return { transactionId: posted.transactionId, wallet: posted.wallets[0]! };
+}
+
+/**
+ * A payment's order and charge inside the caller's SQL transaction (payOrder, batches):
+ * the pending order (locking the wallet) → debit to revenue → order completed → event.
+ */
+export async function payIn(client: PoolClient, input: NewOrder & { idempotencyId: string }): Promise<PaymentResult> {
+  const { idempotencyId, ...order } = input;
+  const created = await createPendingOrderLockingWallet(client, order);
+  if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
+  return charge(client, { orderId: created.id, idempotencyId });
+}
+
+export function createLedgerActivities({ pool }: { pool: Pool }) {
   return {
     /** Credits the wallet from the environment's funding account. */
     async topupWallet(input: TopupWalletInput): Promise<TopupResult> {
-      const amount = BigInt(input.amount);
-      const result = await withTransaction(pool, async (client) => {
-        const posted = await postTransaction(client, {
-          idempotencyId: input.idempotencyId,
-          envId: input.envId,
-          currency: input.currency,
-          type: 'topup',
-          amount,
-          legs: [
-            { account: 'wallet', walletId: input.walletId, amount },
-            { account: 'funding', amount: -amount },
-          ],
-          requireActive: true,
-        });
-        // Outbox: the event commits with the posting, and a replay records none.
-        if (!posted.replayed) {
-          await recordEvent(client, input.envId, 'topup.completed', {
-            transaction_id: posted.transactionId,
-            amount: money(amount, input.currency),
-            wallet: presentWallet(posted.wallets[0]!),
-          });
-        }
-        return posted;
-      });
-      return { transactionId: result.transactionId, wallet: result.wallets[0]! };
+      return withTransaction(pool, (client) => topupIn(client, input));
     },
 
     /** Records the order as pending; the same workflow gets the same order back. */
@@ -117,12 +130,7 @@ export function createLedgerActivities({ pool }: { pool: Pool }) {
      * finds the order completed and the posting replayed: it answers the same.
      */
     async payOrder(input: NewOrder & { idempotencyId: string }): Promise<PaymentResult> {
-      const { idempotencyId, ...order } = input;
-      return withTransaction(pool, async (client) => {
-        const created = await createPendingOrderLockingWallet(client, order);
-        if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
-        return charge(client, { orderId: created.id, idempotencyId });
-      });
+      return withTransaction(pool, (client) => payIn(client, input));
     },
 
     /**

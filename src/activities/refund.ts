@@ -1,5 +1,6 @@
 /**
- * Refund of a completed payment, in full or in part: revenue → wallet, one posting.
+ * Refund of a completed payment, in full or in part (of what it captured: an
+ * authorization captured in part refunds at most that part): revenue → wallet, one posting.
  * The order row is locked first (lockOrder) in the same SQL transaction, so racing
  * refunds of one order run one after the other and their sum can never pass the
  * order's amount (the orders table's check constraint says so too).
@@ -39,11 +40,13 @@ export function createRefundActivities({ pool }: { pool: Pool }) {
             status: order.status,
           });
         }
-        const remaining = BigInt(order.amount) - BigInt(order.refundedAmount);
+        // What the payment took: its amount, or the captured part of an authorization.
+        const remaining = BigInt(order.capturedAmount) - BigInt(order.refundedAmount);
         const amount = input.amount === null ? remaining : BigInt(input.amount);
         if (remaining === 0n || amount > remaining) {
           throw new DomainError('conflict', `refund exceeds what is left to refund on order ${order.id}`, {
             order_amount_minor: order.amount,
+            captured_amount_minor: order.capturedAmount,
             refunded_amount_minor: order.refundedAmount,
             requested_minor: amount.toString(),
           });

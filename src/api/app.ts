@@ -18,9 +18,13 @@ import { statementRoutes } from './routes/statements';
 import { eventRoutes } from './routes/events';
 import { ledgerRoutes } from './routes/ledger';
 import { movementRoutes } from './routes/movements';
+import { cardTopupRoutes } from './routes/card-topups';
+import type { CardTopupSettings } from '../services/card-topups';
 import { orderRoutes } from './routes/orders';
 import { refundRoutes } from './routes/refunds';
+import { authorizationRoutes } from './routes/authorizations';
 import { transferRoutes } from './routes/transfers';
+import { batchRoutes } from './routes/batch';
 import { limitRoutes } from './routes/limits';
 import { monitorRoutes } from './routes/monitors';
 import { walletRoutes } from './routes/wallets';
@@ -42,6 +46,8 @@ export interface AppDeps {
   stripe?: StripeDeps;
   /** Waits passed to withdraw workflows (config); unset ones take the workflow's defaults. */
   withdrawWaits?: WithdrawWaits;
+  /** Waits passed to cardTopup workflows (config CARD_TOPUP_*); unset ones take the workflow's defaults. */
+  cardTopups?: CardTopupSettings;
   /** Schedules: the shortest interval and the catch-up window (config); absent = one minute, 7 days. */
   schedules?: ScheduleDeps;
   pool: Pool;
@@ -76,6 +82,8 @@ export interface AppDeps {
 }
 
 export const BODY_LIMIT = '64kb';
+/** POST /wallet/batch: up to 1,000 items (a transfer item is ~100 bytes; with the longest fields ~700). */
+export const BATCH_BODY_LIMIT = '1mb';
 
 /**
  * Runs `router` only when the path starts with one of `prefixes`; any other request
@@ -88,8 +96,10 @@ function forPaths(prefixes: string[], router: RequestHandler): RequestHandler {
 }
 
 /** Reads any body as bytes (whatever its Content-Type) and parses it exactly; see parseJsonBody. */
+const rawBody = express.raw({ type: () => true, limit: BODY_LIMIT });
+const rawBatchBody = express.raw({ type: () => true, limit: BATCH_BODY_LIMIT });
 const jsonBody: RequestHandler[] = [
-  express.raw({ type: () => true, limit: BODY_LIMIT }),
+  (req, res, next) => (/^\/wallet\/batch\/?$/.test(req.path) ? rawBatchBody : rawBody)(req, res, next),
   (req, res, next) => {
     if (!Buffer.isBuffer(req.body)) {
       req.body = {};
@@ -145,10 +155,13 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(monitorRoutes(deps.pool)); // before walletRoutes: /wallet/monitors is not a wallet id
   app.use(limitRoutes(deps.pool));
   app.use(walletRoutes(deps.pool, deps.temporal));
-  app.use(movementRoutes(deps.pool, deps.temporal));
+  app.use(movementRoutes(deps.pool, deps.temporal, deps.cardTopups));
+  app.use(cardTopupRoutes(deps.pool));
   app.use(transferRoutes(deps.pool, deps.temporal));
+  app.use(batchRoutes(deps.pool, deps.temporal));
   app.use(scheduleRoutes(deps.pool, deps.temporal, deps.schedules));
   app.use(refundRoutes(deps.pool, deps.temporal));
+  app.use(authorizationRoutes(deps.pool, deps.temporal));
   app.use(historyRoutes(deps.pool));
   app.use(statementRoutes(deps.pool));
   app.use(eventRoutes(deps.pool));

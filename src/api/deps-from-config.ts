@@ -32,6 +32,11 @@ export function appDepsFromConfig(
       payoutTimeoutMs: config.WITHDRAW_PAYOUT_TIMEOUT_MS,
       maxLinkRefreshes: config.WITHDRAW_MAX_LINK_REFRESHES,
     },
+    cardTopups: {
+      ttlMs: config.CARD_TOPUP_TTL_MS,
+      clearingPollMs: config.CARD_TOPUP_CLEARING_POLL_MS,
+      clearingTimeoutMs: config.CARD_TOPUP_CLEARING_TIMEOUT_MS,
+    },
     schedules: { minIntervalMs: config.SCHEDULE_MIN_INTERVAL_MS, catchupWindowMs: config.SCHEDULE_CATCHUP_WINDOW_MS },
     stripeRateLimit: {
       connectPerMinute: config.STRIPE_CONNECT_RATE_LIMIT_PER_MINUTE,

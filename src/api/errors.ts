@@ -24,6 +24,10 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   limit_exceeded: 422,
   withdrawal_limit_exceeded: 422,
   statement_too_large: 422,
+  order_not_authorized: 409,
+  authorization_expired: 409,
+  amount_exceeds_authorization: 422,
+  batch_refused: 422,
   idempotency_key_mismatch: 409,
   conflict: 409,
   payload_too_large: 413,
@@ -52,9 +56,12 @@ export function toDomainError(err: unknown): DomainError {
       return new DomainError(cause.type, cause.message, details);
     }
   }
-  const e = err as { type?: string; code?: unknown; status?: number; message?: string };
-  // body-parser's errors carry a `type`
-  if (e?.type === 'entity.too.large') return new DomainError('payload_too_large', 'request body is larger than 64 kB');
+  const e = err as { type?: string; code?: unknown; status?: number; message?: string; limit?: number };
+  // body-parser's errors carry a `type` (and, when too large, the route's limit in bytes)
+  if (e?.type === 'entity.too.large') {
+    const limit = typeof e.limit === 'number' && e.limit >= 1024 * 1024 ? `${e.limit / (1024 * 1024)} MB` : '64 kB';
+    return new DomainError('payload_too_large', `request body is larger than ${limit}`);
+  }
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported' || e?.type === 'request.aborted') {
     return new DomainError('invalid_json', e.message ?? 'request body could not be read');
   }

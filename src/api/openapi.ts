@@ -9,7 +9,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteaso
 import { z } from 'zod';
 import { CURRENCIES } from '../domain/money';
 import { ERROR_CODES } from '../domain/errors';
-import { ORDER_STATUSES, WALLET_STATUSES } from '../domain/types';
+import { ORDER_STATUSES, VOID_REASONS, WALLET_STATUSES } from '../domain/types';
 import { WITHDRAWAL_STATUSES } from '../domain/withdrawals';
 import { EVENT_TYPES } from '../domain/events';
 
@@ -38,7 +38,7 @@ export const WalletSchema = registry.register(
     user_id: z.string().openapi({ example: '123' }),
     env_id: z.string().openapi({ example: '123' }),
     balance: moneyOut,
-    held: moneyOut.openapi({ example: 0, description: 'Reserved by withdrawals in flight' }),
+    held: moneyOut.openapi({ example: 0, description: 'Reserved by withdrawals in flight and uncaptured payment authorizations' }),
     currency: z.enum(CURRENCIES as [string, ...string[]]),
     status: z.enum(WALLET_STATUSES),
     created_at: z.string().openapi({ example: '2026-01-01T00:00:00.000Z' }),
@@ -53,12 +53,15 @@ export const OrderSchema = registry.register(
     wallet_id: z.string(),
     user_id: z.string(),
     product_id: z.string(),
-    amount: moneyOut,
+    amount: moneyOut.openapi({ description: 'What was asked (for an authorization: what is held until captured)' }),
+    captured_amount: moneyOut.openapi({ description: 'What the payment took: the amount, or the captured part of an authorization (0 until captured)' }),
     refunded_amount: moneyOut,
     currency: z.enum(CURRENCIES as [string, ...string[]]),
     status: z.enum(ORDER_STATUSES),
     transaction_id: z.string().nullable(),
     failure_code: z.string().nullable(),
+    expires_at: z.string().nullable().openapi({ description: 'Authorizations only: when an uncaptured hold voids itself' }),
+    void_reason: z.enum(VOID_REASONS).nullable().openapi({ description: 'Voided authorizations only: requested (POST …/void/), expired, canceled (workflow canceled by an operator)' }),
     created_at: z.string(),
   }),
 );
@@ -92,7 +95,7 @@ export const MovementSchema = registry.register(
   z.object({
     id: z.string().openapi({ description: 'The ledger transaction' }),
     posting_id: z.string().openapi({ description: 'The posting of this wallet in that transaction (the cursor)' }),
-    type: z.enum(['topup', 'payment', 'payment_reversal', 'transfer', 'refund', 'hold', 'release', 'settle']),
+    type: z.enum(['topup', 'card_topup', 'payment', 'payment_reversal', 'transfer', 'refund', 'hold', 'release', 'settle']),
     amount: moneyOut.openapi({ description: 'Signed: negative when money left the wallet' }),
     balance_after: moneyOut,
     currency: z.enum(CURRENCIES as [string, ...string[]]),

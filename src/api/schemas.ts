@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { isNumericId, canonicalId } from '../domain/ids';
 import { CURRENCIES, DEFAULT_CURRENCY } from '../domain/money';
 import { WALLET_STATUSES } from '../domain/types';
+import { AUTHORIZATION_TTL_SECONDS } from '../domain/authorizations';
 import { fieldText } from './json';
 
 const text = (schema: z.ZodString) => z.preprocess(fieldText, schema);
@@ -58,3 +59,17 @@ export const cursor = z
   .string()
   .refine((text) => text === '0' || isNumericId(text), 'is not a cursor this API returned')
   .optional();
+
+/** A payment authorization's lifetime in whole seconds (README, Authorize and capture). */
+export const authorizationTtl = text(
+  z
+    .string({ error: `must be a whole number of seconds from ${AUTHORIZATION_TTL_SECONDS.min} to ${AUTHORIZATION_TTL_SECONDS.max}` })
+    .regex(/^[1-9][0-9]{0,7}$/, `must be a whole number of seconds from ${AUTHORIZATION_TTL_SECONDS.min} to ${AUTHORIZATION_TTL_SECONDS.max}`)
+    .refine((t) => Number(t) <= AUTHORIZATION_TTL_SECONDS.max, `must be at most ${AUTHORIZATION_TTL_SECONDS.max} (30 days)`),
+)
+  .transform((t) => Number(t))
+  .openapi({
+    type: ['integer', 'string'],
+    example: 3600,
+    description: `With "capture": false: seconds until an uncaptured hold voids itself (default ${AUTHORIZATION_TTL_SECONDS.default}: 7 days; at most 30 days)`,
+  });

@@ -42,11 +42,14 @@ export interface TemporalDeps {
 }
 
 export interface MovementRequest<A> {
-  kind: 'topup' | 'payment' | 'transfer' | 'refund' | 'withdraw';
+  kind: 'topup' | 'payment' | 'transfer' | 'refund' | 'withdraw' | 'batch';
   workflowType: string;
   envId: string;
-  walletId: string;
-  userId: string;
+  /** Memo and search attributes; a batch (many wallets) names none. */
+  walletId?: string;
+  userId?: string;
+  /** The workflow id when the caller needed it first (a batch stores its items under it); else workflowIdFor(...). */
+  workflowId?: string;
   idempotencyKey: string | undefined;
   /** Hash of the request (src/api/idempotency.ts), given with the key. */
   requestHash?: string;
@@ -95,7 +98,7 @@ export const MAX_WORKFLOW_ID_LENGTH = 255;
  * client gets 503 and, retrying with its Idempotency-Key, the outcome.
  */
 export async function runMovement<A, R>(deps: TemporalDeps, req: MovementRequest<A>): Promise<{ result: R; workflowId: string }> {
-  const workflowId = workflowIdFor(req.kind, req.envId, req.idempotencyKey, req.requestHash);
+  const workflowId = req.workflowId ?? workflowIdFor(req.kind, req.envId, req.idempotencyKey, req.requestHash);
   // The request id goes into the memo (workflows and, through the worker's
   // interceptors, activities log it); the HTTP log line gets the workflow id back.
   const ctx = requestContext.getStore();
@@ -194,8 +197,8 @@ async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, wor
       ...(deps.eagerStart ? { requestEagerStart: true } : {}),
       memo: {
         envId: req.envId,
-        walletId: req.walletId,
-        userId: req.userId,
+        ...(req.walletId !== undefined ? { walletId: req.walletId } : {}),
+        ...(req.userId !== undefined ? { userId: req.userId } : {}),
         kind: req.kind,
         ...(requestId ? { requestId } : {}),
       },
@@ -203,8 +206,8 @@ async function startOrAttach<A>(deps: TemporalDeps, req: MovementRequest<A>, wor
         ? {
             typedSearchAttributes: new TypedSearchAttributes([
               { key: KEYS.envId, value: req.envId },
-              { key: KEYS.walletId, value: req.walletId },
-              { key: KEYS.userId, value: req.userId },
+              ...(req.walletId !== undefined ? [{ key: KEYS.walletId, value: req.walletId }] : []),
+              ...(req.userId !== undefined ? [{ key: KEYS.userId, value: req.userId }] : []),
               { key: KEYS.kind, value: req.kind },
             ]),
           }
@@ -237,8 +240,8 @@ async function payCoalesced<A, R>(deps: TemporalDeps, req: MovementRequest<A>, p
       ? {
           typedSearchAttributes: new TypedSearchAttributes([
             { key: KEYS.envId, value: req.envId },
-            { key: KEYS.walletId, value: req.walletId },
-            { key: KEYS.userId, value: req.userId },
+            { key: KEYS.walletId, value: req.walletId! },
+            { key: KEYS.userId, value: req.userId! },
             { key: KEYS.kind, value: 'wallet-payments' },
           ]),
         }

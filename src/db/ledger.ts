@@ -37,7 +37,7 @@ import { applySpendLimits } from './queries/spend-limits';
  * `settlement` is the outside world's side of a deposit (the merchant's bank transfer to
  * the platform): deposit = settlement −x, funding +x. Only deposits post to it.
  */
-export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement';
+export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'stripe_clearing' | 'stripe_balance';
 export type TransactionType =
   | 'topup'
   | 'payment'
@@ -47,7 +47,11 @@ export type TransactionType =
   | 'hold'
   | 'release'
   | 'settle'
-  | 'deposit';
+  | 'deposit'
+  /** A card top-up's credit: wallet +x, stripe_clearing −x (migration 017). */
+  | 'card_topup'
+  /** Stripe's balance transaction became available: stripe_clearing +x, stripe_balance −x. */
+  | 'card_clearing';
 
 export type Leg =
   | { account: 'wallet'; walletId: string; amount: bigint }

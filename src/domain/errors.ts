@@ -24,6 +24,14 @@ export const ERROR_CODES = [
   'limit_exceeded',
   /** A statement range holding more lines than one statement may carry: ask for a shorter range. */
   'statement_too_large',
+  /** Capture or void of an order that is not (or no longer) an authorization waiting for it: captured, voided, expired, or never one. */
+  'order_not_authorized',
+  /** Capture or void after the authorization's expires_at: the hold voids itself. */
+  'authorization_expired',
+  /** A capture of more than the authorization holds. */
+  'amount_exceeds_authorization',
+  /** An atomic batch one of whose items was refused: details name the item (index, code, message, details); nothing moved. */
+  'batch_refused',
   'idempotency_key_mismatch',
   'conflict',
   'payload_too_large',
@@ -47,6 +55,10 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'withdrawal_limit_exceeded',
   'limit_exceeded',
   'statement_too_large',
+  'order_not_authorized',
+  'authorization_expired',
+  'amount_exceeds_authorization',
+  'batch_refused',
   'conflict',
 ];
 

@@ -6,8 +6,16 @@ export const EVENT_TYPES = [
   'wallet.created',
   'wallet.status_changed',
   'topup.completed',
+  // A card top-up (README, Card top-ups) ended without a credit: failed, canceled or expired.
+  'topup.failed',
+  // payment_intent.succeeded came for a card top-up that had failed or expired (or could not be credited): an operator decides.
+  'topup.needs_attention',
   'payment.completed',
   'payment.failed',
+  // Authorize now, capture later (README, Authorize and capture): held, taken (all or part), released.
+  'payment.authorized',
+  'payment.captured',
+  'payment.voided',
   'transfer.completed',
   'refund.completed',
   'withdrawal.awaiting_onboarding',

@@ -8,7 +8,7 @@ import type { Currency } from './money';
 export const WALLET_STATUSES = ['active', 'suspended', 'closed'] as const;
 export type WalletStatus = (typeof WALLET_STATUSES)[number];
 
-export const ORDER_STATUSES = ['pending', 'completed', 'failed', 'refunded', 'partially_refunded'] as const;
+export const ORDER_STATUSES = ['pending', 'authorized', 'completed', 'failed', 'voided', 'refunded', 'partially_refunded'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export interface Wallet {
@@ -31,13 +31,24 @@ export interface Order {
   userId: string;
   productId: string;
   amount: string;
+  /** What the payment took: the amount for a payment captured at once, the captured part of an authorization. */
+  capturedAmount: string;
   refundedAmount: string;
   currency: Currency;
   status: OrderStatus;
+  /** The `payment` posting (for an authorization: its capture). */
   transactionId: string | null;
   failureCode: string | null;
+  /** Authorizations only: when an uncaptured hold voids itself. */
+  expiresAt: string | null;
+  /** Voided authorizations only. */
+  voidReason: VoidReason | null;
   createdAt: string;
 }
+
+/** Why an authorization was voided: POST …/void/, its timer, or its workflow canceled in Temporal. */
+export const VOID_REASONS = ['requested', 'expired', 'canceled'] as const;
+export type VoidReason = (typeof VOID_REASONS)[number];
 
 export interface TopupInput {
   envId: string;
@@ -64,6 +75,12 @@ export interface PaymentInput {
    * one local activity (payOrder) for workflows started since the patch.
    */
   twoSteps?: true;
+  /**
+   * `"capture": false` (issue 12): hold the amount instead of taking it; the workflow
+   * waits for a capture or a void (updates) or voids it itself after ttlSeconds.
+   * Absent on every payment captured at once (and in every history recorded before it).
+   */
+  authorization?: { ttlSeconds: number };
 }
 
 export interface PaymentResult {

@@ -85,6 +85,13 @@ export async function observeStripeCall<T>(operation: string, call: () => Promis
  * reversal_refused, workflow_closed (the hold sweeper), payout_failed_after_paid, payout_paid_after_release. Incremented
  * where the status changes (worker or API); alert on any increase.
  */
+export const cardTopupsNeedingAttention = new Counter({
+  name: 'paynocchio_card_topups_needs_attention_total',
+  help: 'Card top-ups marked needs_attention (a payment Stripe reports succeeded was not credited: an operator decides), by reason',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
 export const withdrawalsNeedingAttention = new Counter({
   name: 'paynocchio_withdrawals_needs_attention_total',
   help: 'Withdrawals marked needs_attention (money may have left: an operator decides), by reason',

@@ -9,6 +9,9 @@ import type { WebhookEndpoint } from '../db/queries/webhook-endpoints';
 import { money } from './money';
 import type { Withdrawal, WithdrawalEvent } from '../domain/withdrawals';
 import type { Schedule, ScheduleRun } from '../domain/schedules';
+import type { Batch, BatchItem } from '../db/queries/batches';
+import type { PaymentResult, TopupResult, TransferResult } from '../domain/types';
+import type { CardTopup, CardTopupEvent } from '../domain/card-topups';
 
 export function presentWallet(w: Wallet) {
   return {
@@ -54,11 +57,14 @@ export function presentOrder(o: Order) {
     user_id: o.userId,
     product_id: o.productId,
     amount: money(o.amount, o.currency),
+    captured_amount: money(o.capturedAmount, o.currency),
     refunded_amount: money(o.refundedAmount, o.currency),
     currency: o.currency,
     status: o.status,
     transaction_id: o.transactionId,
     failure_code: o.failureCode,
+    expires_at: o.expiresAt,
+    void_reason: o.voidReason,
     created_at: o.createdAt,
   };
 }
@@ -143,4 +149,66 @@ export function presentScheduleRun(r: ScheduleRun) {
     workflow_id: r.workflowId,
     finished_at: r.finishedAt,
   };
+}
+
+/** A card top-up; its client_secret only while it can still be paid. */
+export function presentCardTopup(t: CardTopup) {
+  return {
+    id: t.id,
+    env_id: t.envId,
+    wallet_id: t.walletId,
+    user_id: t.userId,
+    method: 'card' as const,
+    status: t.status,
+    amount: money(t.amount, t.currency),
+    currency: t.currency,
+    payment_intent_id: t.paymentIntentId,
+    client_secret: t.status === 'requires_payment' ? t.clientSecret : null,
+    expires_at: t.expiresAt,
+    transaction_id: t.creditTransactionId,
+    available_at: t.availableAt,
+    failure_code: t.failureCode,
+    failure_message: t.failureMessage,
+    attention_reason: t.attentionReason,
+    created_at: t.createdAt,
+    updated_at: t.updatedAt,
+  };
+}
+
+export function presentCardTopupEvent(e: CardTopupEvent) {
+  return { step: e.step, detail: e.detail, at: e.at };
+}
+
+export function presentBatch(b: Batch) {
+  return {
+    id: b.id,
+    env_id: b.envId,
+    atomic: b.atomic,
+    status: b.status,
+    item_count: b.itemCount,
+    succeeded: b.succeeded,
+    refused: b.refused,
+    created_at: b.createdAt,
+  };
+}
+
+/** An item's outcome: its single route's answer (without the legacy `wallets`), or its error. */
+export function presentBatchItem(i: BatchItem) {
+  const head = { index: i.index, type: i.type, status: i.status };
+  if (i.status === 'refused') return { ...head, error: i.error };
+  if (i.status === 'pending') return head;
+  switch (i.type) {
+    case 'topup': {
+      const r = i.result as TopupResult;
+      return { ...head, transaction_id: r.transactionId, wallet: presentWallet(r.wallet) };
+    }
+    case 'payment': {
+      const r = i.result as PaymentResult;
+      return { ...head, order: presentOrder(r.order), wallet: presentWallet(r.wallet) };
+    }
+    case 'transfer': {
+      const r = i.result as TransferResult;
+      return { ...head, transfer: presentTransfer(r.transfer), wallet: presentWallet(r.wallet) };
+    }
+  }
 }

@@ -9,3 +9,5 @@ export { holdSweeper } from './hold-sweeper';
 export { reconcile } from './reconcile';
 export { scheduleRun } from './schedule-run';
 export { walletPayments } from './wallet-payments';
+export { cardTopup } from './card-topup';
+export { batch } from './batch';

@@ -28,6 +28,23 @@ export const ledger = proxyLocalActivities<Activities>({
 });
 
 /**
+ * The workflow's own end of a payment authorization (the void at expiry, or after a
+ * Temporal cancel): a hold must not outlive its workflow, so this ledger step retries for
+ * up to a day (a Postgres outage of hours) instead of ledger's 10 minutes. Refusals and
+ * data errors are not retried, as for every ledger step.
+ */
+export const ledgerRelease = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '24h',
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES, DATABASE_ERROR],
+  },
+});
+
+/**
  * Stripe steps before any money moves (account, links): ordinary activities retried
  * with backoff for up to 10 minutes; after that the workflow releases the hold.
  * A Stripe refusal (`provider_error`) is not retried.
@@ -50,4 +67,20 @@ export const stripeMoney = proxyActivities<Activities>({
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '24h',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', nonRetryableErrorTypes: ['provider_error', DATABASE_ERROR] },
+});
+
+/**
+ * Batch steps (src/workflows/batch.ts): ordinary activities, since one may post up to
+ * 1,000 items (seconds, longer than a workflow task's timeout). The retry budget and the
+ * refusals that are never retried are the ledger steps'.
+ */
+export const batchSteps = proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '10m',
+  retry: {
+    initialInterval: '100ms',
+    backoffCoefficient: 2,
+    maximumInterval: '5s',
+    nonRetryableErrorTypes: [...BUSINESS_ERROR_CODES, DATABASE_ERROR],
+  },
 });

@@ -11,14 +11,22 @@
  *
  * DESIGN.md lists a compensation "after the debit"; there is no such window here,
  * because the debit and the order's completion commit together.
+ *
+ * With `authorization` in its input (`"capture": false`) it holds the amount instead and
+ * waits for a capture, a void or the expiry: src/workflows/payment-authorization.ts.
  */
 import { isCancellation, patched, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { businessFailure } from './failures';
 import { ledger } from './options';
+import { authorizeThenWait } from './payment-authorization';
 
 export async function payment(input: PaymentInput): Promise<PaymentResult> {
   const workflowId = workflowInfo().workflowId;
+  // Issue 12: `"capture": false` holds the amount and waits for a capture, a void or its
+  // expiry (src/workflows/payment-authorization.ts). Chosen by an input field that no
+  // payment started before it carries, so recorded histories never take this branch.
+  if (input.authorization) return authorizeThenWait({ ...input, authorization: input.authorization }, workflowId);
   // Issue 11: one local activity (order + charge in one SQL transaction) for workflows
   // started since this patch; histories recorded before it replay the two-step path.
   if (!input.twoSteps && patched('payment-one-activity')) return payInOneStep(input, workflowId);

@@ -3,7 +3,7 @@
  * stand in for two processes), signed-mode authentication (v2: keys not derivable from the
  * stored digest, replays refused), and the per-address throttle of failed authentication.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -18,6 +18,7 @@ import type { Pool } from '../../src/db/pool';
 import { createEnvironment, hashSecret, purgeSeenSignatures } from '../../src/db/queries/environments';
 import { signingKeyCipher, signingKeyOf } from '../../src/signing-keys';
 import { newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
+import { pythonWithRequests } from '../helpers/python';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -91,6 +92,7 @@ test('leased buckets: two processes under sustained load admit within the stated
   const env = await newEnvironment(ctx.pool, 'leased');
   const { urls, close } = await listening(limiters.map(leasedApp));
   const admitted: number[] = [];
+  const refusedAt: number[] = [];
   const started = Date.now();
   const durationMs = 2_500;
   try {
@@ -100,7 +102,10 @@ test('leased buckets: two processes under sustained load admit within the stated
           const res = await fetch(`${urls[i % 2]}/wallet/?env_id=${env.envId}&user_id=u`, { headers: { 'X-Wallet-Signature': env.secret } });
           await res.arrayBuffer();
           if (res.status === 200) admitted.push(Date.now());
-          else expect(res.status).toBe(429);
+          else {
+            expect(res.status).toBe(429);
+            refusedAt.push(Date.now());
+          }
         }
       }),
     );
@@ -108,11 +113,17 @@ test('leased buckets: two processes under sustained load admit within the stated
     await close();
   }
   const elapsed = (Date.now() - started) / 1000;
+  // A refusal means its window's bucket was spent: that window admitted at least
+  // limit - 2 blocks (each process may strand one part-used block). Windows last one
+  // second, so refusals in n distinct one-second slots lie in at least ceil(n / 2)
+  // windows. Counting only windows that refused keeps the bound true on a machine too
+  // busy to offer 40 requests a second, where a window may end unspent.
+  const refusingSlots = new Set(refusedAt.map((t) => Math.floor((t - started) / 1000))).size;
   // Windows start at the first lease after the last one ended: over `elapsed` seconds of
   // continuous load there are between floor(elapsed) and ceil(elapsed) + 1 of them... the
   // full ones each admit between limit - 2 blocks and limit.
   expect(admitted.length).toBeLessThanOrEqual(limit * (Math.floor(elapsed) + 1));
-  expect(admitted.length).toBeGreaterThanOrEqual((limit - 2 * limiters[0]!.block) * Math.floor(elapsed));
+  expect(admitted.length).toBeGreaterThanOrEqual((limit - 2 * limiters[0]!.block) * Math.ceil(refusingSlots / 2));
   // (How many are refused depends on how fast this machine sends: not asserted.)
   // Leases, not requests, write: every lease of an admitting window grants a block, plus
   // at most one empty lease per process and window (then it refuses locally).
@@ -350,8 +361,9 @@ describe('signed mode', () => {
   });
 
   // README's snippet, run as written (only the url / env / secret line is set to this app's).
-  const python = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' });
-  (python.status === 0 ? test : test.skip)("README's Python signing snippet works against the live API", async () => {
+  test("README's Python signing snippet works against the live API", async () => {
+    // Fails (never skips) when no Python with requests is here: npm test installs it.
+    const python = pythonWithRequests();
     const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('### Signed requests'));
     const snippet = /```python\n([\s\S]*?)```/.exec(section)![1]!;
@@ -370,7 +382,7 @@ describe('signed mode', () => {
       const balanceOf = async () => BigInt((await ctx.pool.query('select balance::text from wallets where id = $1', [wallet])).rows[0].balance);
       const before = await balanceOf();
       const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn('python3', ['-c', code], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(python, ['-c', code], { stdio: ['ignore', 'pipe', 'pipe'] });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d) => (stdout += d));

@@ -155,9 +155,9 @@ test('a webhook URL containing NUL → 422, not 500, and no endpoint stored', as
 
 describe('unknown parameters are refused, naming them (as Stripe: "received unknown parameter")', () => {
   test.each([
-    ['payment', 'capture', false],
+    ['payment', 'capture_method', 'manual'],
     ['payment', 'splits', [{ wallet_id: 1, amount: 1 }]],
-    ['topup', 'method', 'card'],
+    ['topup', 'payment_method', 'pm_card_visa'], // "method": "card" is a card top-up (test/api/card-topups.test.ts)
     ['topup', 'capture', false],
   ] as const)('a %s with "%s" → 422 naming it, nothing moved', async (kind, field, value) => {
     const path = `/wallet/${kind}/`;
@@ -172,11 +172,11 @@ describe('unknown parameters are refused, naming them (as Stripe: "received unkn
   });
 
   test('several unknown fields are all listed; a wrong known field is named first', async () => {
-    const res = await post('/wallet/payment/', JSON.stringify({ ...payment(), amount: 'abc', capture: false, method: 'card' }));
+    const res = await post('/wallet/payment/', JSON.stringify({ ...payment(), amount: 'abc', capture_method: 'manual', method: 'card' }));
     expect(res.status).toBe(422);
     expect(res.body.error.message).toMatch(/^amount: /);
     const paths = res.body.error.details.issues.map((i: { path: string }) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['amount', 'capture', 'method']));
+    expect(paths).toEqual(expect.arrayContaining(['amount', 'capture_method', 'method']));
   });
 
   test('unknown query parameters are refused too, on routes with and without a query', async () => {

@@ -3,12 +3,13 @@
  * `json=json.dumps({...})` sends them, ids as numbers, paths with their trailing
  * slash, against the dev seed data (environment 123, user 123's wallet 123 at 1000.00).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import request from 'supertest';
 import { DEV_ENV_SECRET } from '../../scripts/dev-seed';
 import { expectLedgerExact, seedBody, startTestContext, type TestContext } from '../helpers/stack';
+import { pythonWithRequests } from '../helpers/python';
 
 let ctx: TestContext;
 beforeAll(async () => {
@@ -107,14 +108,15 @@ test('withdraw: 123.12 answers 200 with a Stripe URL, and the amount is held', a
 
 // The docs' Python snippets themselves (test/seed/seed_docs.py), run with Python's
 // requests against this app listening on a free port.
-const python = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8' });
-(python.status === 0 ? test : test.skip)('the docs’ Python snippets run as written against the live API', async () => {
+test('the docs’ Python snippets run as written against the live API', async () => {
+  // Fails (never skips) when no Python with requests is here: npm test installs it.
+  const python = pythonWithRequests();
   const server = ctx.app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const { port } = server.address() as AddressInfo;
   try {
     const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn('python3', [join(__dirname, '..', 'seed', 'seed_docs.py')], {
+      const child = spawn(python, [join(__dirname, '..', 'seed', 'seed_docs.py')], {
         env: { ...process.env, PAYNOCCHIO_URL: `http://127.0.0.1:${port}` },
       });
       let out = '';
@@ -128,4 +130,9 @@ const python = spawnSync('python3', ['-c', 'import requests'], { encoding: 'utf8
     server.close();
   }
   await expectLedgerExact(ctx.pool);
+});
+
+test('without a Python that imports requests, the snippet tests fail with the reason (they never skip)', () => {
+  expect(() => pythonWithRequests(['/nonexistent/python3', 'false'])).toThrow(/no Python with requests \(tried \/nonexistent\/python3, false\): run `bash scripts\/ensure-python-requests.sh`/);
+  expect(pythonWithRequests()).toBeTruthy();
 });

@@ -75,11 +75,27 @@ describe('npm run bench (smoke)', () => {
     );
   });
 
+  it('runs one atomic batch of transfers and judges it against the transfer row', () => {
+    expect(results.batches).toMatchObject({ items: 20, repeats: 2, errors: 0, errorSamples: [] });
+    expect(results.batches!.seconds.p50).toBeGreaterThan(0);
+    expect(judge(results).map((t) => t.name)).toContain('20 transfers in one atomic batch / as single requests (32 conc.)');
+  });
+
   it('records the machine and measures history pages', () => {
     expect(results.machine.cores).toBeGreaterThan(0);
     expect(results.machine.postgres).toMatch(/PostgreSQL/);
     expect(results.history!.pages.length).toBeGreaterThan(1);
     for (const page of results.history!.pages) expect(page.rows).toBe(50);
+    // The route's own statement, on the dense and on the sparse wallet: each whole plan
+    // walks the (wallet_id, id desc) index.
+    expect(results.history!.sparsePages.length).toBeGreaterThan(0);
+    expect(results.history!.plans.map((p) => p.name)).toEqual([
+      'dense wallet, first page', 'dense wallet, depth 1,950', 'sparse wallet, first page', 'sparse wallet, depth 50',
+    ]);
+    for (const { name, plan } of results.history!.plans) {
+      expect({ name, plan }).toEqual({ name, plan: expect.stringMatching(/Index Scan using ledger_postings_wallet on ledger_postings p[\s\S]*Execution Time/) });
+    }
+    expect(judge(results).find((t) => t.name.startsWith('history pages (dense and sparse wallet)'))).toMatchObject({ met: true });
   });
 
   it('exports the environment holding the history with admin export postings (csv, jsonl): every posting, time and peak RSS', () => {

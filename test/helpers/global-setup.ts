@@ -10,7 +10,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { seedDevData } from '../../scripts/dev-seed';
@@ -28,7 +27,7 @@ import {
   stopChild,
   waitFor,
 } from '../../scripts/stack';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../../src/worker/worker';
+import { buildWorkflowBundle } from '../../scripts/workflow-bundle';
 import type { TestStack } from './stack';
 
 const verbose = process.env.PAYNOCCHIO_TEST_VERBOSE === '1';
@@ -66,10 +65,11 @@ async function startStack(started: (ChildProcess | null)[]): Promise<void> {
   const [temporal, stripe, bundle] = await Promise.all([
     startTemporalKind().then((t) => (started.push(t.child), t)),
     startStripeMock({ stripeMock: tools.stripeMock, port: stripePort, quiet: !verbose }).then((s) => (started.push(s.child), s)),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
+    // The same build `npm run histories:*` fingerprints (scripts/workflow-bundle.ts).
+    buildWorkflowBundle(),
   ]);
   const bundlePath = join(cacheDir, `workflow-bundle-${process.pid}.js`);
-  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath, bundle);
 
   const taskQueue = 'paynocchio-test';
   const env = {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
 import type { WithdrawWaits } from '../../src/api/routes/withdrawals';
+import type { CardTopupSettings } from '../../src/services/card-topups';
 import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
 import { signingKeyCipher } from '../../src/signing-keys';
 import type { WebhookPolicy } from '../../src/api/routes/webhooks';
@@ -53,6 +54,8 @@ export async function startTestContext(
   opts: {
     syncTimeoutMs?: number;
     withdrawWaits?: WithdrawWaits;
+    /** Card top-ups: the TTL (tests shorten it to see expiry) and the clearing waits. */
+    cardTopups?: CardTopupSettings;
     /** The app's webhook policy; default: public addresses only (as WEBHOOK_ALLOW_PRIVATE_NETWORKS unset), 20 endpoints. */
     webhooks?: WebhookPolicy;
     /** Schedules: the shortest interval (tests lower it) and the catch-up window. */
@@ -70,6 +73,7 @@ export async function startTestContext(
     stripe: { client: stripe, webhookSecret: DEV_STRIPE_WEBHOOK_SECRET },
     auth: { secretsPepper: DEV_SECRETS_PEPPER },
     ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),
+    ...(opts.cardTopups ? { cardTopups: opts.cardTopups } : {}),
     ...(opts.webhooks ? { webhooks: opts.webhooks } : {}),
     ...(opts.schedules ? { schedules: opts.schedules } : {}),
   });

@@ -61,3 +61,28 @@ export function payoutEvent(
     { account: accountId },
   );
 }
+
+/** A payment_intent.* event for a card top-up's PaymentIntent (found by data.object.id). */
+export function paymentIntentEvent(
+  type: 'payment_intent.succeeded' | 'payment_intent.payment_failed' | 'payment_intent.canceled',
+  paymentIntentId: string,
+  amount: number,
+  metadata: Record<string, string> = {},
+) {
+  const status = type === 'payment_intent.succeeded' ? 'succeeded' : type === 'payment_intent.canceled' ? 'canceled' : 'requires_payment_method';
+  return stripeEvent(type, {
+    id: paymentIntentId,
+    object: 'payment_intent',
+    amount,
+    amount_received: type === 'payment_intent.succeeded' ? amount : 0,
+    currency: 'usd',
+    status,
+    latest_charge: type === 'payment_intent.payment_failed' ? null : `ch_test_${paymentIntentId}`,
+    cancellation_reason: type === 'payment_intent.canceled' ? 'requested_by_customer' : null,
+    last_payment_error:
+      type === 'payment_intent.payment_failed'
+        ? { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' }
+        : null,
+    metadata,
+  });
+}

@@ -6,14 +6,12 @@
  * the pages before it are not done again.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import { historyToJson } from '../../src/admin/history-json';
 import type { PageCounts, ReconcileList, ReconcilePageResult, ReconcileSummary, ReconcileWindow } from '../../src/domain/reconciliation';
 import { quietTemporalRuntime } from '../helpers/runtime';
+import { recordHandleHistory } from '../helpers/record-history';
 import { readStack } from '../helpers/stack';
 
 const taskQueue = 'reconcile-test';
@@ -104,9 +102,7 @@ test('walks every list page by page with the cursors, and continues-as-new every
   const latest = await env.client.workflow.getHandle(workflowId).describe();
   expect(latest.runId).not.toBe(handle.firstExecutionRunId);
   expect(latest.status.name).toBe('COMPLETED');
-  if (process.env.RECORD_HISTORIES === '1') {
-    writeFileSync(join(__dirname, '..', 'histories', 'reconcile-continued-as-new.json'), historyToJson(history) + '\n');
-  }
+  await recordHandleHistory('reconcile-continued-as-new', { fetchHistory: async () => history });
 });
 
 test('a page whose activity fails is retried from its own cursor; the pages before it are not done again', async () => {

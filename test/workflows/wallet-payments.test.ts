@@ -38,11 +38,14 @@ const completed = (p: BatchPayment, i: number): Order => ({
   userId: p.userId,
   productId: p.productId,
   amount: p.amount,
+  capturedAmount: p.amount,
   refundedAmount: '0',
   currency: 'USD',
   status: 'completed',
   transactionId: String(77 + i),
   failureCode: null,
+  expiresAt: null,
+  voidReason: null,
   createdAt: '2026-01-01T00:00:00.000Z',
 });
 

@@ -16,10 +16,7 @@ import {
   refreshLinkUpdate,
   withdrawalUrlUpdate,
 } from '../../src/workflows/withdraw-messages';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJson } from '../../src/admin/history-json';
+import { recordHandleHistory } from '../helpers/record-history';
 import { readStack } from '../helpers/stack';
 import { callsOf, expectExact, fakeActivities, newWorld, type World } from './withdraw-fakes';
 
@@ -76,12 +73,6 @@ async function start(waits: Partial<WithdrawInput> = {}) {
   return { progress, handle, workflowId };
 }
 
-/** With RECORD_HISTORIES=1, keeps the run's history for the replay tests (branches stripe-mock cannot reach). */
-async function record(name: string, handle: WorkflowHandle) {
-  if (process.env.RECORD_HISTORIES !== '1') return;
-  writeFileSync(join(__dirname, '..', 'histories', `${name}.json`), historyToJson(await handle.fetchHistory()) + '\n');
-}
-
 async function until(check: () => boolean, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -125,6 +116,7 @@ test('onboarding timeout: the hold is released and the withdrawal expires', asyn
   expect(result.status).toBe('expired');
   expect(world).toMatchObject({ balance: START, held: 0n });
   expect(callsOf(world, 'transfers.create')).toHaveLength(0);
+  await recordHandleHistory('withdraw-onboarding-timed-out', handle);
 });
 
 test('cancel before the transfer: released, no transfer; cancel after the transfer is refused', async () => {
@@ -134,6 +126,7 @@ test('cancel before the transfer: released, no transfer; cancel after the transf
   expect((await first.handle.result()).status).toBe('canceled');
   expect(world).toMatchObject({ balance: START, held: 0n });
   expect(callsOf(world, 'transfers.create')).toHaveLength(0);
+  await recordHandleHistory('withdraw-canceled', first.handle);
 
   world = newWorld(START);
   const second = await start();
@@ -213,6 +206,7 @@ test('no payout webhook: the workflow polls the payout and settles', async () =>
   await handle.signal(accountReadySignal, { source: 'test' });
   expect((await handle.result()).status).toBe('paid');
   expect(callsOf(world, 'payouts.retrieve').length).toBeGreaterThanOrEqual(1);
+  await recordHandleHistory('withdraw-payout-polled', handle);
 });
 
 test('payout never settles: the wait is bounded, polls fill it, the withdrawal needs attention with its hold', async () => {
@@ -243,7 +237,7 @@ test('Stripe refuses the transfer reversal after a failed payout: needs attentio
   expect(callsOf(world, 'transfers.createReversal')).toHaveLength(1); // a refusal is not retried
   expect(world).toMatchObject({ balance: START - 2500n, held: 2500n, paidOut: 0n });
   expect(world.steps).not.toContain('funds_released');
-  await record('withdraw-reversal-refused', handle);
+  await recordHandleHistory('withdraw-reversal-refused', handle);
 });
 
 test('payout.failed after payout.paid: settled, then the withdrawal needs attention', async () => {
@@ -259,7 +253,7 @@ test('payout.failed after payout.paid: settled, then the withdrawal needs attent
   expect(world.steps.at(-1)).toBe('needs_attention');
   expect(world.steps.indexOf('paid_out')).toBeGreaterThan(world.steps.indexOf('payout_paid'));
   expect(world).toMatchObject({ held: 0n, paidOut: 2500n });
-  await record('withdraw-payout-failed-after-paid', handle);
+  await recordHandleHistory('withdraw-payout-failed-after-paid', handle);
 });
 
 test('Temporal cancel (Web UI, temporal workflow cancel) before the transfer: the hold is released, the workflow ends Canceled', async () => {

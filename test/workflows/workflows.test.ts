@@ -11,8 +11,9 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import { withFailureMapping } from '../../src/activities/failures';
 import { DomainError } from '../../src/domain/errors';
-import type { Order, PaymentInput, TopupInput, Wallet } from '../../src/domain/types';
+import type { Order, PaymentInput, RefundInput, TopupInput, TransferInput, Wallet } from '../../src/domain/types';
 import { startLocalWorkflowEnv } from '../helpers/runtime';
+import { recordHandleHistory } from '../helpers/record-history';
 import { readStack } from '../helpers/stack';
 
 let env: TestWorkflowEnvironment;
@@ -38,11 +39,14 @@ const order = (status: Order['status']): Order => ({
   userId: 'u1',
   productId: 'p1',
   amount: '100',
+  capturedAmount: status === 'completed' ? '100' : '0',
   refundedAmount: '0',
   currency: 'USD',
   status,
   transactionId: status === 'completed' ? '77' : null,
   failureCode: null,
+  expiresAt: null,
+  voidReason: null,
   createdAt: '2026-01-01T00:00:00.000Z',
 });
 
@@ -159,10 +163,42 @@ test('a refused topup fails the workflow with the refusal code, without retrying
       throw new DomainError('wallet_not_active', 'wallet is suspended');
     }),
   });
-  const { error } = await run(acts, 'topup', topupInput);
+  const { error, workflowId } = await run(acts, 'topup', topupInput);
   expect(error).toBeInstanceOf(WorkflowFailedError);
   expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('wallet_not_active');
   expect(acts.topupWallet).toHaveBeenCalledTimes(1);
+  await recordHandleHistory('topup-refused', env.client.workflow.getHandle(workflowId));
+});
+
+const transferInput: TransferInput = { envId: '1000', fromWalletId: wallet.id, toWalletId: '100000002', amount: '100000', currency: 'USD', reference: null };
+
+test('a refused transfer fails the workflow with the refusal code, without retrying', async () => {
+  const acts = mocks({
+    transferFunds: jest.fn(async () => {
+      throw new DomainError('insufficient_funds', 'insufficient funds');
+    }),
+  } as Partial<Mocks>);
+  const { error, workflowId } = await run(acts, 'transfer', transferInput);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('insufficient_funds');
+  expect(acts.transferFunds).toHaveBeenCalledTimes(1);
+  expect(acts.transferFunds).toHaveBeenCalledWith({ ...transferInput, idempotencyId: `${workflowId}:transfer` });
+  await recordHandleHistory('transfer-refused', env.client.workflow.getHandle(workflowId));
+});
+
+test('a refused refund fails the workflow with the refusal code, without retrying', async () => {
+  const refundInput: RefundInput = { envId: '1000', orderId: '500000001', amount: '1000' };
+  const acts = mocks({
+    refundOrder: jest.fn(async () => {
+      throw new DomainError('conflict', 'refund exceeds what is left to refund on order 500000001');
+    }),
+  } as Partial<Mocks>);
+  const { error, workflowId } = await run(acts, 'refund', refundInput);
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect(((error as WorkflowFailedError).cause as ApplicationFailure).type).toBe('conflict');
+  expect(acts.refundOrder).toHaveBeenCalledTimes(1);
+  expect(acts.refundOrder).toHaveBeenCalledWith({ ...refundInput, idempotencyId: `${workflowId}:refund` });
+  await recordHandleHistory('refund-refused', env.client.workflow.getHandle(workflowId));
 });
 
 test('payment: order created for this workflow, charged once, completed', async () => {
@@ -267,7 +303,7 @@ test('webhook delivery retries a refusing receiver with backoff and gives up onc
   const attemptWebhookDelivery = jest.fn(async (_input: { deliveryId: string; attempt: number }) => ({ done: false, delivered: false }));
   const failWebhookDelivery = jest.fn(async () => undefined);
   // Waits of 100, 200, 400 ms use 700 of the 1000 ms budget; the next (800) would pass it.
-  const { result } = await run<{ delivered: boolean; attempts: number }>(
+  const { result, workflowId } = await run<{ delivered: boolean; attempts: number }>(
     mocks({ attemptWebhookDelivery, failWebhookDelivery } as Partial<Mocks>),
     'webhookDelivery',
     { deliveryId: 'd1', initialIntervalMs: 100, backoffCoefficient: 2, maxIntervalMs: 10_000, maxElapsedMs: 1_000 },
@@ -275,6 +311,7 @@ test('webhook delivery retries a refusing receiver with backoff and gives up onc
   expect(result).toEqual({ delivered: false, attempts: 4 });
   expect(attemptWebhookDelivery.mock.calls.map(([input]) => input.attempt)).toEqual([1, 2, 3, 4]);
   expect(failWebhookDelivery).toHaveBeenCalledTimes(1);
+  await recordHandleHistory('webhook-delivery-given-up', env.client.workflow.getHandle(workflowId));
 });
 
 test('webhook delivery stops at the first 2xx and does not mark the delivery failed', async () => {

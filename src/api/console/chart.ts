@@ -9,6 +9,8 @@ import { escape, raw, type Html } from './html';
 
 const COLORS: Record<string, string> = {
   topup: '#2e7d32',
+  card_topup: '#66bb6a',
+  card_clearing: '#a5d6a7',
   payment: '#1565c0',
   payment_reversal: '#8e24aa',
   transfer: '#00838f',

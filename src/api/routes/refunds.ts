@@ -32,8 +32,8 @@ registerRoute({
       example: {
         refund: { id: '800000001', order_id: '500000001', amount: 40.0, currency: 'USD' },
         order: {
-          id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, refunded_amount: 40.0,
-          currency: 'USD', status: 'partially_refunded', transaction_id: '2', failure_code: null, created_at: '2026-01-01T00:00:00.000Z',
+          id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, captured_amount: 100.0, refunded_amount: 40.0,
+          currency: 'USD', status: 'partially_refunded', transaction_id: '2', failure_code: null, expires_at: null, void_reason: null, created_at: '2026-01-01T00:00:00.000Z',
         },
         wallet: { id: '123', user_id: '123', env_id: '123', balance: 1040.0, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' },
       },

@@ -7,7 +7,8 @@
  *
  * Routing uses the ids we put in the objects' metadata: account.updated → the user's
  * withdrawals awaiting onboarding (env_id, user_id); payout.* → the withdrawal
- * (env_id, withdrawal_id).
+ * (env_id, withdrawal_id); payment_intent.* → the card top-up whose PaymentIntent it
+ * is (data.object.id; src/services/card-topups.ts).
  */
 import express, { Router } from 'express';
 import { z } from 'zod';
@@ -21,12 +22,14 @@ import type { TemporalDeps } from '../temporal';
 import { signalAccountReady, signalPayoutOutcome } from '../withdraw-temporal';
 import { markNeedsAttention, recordLatePayoutOutcome } from '../../activities/withdrawals';
 import { ErrorSchema, registerRoute } from '../openapi';
+import { isPaymentIntentEvent, onPaymentIntentEvent } from '../../services/card-topups';
 
 registerRoute({
   method: 'post', path: '/stripe/webhook', tags: ['stripe'], auth: 'none', summary: 'Stripe webhook events (called by Stripe)',
   description:
     'Authenticated by the `Stripe-Signature` header over the raw body (STRIPE_WEBHOOK_SECRET). Handles `account.updated` and ' +
-    '`payout.paid`/`payout.failed`/`payout.canceled`; other event types are acknowledged and ignored. A redelivered event has no second effect.',
+    '`payout.paid`/`payout.failed`/`payout.canceled` (withdrawals) and `payment_intent.succeeded`/`payment_intent.payment_failed`/' +
+    '`payment_intent.canceled` (card top-ups, found by the PaymentIntent id `data.object.id`); other event types are acknowledged and ignored. A redelivered event has no second effect.',
   request: {
     headers: z.object({ 'Stripe-Signature': z.string().openapi({ example: 't=1767225600,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd' }) }),
     body: z.looseObject({ id: z.string(), type: z.string(), data: z.object({ object: z.record(z.string(), z.unknown()) }) }),
@@ -38,7 +41,7 @@ registerRoute({
   },
   responses: {
     200: {
-      description: 'Received. `duplicate`: the event id was seen before; `routed`: how many withdrawals it was delivered to.',
+      description: 'Received. `duplicate`: the event id was seen before; `routed`: how many withdrawals or card top-ups it was delivered to.',
       schema: z.object({ received: z.literal(true), duplicate: z.boolean(), routed: z.number().int() }),
       example: { received: true, duplicate: false, routed: 1 },
     },
@@ -161,6 +164,8 @@ export function stripeWebhookRoutes(pool: Pool, temporal: TemporalDeps, deps: St
         if (event.type === 'account.updated') handled = await onAccountUpdated(client, temporal, event.data.object);
         else if (event.type === 'payout.paid' || event.type === 'payout.failed' || event.type === 'payout.canceled') {
           handled = await onPayout(client, temporal, event.type, event.data.object);
+        } else if (isPaymentIntentEvent(event.type)) {
+          handled = await onPaymentIntentEvent(client, temporal, event.id, event.type, event.data.object as { id?: unknown });
         }
         return { duplicate: false, ...handled };
       });

@@ -24,7 +24,7 @@ const reference = z.preprocess(
   (v) => (v === null ? undefined : v),
   z.string({ error: 'must be a string' }).max(255, 'must be at most 255 characters').optional(),
 );
-const TransferBody = z.object({ env_id: id, user_id: userId, wallet_id: id, to_wallet_id: id, amount, reference });
+export const TransferBody = z.object({ env_id: id, user_id: userId, wallet_id: id, to_wallet_id: id, amount, reference });
 
 registerRoute({
   method: 'post', path: '/wallet/transfer', tags: ['movements'], summary: 'Transfer between two wallets of the environment',

@@ -49,9 +49,25 @@ const RULES: { rule: string; sql: string }[] = [
     sql: `select o.id::text as id from orders o
           left join ledger_transactions t on t.id = o.transaction_id and t.type = 'payment'
           where (o.status in ('completed', 'refunded', 'partially_refunded') and t.id is null)
-             or (o.status in ('pending', 'failed') and o.transaction_id is not null)
+             or (o.status in ('pending', 'failed', 'authorized', 'voided') and o.transaction_id is not null)
           union all
           select transaction_id::text from orders where transaction_id is not null group by transaction_id having count(*) > 1`,
+  },
+  {
+    rule: "each order's captured amount is what its payment transaction took (0 without one)",
+    sql: `select o.id::text as id from orders o
+          left join ledger_transactions t on t.id = o.transaction_id
+          where o.captured_amount <> coalesce(t.amount, 0)`,
+  },
+  {
+    rule: "each authorization's hold is the order's amount, and is still held (authorized) or all of it captured or released",
+    sql: `select o.id::text as id from orders o
+          join ledger_transactions h on h.id = o.authorization_transaction_id
+          left join (select reference, sum(amount) as total from ledger_transactions where type = 'release' group by reference) r
+            on r.reference = 'order:' || o.id
+          where h.type <> 'hold' or h.amount <> o.amount or h.reference <> 'order:' || o.id
+             or (o.status = 'authorized' and (coalesce(r.total, 0) <> 0 or o.captured_amount <> 0))
+             or (o.status <> 'authorized' and coalesce(r.total, 0) + o.captured_amount <> o.amount)`,
   },
   {
     rule: "each order's refunded amount equals the sum of its refund transactions",
@@ -81,6 +97,26 @@ const RULES: { rule: string; sql: string }[] = [
     rule: 'only deposits post to the settlement account',
     sql: `select t.id::text as id from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
           where p.account = 'settlement' and t.type <> 'deposit'`,
+  },
+  {
+    rule: 'only card top-ups post to the Stripe clearing and balance accounts',
+    sql: `select t.id::text as id from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+          where p.account in ('stripe_clearing', 'stripe_balance') and t.type not in ('card_topup', 'card_clearing')`,
+  },
+  {
+    rule: 'each card top-up is credited once exactly when completed, cleared once when available, and its clearing balance is minus what is not yet available',
+    sql: `select c.id::text as id from card_topups c
+          left join (
+            select t.reference,
+              count(distinct t.id) filter (where t.type = 'card_topup') as credits,
+              count(distinct t.id) filter (where t.type = 'card_clearing') as clearings,
+              coalesce(sum(p.amount) filter (where p.account = 'stripe_clearing'), 0) as clearing
+            from ledger_transactions t join ledger_postings p on p.transaction_id = t.id
+            where t.type in ('card_topup', 'card_clearing') group by t.reference
+          ) x on x.reference = 'card_topup:' || c.id
+          where coalesce(x.credits, 0) <> (case when c.status = 'completed' then 1 else 0 end)
+             or coalesce(x.clearings, 0) <> (case when c.available_at is null then 0 else 1 end)
+             or coalesce(x.clearing, 0) <> (case when c.status = 'completed' and c.available_at is null then -c.amount else 0 end)`,
   },
 ];
 

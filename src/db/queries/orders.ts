@@ -1,6 +1,6 @@
 /** Order queries: payments for products, owned by the payment workflow that created them. */
 import type { Currency } from '../../domain/money';
-import type { Order, OrderStatus, PaymentInput } from '../../domain/types';
+import type { Order, OrderStatus, PaymentInput, VoidReason } from '../../domain/types';
 import type { Pool, PoolClient } from '../pool';
 
 type Queryable = Pool | PoolClient;
@@ -12,16 +12,19 @@ interface OrderRow {
   user_id: string;
   product_id: string;
   amount: string;
+  captured_amount: string;
   refunded_amount: string;
   currency: string;
   status: OrderStatus;
   transaction_id: string | null;
   failure_code: string | null;
+  expires_at: Date | null;
+  void_reason: VoidReason | null;
   created_at: Date;
 }
 
 const ORDER_COLUMNS =
-  'id, env_id, wallet_id, user_id, product_id, amount, refunded_amount, currency, status, transaction_id, failure_code, created_at';
+  'id, env_id, wallet_id, user_id, product_id, amount, captured_amount, refunded_amount, currency, status, transaction_id, failure_code, expires_at, void_reason, created_at';
 
 function orderFromRow(row: OrderRow): Order {
   return {
@@ -31,11 +34,14 @@ function orderFromRow(row: OrderRow): Order {
     userId: row.user_id,
     productId: row.product_id,
     amount: row.amount,
+    capturedAmount: row.captured_amount,
     refundedAmount: row.refunded_amount,
     currency: row.currency as Currency,
     status: row.status,
     transactionId: row.transaction_id,
     failureCode: row.failure_code,
+    expiresAt: row.expires_at ? row.expires_at.toISOString() : null,
+    voidReason: row.void_reason,
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -81,7 +87,7 @@ export async function lockOrder(client: PoolClient, orderId: string): Promise<Or
 
 export async function completeOrder(client: PoolClient, orderId: string, transactionId: string): Promise<Order> {
   const { rows } = await client.query<OrderRow>(
-    `update orders set status = 'completed', transaction_id = $2, updated_at = now()
+    `update orders set status = 'completed', transaction_id = $2, captured_amount = amount, updated_at = now()
      where id = $1 returning ${ORDER_COLUMNS}`,
     [orderId, transactionId],
   );
@@ -122,14 +128,77 @@ export async function findOrder(db: Queryable, envId: string, orderId: string): 
   return rows[0] ? orderFromRow(rows[0]) : null;
 }
 
-/** Adds a refund to an order locked by lockOrder: refunded in full or in part. */
+/** Adds a refund to an order locked by lockOrder: refunded in full or in part (of what was captured). */
 export async function addRefund(client: PoolClient, orderId: string, amount: bigint): Promise<Order> {
   const { rows } = await client.query<OrderRow>(
     `update orders set refunded_amount = refunded_amount + $2,
-       status = case when refunded_amount + $2 = amount then 'refunded' else 'partially_refunded' end,
+       status = case when refunded_amount + $2 = captured_amount then 'refunded' else 'partially_refunded' end,
        updated_at = now()
      where id = $1 returning ${ORDER_COLUMNS}`,
     [orderId, amount.toString()],
   );
   return orderFromRow(rows[0]!);
+}
+
+// Authorizations (issue 12, part 2). Each runs on an order locked by lockOrder, in the SQL
+// transaction of its posting; the caller checks the order is `authorized` under that lock.
+
+/** A pending order whose hold was just posted: `authorized` until captured, voided or expired. */
+export async function authorizeOrder(client: PoolClient, orderId: string, holdTransactionId: string, ttlSeconds: number): Promise<Order> {
+  const { rows } = await client.query<OrderRow>(
+    `update orders set status = 'authorized', authorization_transaction_id = $2,
+       expires_at = now() + make_interval(secs => $3), updated_at = now()
+     where id = $1 and status = 'pending' returning ${ORDER_COLUMNS}`,
+    [orderId, holdTransactionId, ttlSeconds],
+  );
+  return orderFromRow(rows[0]!);
+}
+
+/** An authorized order captured (all or part): `completed`, its capture's payment posting. */
+export async function captureOrder(client: PoolClient, orderId: string, transactionId: string, captured: bigint, decisionId: string | null): Promise<Order> {
+  const { rows } = await client.query<OrderRow>(
+    `update orders set status = 'completed', transaction_id = $2, captured_amount = $3, decision_id = $4, updated_at = now()
+     where id = $1 and status = 'authorized' returning ${ORDER_COLUMNS}`,
+    [orderId, transactionId, captured.toString(), decisionId],
+  );
+  return orderFromRow(rows[0]!);
+}
+
+/** An authorized order released in full: `voided`, with why. */
+export async function voidOrder(client: PoolClient, orderId: string, reason: VoidReason, decisionId: string | null): Promise<Order> {
+  const { rows } = await client.query<OrderRow>(
+    `update orders set status = 'voided', void_reason = $2, decision_id = $3, updated_at = now()
+     where id = $1 and status = 'authorized' returning ${ORDER_COLUMNS}`,
+    [orderId, reason, decisionId],
+  );
+  return orderFromRow(rows[0]!);
+}
+
+/** Whether the authorization's time is up, by the database's clock (the capture's refusal). */
+export async function authorizationExpiredAt(client: PoolClient, orderId: string): Promise<boolean> {
+  const { rows } = await client.query<{ expired: boolean }>('select expires_at <= now() as expired from orders where id = $1', [orderId]);
+  return rows[0]?.expired === true;
+}
+
+/**
+ * An order with the workflow that owns it (an authorization's capture and void are its
+ * updates) and the update that decided it, if one did.
+ */
+export async function findOrderDecision(
+  db: Queryable,
+  envId: string,
+  orderId: string,
+): Promise<{ order: Order; workflowId: string; decisionId: string | null } | null> {
+  const { rows } = await db.query<OrderRow & { workflow_id: string; decision_id: string | null }>(
+    `select ${ORDER_COLUMNS}, workflow_id, decision_id from orders where id = $1 and env_id = $2`,
+    [orderId, envId],
+  );
+  const row = rows[0];
+  return row ? { order: orderFromRow(row), workflowId: row.workflow_id, decisionId: row.decision_id } : null;
+}
+
+/** The order a payment workflow created, if any. */
+export async function findOrderByWorkflow(db: Queryable, workflowId: string): Promise<Order | null> {
+  const { rows } = await db.query<OrderRow>(`select ${ORDER_COLUMNS} from orders where workflow_id = $1`, [workflowId]);
+  return rows[0] ? orderFromRow(rows[0]) : null;
 }
