@@ -99,7 +99,7 @@ and Postgres once. Then it drains, checks every request's effect against the led
   retry with the same key reaches the other one) and two workers killed in turn;
   \`-- --temporal=postgres\`: the real Temporal server on the run's own Postgres.
 - The suite runs short versions with their own, lower thresholds (the same checks):
-  \`test/chaos/chaos-smoke.test.ts\` (12 s, a kill or more) and
+  \`test/chaos/chaos-smoke.test.ts\` (until a kill and 3 carried of each kind, at most 60 s) and
   \`test/chaos/horizontal.test.ts\` (two APIs, two workers, the real Temporal server);
   \`test/unit/chaos-checks.test.ts\` shows the verdict rejecting a run without kills, an
   all-401 run, an unresolved request, and the checks catching a wrong wallet or amount.

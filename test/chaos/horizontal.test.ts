@@ -124,7 +124,8 @@ test('two APIs and two workers on one real Temporal server (Postgres persistence
     workers: 2,
     temporal: 'postgres',
     wallets: 50,
-    durationMs: 12_000,
+    durationMs: 60_000,
+    stopWhenMet: true,
     maxRequests: 400,
     concurrency: 6,
     killEveryMs: 3_000,
@@ -138,4 +139,4 @@ test('two APIs and two workers on one real Temporal server (Postgres persistence
   expect(report.violations).toEqual([]);
   expect(report.failures).toEqual([]);
   expect(report.passed).toBe(true);
-}, 240_000);
+}, 360_000);
