@@ -11,6 +11,9 @@ import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { completeOrder, createPendingOrder, createPendingOrderLockingWallet, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
 import { recordEvent } from '../db/queries/outbox';
+import { getFeeRule, recordFeePayers } from '../db/queries/fees';
+import { computeFee, splitFees } from '../domain/fees';
+import { checkSplits, namingSeller, paymentLegs } from '../domain/splits';
 import { getWallets } from '../db/queries/wallets';
 // The webhook body carries the same wire shapes as the API's answers.
 import { money } from '../wire/money';
@@ -37,7 +40,11 @@ export interface ChargeOrderInput {
   orderId: string;
 }
 
-/** Debit to revenue + complete the order + outbox event, inside the caller's SQL transaction. */
+/**
+ * Debit to revenue (and sellers' splits, fees) + complete the order + outbox event,
+ * inside the caller's SQL transaction. The payment's fee is read from the schedule
+ * while the order is pending; a completed order (a replay) answers with what it posted.
+ */
 async function charge(client: PoolClient, input: ChargeOrderInput): Promise<PaymentResult> {
   const order = await lockOrder(client, input.orderId);
   if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
@@ -45,15 +52,28 @@ async function charge(client: PoolClient, input: ChargeOrderInput): Promise<Paym
     throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
   }
   const amount = BigInt(order.amount);
-  const posted = await postTransaction(client, {
-    idempotencyId: input.idempotencyId,
-    envId: order.envId,
-    currency: order.currency,
-    ...postings.payment(order.walletId, amount, order.id),
-  });
-  const completed = order.status === 'pending' ? await completeOrder(client, order.id, posted.transactionId) : order;
-  const [wallet] = posted.wallets.length ? posted.wallets : await getWallets(client, order.envId, [order.walletId]);
-  if (order.status === 'pending') {
+  const pending = order.status === 'pending';
+  const fee = pending ? computeFee(amount, await getFeeRule(client, order.envId, order.currency, 'payment')) : BigInt(order.fee);
+  if (pending) checkSplits(amount, order.walletId, order.splits);
+  const parts = pending ? splitFees(amount, fee, order.splits) : order.splits;
+  let posted;
+  try {
+    posted = await postTransaction(client, {
+      idempotencyId: input.idempotencyId,
+      envId: order.envId,
+      currency: order.currency,
+      ...postings.payment(order.walletId, amount, order.id, paymentLegs(order.walletId, amount, fee, parts)),
+    });
+  } catch (err) {
+    throw namingSeller(err, parts);
+  }
+  let completed = order;
+  if (pending) {
+    completed = await completeOrder(client, order.id, posted.transactionId, fee, parts);
+    await recordFeePayers(client, posted.transactionId, parts.length ? parts.map((p) => ({ walletId: p.walletId, amount: BigInt(p.fee) })) : [{ walletId: null, amount: fee }]);
+  }
+  const wallet = posted.wallets.find((w) => w.id === order.walletId) ?? (await getWallets(client, order.envId, [order.walletId]))[0];
+  if (pending) {
     await recordEvent(client, order.envId, 'payment.completed', { order: presentOrder(completed), wallet: presentWallet(wallet!) });
   }
   return { order: completed, wallet: wallet! };

@@ -13,6 +13,8 @@ import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { getFunding } from '../db/queries/funding';
 import { recordEvent } from '../db/queries/outbox';
+import { getFeeRule, recordFeePayers } from '../db/queries/fees';
+import { computeFee } from '../domain/fees';
 import { withdrawalsNeedingAttention } from '../observability/metrics';
 import { presentWithdrawal } from '../wire/present';
 import {
@@ -99,15 +101,22 @@ async function checkWithdrawalLimit(client: PoolClient, input: HoldWithdrawalInp
   );
 }
 
-/** The posting that ends a hold: release (back to the wallet) or settle (paid out). */
+/**
+ * The posting that ends a hold: release (back to the wallet, with the withdrawal's fee
+ * given back from `fees`) or settle (paid out; the fee stays with `fees`).
+ */
 async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 'release' | 'settle', idempotencyId: string) {
-  return postTransaction(client, {
+  const amount = BigInt(current.amount);
+  const fee = BigInt(current.fee);
+  const posted = await postTransaction(client, {
     idempotencyId,
     envId: current.envId,
     currency: current.currency,
     // A compensation or settle must succeed on a suspended wallet (the builders say so).
-    ...postings[outcome](current.walletId, BigInt(current.amount), current.id),
+    ...(outcome === 'settle' ? postings.settle(current.walletId, amount, current.id) : postings.release(current.walletId, amount, current.id, fee)),
   });
+  if (outcome === 'release' && !posted.replayed) await recordFeePayers(client, posted.transactionId, [{ walletId: current.walletId, amount: -fee }]);
+  return posted;
 }
 
 /**
@@ -299,14 +308,19 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
         // The hold's reference names the withdrawal, like its release's or settle's (holds
         // posted before this change name the workflow: `withdrawal:<workflow id>`).
         const id = await withdrawalIdFor(client, input.workflowId);
+        // The withdrawal fee is charged to the wallet on top of the amount with the hold
+        // (wallet −(amount + fee), in_flight +amount, fees +fee); a release gives it back.
+        const fee = computeFee(amount, await getFeeRule(client, input.envId, input.currency, 'withdraw'));
         const posted = await postTransaction(client, {
           idempotencyId: input.idempotencyId,
           envId: input.envId,
           currency: input.currency,
-          ...postings.hold(input.walletId, amount, id),
+          ...postings.hold(input.walletId, amount, id, fee),
         });
+        if (!posted.replayed) await recordFeePayers(client, posted.transactionId, [{ walletId: input.walletId, amount: fee }]);
+        // A replay keeps the row of the first run (and the fee it charged).
         const { idempotencyId: _, ...fields } = input;
-        const withdrawal = await insertWithdrawal(client, { ...fields, id, holdTransactionId: posted.transactionId });
+        const withdrawal = await insertWithdrawal(client, { ...fields, id, holdTransactionId: posted.transactionId, fee: fee.toString() });
         await addWithdrawalEvent(client, withdrawal.id, 0, 'funds_held', { transaction_id: posted.transactionId });
         return { withdrawal, wallet: posted.wallets[0]! };
       });

@@ -26,6 +26,7 @@ import { authorizationRoutes } from './routes/authorizations';
 import { transferRoutes } from './routes/transfers';
 import { batchRoutes } from './routes/batch';
 import { limitRoutes } from './routes/limits';
+import { feeRoutes } from './routes/fees';
 import { monitorRoutes } from './routes/monitors';
 import { walletRoutes } from './routes/wallets';
 import { webhookRoutes, type WebhookPolicy } from './routes/webhooks';
@@ -155,6 +156,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.rateLimit) app.use(['/wallet', '/environments', '/events'], rateLimit(deps.pool, deps.rateLimit));
   app.use(monitorRoutes(deps.pool)); // before walletRoutes: /wallet/monitors is not a wallet id
   app.use(limitRoutes(deps.pool));
+  app.use(feeRoutes(deps.pool));
   app.use(walletRoutes(deps.pool, deps.temporal));
   app.use(topupPaymentRoutes(deps.pool, deps.temporal, deps.cardTopups));
   app.use(cardTopupRoutes(deps.pool));

@@ -12,6 +12,7 @@ import { documentApiDocs } from './docs/api-docs';
 import { documentMetrics } from './docs/metrics';
 import { documentWallets } from './docs/wallets';
 import { documentLimits } from './docs/limits';
+import { documentFees } from './docs/fees';
 import { documentTopupsPayments } from './docs/topups-payments';
 import { documentCardTopups } from './docs/card-topups';
 import { documentAuthorizations } from './docs/authorizations';
@@ -40,6 +41,7 @@ const DOCUMENTS: (() => void)[] = [
   documentMetrics,
   documentWallets,
   documentLimits,
+  documentFees,
   documentTopupsPayments,
   documentCardTopups,
   documentAuthorizations,

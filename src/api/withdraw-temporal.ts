@@ -48,7 +48,7 @@ export async function startWithdrawal(
       await deps.client.workflow.getHandle(workflowId).result().catch((e: unknown) => Promise.reject(failedForGood(e, workflowId)));
       throw err;
     }
-    return { progress: { withdrawalId: done.id, status: done.status, url: null }, workflowId };
+    return { progress: { withdrawalId: done.id, status: done.status, url: null, fee: done.fee }, workflowId };
   }
 }
 

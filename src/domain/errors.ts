@@ -33,6 +33,8 @@ export const ERROR_CODES = [
   'batch_refused',
   'idempotency_key_mismatch',
   'conflict',
+  /** A refund of a split payment whose seller no longer holds its share (refund with from_revenue instead). */
+  'seller_insufficient_funds',
   'payload_too_large',
   'rate_limited',
   'provider_error',
@@ -58,6 +60,7 @@ export const BUSINESS_ERROR_CODES: ErrorCode[] = [
   'amount_exceeds_authorization',
   'batch_refused',
   'conflict',
+  'seller_insufficient_funds',
 ];
 
 /**

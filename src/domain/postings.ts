@@ -44,9 +44,10 @@ export type TransactionType = (typeof TRANSACTION_TYPES)[number];
  * Accounts without a row (their balance is the sum of their postings). `settlement` is the
  * outside world's side of a deposit (the merchant's bank transfer to the platform): only
  * deposits post to it. `stripe_clearing` and `stripe_balance` are a card top-up's (migration 017):
- * only card_topup and card_clearing post to them.
+ * only card_topup and card_clearing post to them. `fees` collects the platform's fees
+ * (migration 019): transfer, withdrawal and payment fees are their own legs to it.
  */
-export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'stripe_clearing' | 'stripe_balance';
+export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'stripe_clearing' | 'stripe_balance' | 'fees';
 
 export type Leg = { account: 'wallet'; walletId: string; amount: bigint } | { account: SystemAccount; amount: bigint };
 
@@ -71,6 +72,8 @@ export interface Posting {
 
 const wallet = (walletId: string, amount: bigint): Leg => ({ account: 'wallet', walletId, amount });
 const system = (account: SystemAccount, amount: bigint): Leg => ({ account, amount });
+/** A fee's leg to `fees` (none for a zero fee: a leg is never zero). */
+const feeLeg = (fee: bigint): Leg[] => (fee !== 0n ? [system('fees', fee)] : []);
 
 /**
  * A ledger step's idempotency id: the workflow id and the step (`topup`, `charge`,
@@ -107,27 +110,30 @@ export const postings = {
     type: 'topup', amount, requireActive: true,
     legs: [wallet(walletId, amount), system('funding', -amount)],
   }),
-  payment: (walletId: string, amount: bigint, orderId: string): Posting => ({
+  /** `legs`: a payment with a fee or splits (domain/fees.ts paymentLegs); default wallet → revenue. */
+  payment: (walletId: string, amount: bigint, orderId: string, legs: Leg[] = [wallet(walletId, -amount), system('revenue', amount)]): Posting => ({
     type: 'payment', amount, reference: orderReference(orderId), requireActive: true,
-    legs: [wallet(walletId, -amount), system('revenue', amount)],
+    legs,
   }),
-  transfer: (fromWalletId: string, toWalletId: string, amount: bigint, reference: string | null): Posting => ({
+  /** The transfer fee (if any) is charged to the source on top of the amount. */
+  transfer: (fromWalletId: string, toWalletId: string, amount: bigint, reference: string | null, fee = 0n): Posting => ({
     type: 'transfer', amount, reference, requireActive: true,
-    legs: [wallet(fromWalletId, -amount), wallet(toWalletId, amount)],
+    legs: [wallet(fromWalletId, -(amount + fee)), wallet(toWalletId, amount), ...feeLeg(fee)],
   }),
   /** Lands on a suspended wallet too (the user just cannot spend it); the caller refuses a closed one. */
-  refund: (walletId: string, amount: bigint, orderId: string): Posting => ({
+  refund: (walletId: string, amount: bigint, orderId: string, legs: Leg[] = [system('revenue', -amount), wallet(walletId, amount)]): Posting => ({
     type: 'refund', amount, reference: orderReference(orderId), requireActive: false,
-    legs: [system('revenue', -amount), wallet(walletId, amount)],
+    legs,
   }),
-  hold: (walletId: string, amount: bigint, withdrawalId: string): Posting => ({
+  /** The withdrawal fee (if any) is charged with the hold, on top of the amount; a release gives it back. */
+  hold: (walletId: string, amount: bigint, withdrawalId: string, fee = 0n): Posting => ({
     type: 'hold', amount, reference: withdrawalReference(withdrawalId), requireActive: true,
-    legs: [wallet(walletId, -amount), system('in_flight', amount)],
+    legs: [wallet(walletId, -(amount + fee)), system('in_flight', amount), ...feeLeg(fee)],
     heldDelta: [{ walletId, amount }],
   }),
-  release: (walletId: string, amount: bigint, withdrawalId: string): Posting => ({
+  release: (walletId: string, amount: bigint, withdrawalId: string, fee = 0n): Posting => ({
     type: 'release', amount, reference: withdrawalReference(withdrawalId), requireActive: false,
-    legs: [system('in_flight', -amount), wallet(walletId, amount)],
+    legs: [system('in_flight', -amount), ...feeLeg(-fee), wallet(walletId, amount + fee)],
     heldDelta: [{ walletId, amount: -amount }],
   }),
   settle: (walletId: string, amount: bigint, withdrawalId: string): Posting => ({

@@ -4,6 +4,7 @@
  * Temporal's payload converter.
  */
 import type { Currency } from './money';
+import type { SplitPart } from './fees';
 
 export const WALLET_STATUSES = ['active', 'suspended', 'closed'] as const;
 export type WalletStatus = (typeof WALLET_STATUSES)[number];
@@ -44,6 +45,16 @@ export interface Order {
   /** Voided authorizations only. */
   voidReason: VoidReason | null;
   createdAt: string;
+  /** The payment's fee (minor units): taken from its splits, or from revenue without splits. */
+  fee: string;
+  /** Parts credited to sellers' wallets, in the request's order (empty: all to revenue). */
+  splits: SplitPart[];
+}
+
+/** A payment's split as requested: a part of its amount (minor units) for a seller's wallet. */
+export interface PaymentSplit {
+  walletId: string;
+  amount: string;
 }
 
 /** Why an authorization was voided: POST …/void/, its timer, or its workflow canceled in Temporal. */
@@ -75,6 +86,8 @@ export interface PaymentInput {
    * one local activity (payOrder) for workflows started since the patch.
    */
   twoSteps?: true;
+  /** Marketplace splits (issue 12): parts for sellers' wallets, the rest to revenue. Absent: none. */
+  splits?: PaymentSplit[];
   /**
    * `"capture": false` (issue 12): hold the amount instead of taking it; the workflow
    * waits for a capture or a void (updates) or voids it itself after ttlSeconds.
@@ -113,6 +126,8 @@ export interface Transfer {
   amount: string;
   currency: Currency;
   reference: string | null;
+  /** The fee charged to the sender on top of the amount (minor units; "0" without a fee schedule). */
+  fee: string;
 }
 
 export interface TransferResult {
@@ -127,6 +142,8 @@ export interface RefundInput {
   orderId: string;
   /** Minor units; null refunds what is left of the order. */
   amount: string | null;
+  /** Take the sellers' parts of the refund from revenue instead of from the sellers' wallets. */
+  fromRevenue?: boolean;
 }
 
 export interface Refund {
@@ -134,6 +151,9 @@ export interface Refund {
   orderId: string;
   amount: string;
   currency: Currency;
+  /** What was taken back from each seller (split payments; empty otherwise or with fromRevenue). */
+  splits: PaymentSplit[];
+  fromRevenue: boolean;
 }
 
 export interface RefundResult {

@@ -29,6 +29,8 @@ export interface Withdrawal {
   walletId: string;
   userId: string;
   amount: string;
+  /** The withdrawal fee charged with the hold (given back by a release), minor units. */
+  fee: string;
   currency: Currency;
   status: WithdrawalStatus;
   workflowId: string;
@@ -67,6 +69,8 @@ export interface WithdrawalProgress {
   status: WithdrawalStatus | 'starting';
   /** Onboarding link while the account cannot receive payouts, else the Express dashboard login link. */
   url: string | null;
+  /** The withdrawal fee charged with the hold, minor units (once held). */
+  fee?: string;
 }
 
 export type PayoutOutcome = { payoutId: string; status: 'paid' } | { payoutId: string; status: 'failed'; failureCode: string | null; failureMessage: string | null };

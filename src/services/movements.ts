@@ -17,6 +17,7 @@ import { findOrder } from '../db/queries/orders';
 import type { Idempotency } from '../api/idempotency';
 import { runMovement, type MovementRequest, type MovementType, type TemporalDeps } from '../api/temporal';
 import { authorizePayment } from './payment-authorizations';
+import { resolveSplits } from './splits';
 import { requireWallet, walletAndAmount } from './wallets';
 
 export interface MovementDeps {
@@ -60,7 +61,7 @@ export async function topUp(deps: MovementDeps, r: WalletRequest, idem: Idempote
  */
 export async function pay(
   deps: MovementDeps,
-  r: WalletRequest & { productId: string; capture?: boolean; authorizationTtlSeconds?: number },
+  r: WalletRequest & { productId: string; capture?: boolean; authorizationTtlSeconds?: number; splits?: { wallet_id: string; amount: string }[] },
   idem: Idempotency,
 ): Promise<{ result: PaymentResult; workflowId: string }> {
   if (r.authorizationTtlSeconds !== undefined && r.capture !== false) {
@@ -75,10 +76,18 @@ export async function pay(
     amount: minor.toString(),
     currency: wallet.currency,
   };
+  if (r.capture === false && r.splits) {
+    throw new DomainError('invalid_request', 'splits: not available with "capture": false yet (capture a split payment at once)', { field: 'splits' });
+  }
   if (r.capture === false) {
     return authorizePayment(deps, { ...args, authorization: { ttlSeconds: r.authorizationTtlSeconds ?? AUTHORIZATION_TTL_SECONDS.default } }, idem);
   }
-  return start(deps.temporal, 'payment', wallet, idem, { ...args, ...(deps.temporal.paymentTwoSteps ? { twoSteps: true as const } : {}) });
+  const splits = await resolveSplits(deps.pool, wallet, minor, r.splits);
+  return start(deps.temporal, 'payment', wallet, idem, {
+    ...args,
+    ...(deps.temporal.paymentTwoSteps ? { twoSteps: true as const } : {}),
+    ...(splits ? { splits } : {}),
+  });
 }
 
 /** From a wallet of the user to any other wallet of the same environment and currency. */
@@ -117,7 +126,7 @@ export async function transfer(
  */
 export async function refund(
   deps: MovementDeps,
-  r: { envId: string; orderId: string; amount: string | undefined },
+  r: { envId: string; orderId: string; amount: string | undefined; fromRevenue?: boolean },
   idem: Idempotency,
 ): Promise<{ result: RefundResult; workflowId: string }> {
   const order = await findOrder(deps.pool, r.envId, r.orderId);
@@ -127,5 +136,6 @@ export async function refund(
     envId: r.envId,
     orderId: order.id,
     amount: minor === null ? null : minor.toString(),
+    ...(r.fromRevenue ? { fromRevenue: true } : {}),
   });
 }

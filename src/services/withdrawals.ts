@@ -4,6 +4,7 @@
  * exists), find one, cancel one while no money has left (409 after).
  */
 import { DomainError } from '../domain/errors';
+import type { Currency } from '../domain/money';
 import type { Withdrawal, WithdrawalProgress } from '../domain/withdrawals';
 import type { Pool, Queryable } from '../db/pool';
 import { findWithdrawal } from '../db/queries/withdrawals';
@@ -26,12 +27,13 @@ export async function withdraw(
   deps: MovementDeps & { waits: WithdrawWaits },
   r: WalletRequest,
   idem: Idempotency,
-): Promise<{ progress: WithdrawalProgress; workflowId: string }> {
+): Promise<{ progress: WithdrawalProgress; currency: Currency; workflowId: string }> {
   const { wallet, minor } = await walletAndAmount(deps.pool, r);
-  return startWithdrawal(deps.temporal, deps.pool, {
+  const started = await startWithdrawal(deps.temporal, deps.pool, {
     ...idem,
     input: { envId: r.envId, walletId: wallet.id, userId: wallet.userId, amount: minor.toString(), currency: wallet.currency, ...deps.waits },
   });
+  return { ...started, currency: wallet.currency };
 }
 
 /** The withdrawal of this environment, or 404. */

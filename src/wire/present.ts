@@ -33,6 +33,7 @@ export function presentWithdrawal(w: Withdrawal) {
     wallet_id: w.walletId,
     user_id: w.userId,
     amount: money(w.amount, w.currency),
+    fee: money(w.fee, w.currency),
     currency: w.currency,
     status: w.status,
     stripe_account_id: w.stripeAccountId,
@@ -66,6 +67,8 @@ export function presentOrder(o: Order) {
     expires_at: o.expiresAt,
     void_reason: o.voidReason,
     created_at: o.createdAt,
+    fee: money(o.fee, o.currency),
+    splits: o.splits.map((s) => ({ wallet_id: s.walletId, amount: money(s.amount, o.currency), fee: money(s.fee, o.currency) })),
   };
 }
 
@@ -78,11 +81,19 @@ export function presentTransfer(t: Transfer) {
     amount: money(t.amount, t.currency),
     currency: t.currency,
     reference: t.reference,
+    fee: money(t.fee, t.currency),
   };
 }
 
 export function presentRefund(r: Refund) {
-  return { id: r.id, order_id: r.orderId, amount: money(r.amount, r.currency), currency: r.currency };
+  return {
+    id: r.id,
+    order_id: r.orderId,
+    amount: money(r.amount, r.currency),
+    currency: r.currency,
+    from_revenue: r.fromRevenue,
+    splits: r.splits.map((s) => ({ wallet_id: s.walletId, amount: money(s.amount, r.currency) })),
+  };
 }
 
 /** A ledger movement of one wallet; amount is signed (negative: money left the wallet). */
@@ -93,6 +104,7 @@ export function presentMovement(m: WalletMovement, currency: Currency) {
     type: m.type,
     amount: money(m.amount, currency),
     balance_after: money(m.balanceAfter, currency),
+    fee: money(m.fee, currency),
     currency,
     reference: m.reference,
     created_at: m.createdAt,

@@ -106,7 +106,9 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   /** The timeline step saying a Temporal cancel was ignored (money had left), once written. */
   let cancelNote: Promise<unknown> | null = null;
   const finished = () => status !== 'starting' && status !== 'awaiting_onboarding' && status !== 'processing';
-  const progress = (): WithdrawalProgress => ({ withdrawalId, status, url });
+  /** The withdrawal fee the hold charged (absent in histories from before fees). */
+  let fee: string | undefined;
+  const progress = (): WithdrawalProgress => ({ withdrawalId, status, url, ...(fee !== undefined ? { fee } : {}) });
 
   setHandler(progressQuery, progress);
   setHandler(withdrawalUrlUpdate, async () => {
@@ -197,6 +199,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   try {
     const held = await CancellationScope.nonCancellable(() => database.holdWithdrawal({ ...input, workflowId, idempotencyId: ledgerStepId(workflowId, 'hold') }));
     withdrawalId = held.withdrawal.id;
+    fee = held.withdrawal.fee;
     status = 'awaiting_onboarding';
   } catch (err) {
     const refused = businessFailure(err);

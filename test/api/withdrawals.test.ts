@@ -43,7 +43,7 @@ test('POST /wallet/withdraw answers at once with the onboarding URL and holds th
   const u = await funded(500);
   const res = await withdraw(u, 123.12);
   expect(res.status).toBe(200);
-  expect(res.body).toEqual({ url: expect.stringMatching(/^https:\/\//), withdrawal_id: expect.stringMatching(/^[0-9]+$/), status: 'awaiting_onboarding' });
+  expect(res.body).toEqual({ url: expect.stringMatching(/^https:\/\//), withdrawal_id: expect.stringMatching(/^[0-9]+$/), status: 'awaiting_onboarding', fee: 0 });
   expect(res.headers['workflow-id']).toMatch(/^withdraw-/);
   expect(await wallet(u)).toMatchObject({ balance: 376.88, held: 123.12 });
 

@@ -10,11 +10,13 @@ export function merchant(ctx: TestContext, env: { envId: string; secret: string 
     return req.send(seedBody(body));
   };
   const patch = (path: string, body: Record<string, unknown>) => request(ctx.app).patch(path).set(headers).send(seedBody(body));
+  const put = (path: string, body: Record<string, unknown>) => request(ctx.app).put(path).set(headers).send(seedBody(body));
   const get = (path: string, query: Record<string, unknown> = {}) => request(ctx.app).get(path).set(headers).query(query);
   return {
     envId: env.envId,
     post,
     patch,
+    put,
     get,
     async setStatus(userId: string, walletId: string, status: string) {
       const res = await patch(`/wallet/${walletId}/status/`, { env_id: env.envId, user_id: userId, status });

@@ -92,3 +92,25 @@ test("an authorization's hold, capture and release carry the order's reference a
 test('ledger step ids are the workflow id and the step', () => {
   expect(ledgerStepId('withdraw-1-key-a', 'hold')).toBe('withdraw-1-key-a:hold');
 });
+
+test('fees: a transfer and a hold charge the fee on top to `fees`; a release gives it back; no fee, no leg', () => {
+  expect(postings.transfer('1', '2', 500n, null, 10n).legs).toEqual([
+    { account: 'wallet', walletId: '1', amount: -510n },
+    { account: 'wallet', walletId: '2', amount: 500n },
+    { account: 'fees', amount: 10n },
+  ]);
+  expect(postings.hold('1', 500n, '9', 10n).legs).toEqual([
+    { account: 'wallet', walletId: '1', amount: -510n },
+    { account: 'in_flight', amount: 500n },
+    { account: 'fees', amount: 10n },
+  ]);
+  expect(postings.release('1', 500n, '9', 10n).legs).toEqual([
+    { account: 'in_flight', amount: -500n },
+    { account: 'fees', amount: -10n },
+    { account: 'wallet', walletId: '1', amount: 510n },
+  ]);
+  for (const p of [postings.transfer('1', '2', 500n, null, 10n), postings.hold('1', 500n, '9', 10n), postings.release('1', 500n, '9', 10n)]) {
+    expect(() => checkPosting(p, p.type)).not.toThrow();
+  }
+  expect(postings.hold('1', 500n, '9').legs.some((l) => l.account === 'fees')).toBe(false);
+});

@@ -25,6 +25,7 @@ const wallet: Wallet = { id: '100000001', envId: '1000', userId: 'u1', currency:
 const order = (o: Partial<Order> = {}): Order => ({
   id: '500000001', envId: '1000', walletId: wallet.id, userId: 'u1', productId: 'p1', amount: '100', capturedAmount: '0', refundedAmount: '0',
   currency: 'USD', status: 'authorized', transactionId: null, failureCode: null, expiresAt: null, voidReason: null, createdAt: '2026-01-01T00:00:00.000Z',
+  fee: '0', splits: [],
   ...o,
 });
 const input = (ttlSeconds: number): PaymentInput => ({

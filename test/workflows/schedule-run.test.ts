@@ -56,7 +56,7 @@ const schedule = (kind: Schedule['kind']): Schedule => ({
 const wallet: Wallet = { id: '100000001', envId: '1000', userId: 'u1', currency: 'USD', status: 'active', balance: '1', held: '0', createdAt: '2026-01-01T00:00:00.000Z' };
 const order = (status: Order['status']): Order => ({
   id: '500000009', envId: '1000', walletId: wallet.id, userId: 'u1', productId: 'plan', amount: '999', capturedAmount: '0', refundedAmount: '0', currency: 'USD',
-  status, transactionId: null, failureCode: null, expiresAt: null, voidReason: null, createdAt: '2026-01-01T00:00:00.000Z',
+  status, transactionId: null, failureCode: null, expiresAt: null, voidReason: null, createdAt: '2026-01-01T00:00:00.000Z', fee: '0', splits: [],
 });
 
 type Mocks = { [K in keyof Activities]: jest.Mock };

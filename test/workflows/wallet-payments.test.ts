@@ -47,6 +47,8 @@ const completed = (p: BatchPayment, i: number): Order => ({
   expiresAt: null,
   voidReason: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  fee: '0',
+  splits: [],
 });
 
 const payment = (amount: string): PaymentInput => ({ envId: '1000', walletId: wallet.id, userId: 'u1', productId: 'p1', amount, currency: 'USD' });

@@ -89,6 +89,7 @@ export function fakeActivities(get: () => World): Activities {
         walletId: input.walletId,
         userId: input.userId,
         amount: input.amount,
+        fee: '0',
         currency: input.currency,
         status: 'awaiting_onboarding',
         workflowId: input.workflowId,

@@ -83,7 +83,7 @@ async function until(check: () => boolean, timeoutMs = 15_000) {
 
 test('happy path: URL at once, onboarding signal, transfer, payout, paid signal, settle', async () => {
   const { progress, handle, workflowId } = await start();
-  expect(progress).toEqual({ withdrawalId: '700000001', status: 'awaiting_onboarding', url: expect.stringContaining('/setup/') });
+  expect(progress).toEqual({ withdrawalId: '700000001', status: 'awaiting_onboarding', url: expect.stringContaining('/setup/'), fee: '0' });
   expect(world).toMatchObject({ balance: START - 2500n, held: 2500n });
   expect(await handle.query(progressQuery)).toMatchObject({ status: 'awaiting_onboarding' });
 

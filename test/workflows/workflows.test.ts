@@ -48,6 +48,8 @@ const order = (status: Order['status']): Order => ({
   expiresAt: null,
   voidReason: null,
   createdAt: '2026-01-01T00:00:00.000Z',
+  fee: '0',
+  splits: [],
 });
 
 type Mocks = { [K in keyof Activities]: jest.Mock };

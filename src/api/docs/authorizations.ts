@@ -6,7 +6,7 @@ import { CaptureBody, Params, VoidBody } from '../routes/authorizations';
 export function documentAuthorizations(): void {
   const order = {
     id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, refunded_amount: 0,
-    currency: 'USD', failure_code: null, expires_at: '2026-01-08T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z',
+    currency: 'USD', failure_code: null, expires_at: '2026-01-08T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', fee: 0, splits: [],
   };
   const wallet = { id: '123', user_id: '123', env_id: '123', held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' };
   const refusals = {

@@ -54,7 +54,7 @@ export function documentBatch(): void {
           items: [
             {
               index: 0, type: 'transfer', status: 'succeeded',
-              transfer: { id: '700000001', env_id: '123', from_wallet_id: '123', to_wallet_id: '124', amount: 25.5, currency: 'USD', reference: 'rent' },
+              transfer: { id: '700000001', env_id: '123', from_wallet_id: '123', to_wallet_id: '124', amount: 25.5, currency: 'USD', reference: 'rent', fee: 0 },
               wallet,
             },
             {

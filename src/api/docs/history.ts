@@ -14,8 +14,8 @@ export function documentHistory(): void {
         schema: z.object({ transactions: z.array(MovementSchema), next_cursor: z.string().nullable() }),
         example: {
           transactions: [
-            { id: '2', posting_id: '4', type: 'payment', amount: -100.0, balance_after: 1000.0, currency: 'USD', reference: null, created_at: '2026-01-01T00:05:00.000Z' },
-            { id: '1', posting_id: '2', type: 'topup', amount: 1100.0, balance_after: 1100.0, currency: 'USD', reference: null, created_at: '2026-01-01T00:00:00.000Z' },
+            { id: '2', posting_id: '4', type: 'payment', amount: -100.0, balance_after: 1000.0, fee: 0, currency: 'USD', reference: null, created_at: '2026-01-01T00:05:00.000Z' },
+            { id: '1', posting_id: '2', type: 'topup', amount: 1100.0, balance_after: 1100.0, fee: 0, currency: 'USD', reference: null, created_at: '2026-01-01T00:00:00.000Z' },
           ],
           next_cursor: null,
         },

@@ -63,6 +63,10 @@ export const OrderSchema = registry.register(
     expires_at: z.string().nullable().openapi({ description: 'Authorizations only: when an uncaptured hold voids itself' }),
     void_reason: z.enum(VOID_REASONS).nullable().openapi({ description: 'Voided authorizations only: requested (POST …/void/), expired, canceled (workflow canceled by an operator)' }),
     created_at: z.string(),
+    fee: moneyOut.openapi({ example: 0, description: "The payment's fee (taken from the sellers' splits in proportion, else from revenue)" }),
+    splits: z
+      .array(z.object({ wallet_id: z.string(), amount: moneyOut, fee: moneyOut.openapi({ description: "This seller's part of the payment's fee" }) }))
+      .openapi({ description: "Parts credited to sellers' wallets (the seller receives amount − fee); empty: all to revenue" }),
   }),
 );
 
@@ -76,6 +80,7 @@ export const TransferSchema = registry.register(
     amount: moneyOut,
     currency: z.enum(CURRENCIES as [string, ...string[]]),
     reference: z.string().nullable(),
+    fee: moneyOut.openapi({ example: 0, description: 'Charged to the sender on top of the amount' }),
   }),
 );
 
@@ -86,6 +91,10 @@ export const RefundSchema = registry.register(
     order_id: z.string(),
     amount: moneyOut,
     currency: z.enum(CURRENCIES as [string, ...string[]]),
+    from_revenue: z.boolean(),
+    splits: z
+      .array(z.object({ wallet_id: z.string(), amount: moneyOut }))
+      .openapi({ description: 'What this refund took back from each seller of a split payment (empty with from_revenue)' }),
   }),
 );
 
@@ -98,6 +107,7 @@ export const MovementSchema = registry.register(
     type: z.enum(TRANSACTION_TYPES),
     amount: moneyOut.openapi({ description: 'Signed: negative when money left the wallet' }),
     balance_after: moneyOut,
+    fee: moneyOut.openapi({ example: 0, description: 'The fee this wallet paid in this transaction (included in amount; negative: given back)' }),
     currency: z.enum(CURRENCIES as [string, ...string[]]),
     reference: z.string().nullable(),
     created_at: z.string(),
@@ -112,6 +122,7 @@ export const WithdrawalSchema = registry.register(
     wallet_id: z.string(),
     user_id: z.string(),
     amount: moneyOut,
+    fee: moneyOut.openapi({ example: 0, description: 'Charged on top of the amount with the hold; given back if the withdrawal fails' }),
     currency: z.enum(CURRENCIES as [string, ...string[]]),
     status: z.enum(WITHDRAWAL_STATUSES),
     stripe_account_id: z.string().nullable(),

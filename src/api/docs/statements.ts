@@ -10,7 +10,7 @@ export function documentStatements(): void {
     created_at: z.string(),
     type: z.string(),
     amount: moneyOut.openapi({ description: 'Signed: what the posting added to the wallet' }),
-    fee: moneyOut.openapi({ description: 'Always 0 for now (no fees exist yet)' }),
+    fee: moneyOut.openapi({ description: 'The fee this wallet paid in that transaction, included in amount (negative: a fee given back); see Splits and fees' }),
     reference: z.string().nullable(),
     counterparty_wallet_id: z.string().nullable().openapi({ description: 'The other wallet of a transfer; null otherwise' }),
     balance_after: moneyOut.openapi({ description: 'Opening balance plus the lines up to this one' }),

@@ -36,8 +36,16 @@ export function documentTopupsPayments(): void {
       'Runs the `payment` workflow. Responds with the `Workflow-Id` header. ' +
       'With `"capture": false` the amount is held instead (order `authorized`, wallet `held`; event `payment.authorized`) until ' +
       '`POST /wallet/orders/{order_id}/capture/` takes all or part of it, `/void/` releases it, or it voids itself at `expires_at` ' +
-      '(`authorization_ttl_seconds`, default 7 days, at most 30).',
-    request: { body: PaymentBody, headers: movementHeaders, bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 100, product_id: 'asd123' } },
+      '(`authorization_ttl_seconds`, default 7 days, at most 30). ' +
+      "With `splits`, each part goes to a seller's wallet (active, same " +
+      "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction " +
+      '(not yet with `"capture": false`: 422). ' +
+      "The environment's payment fee (PUT /environments/{env_id}/fees) is taken from the sellers' parts in proportion, or from revenue without splits.",
+    request: {
+      body: PaymentBody,
+      headers: movementHeaders,
+      bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 100, product_id: 'asd123', splits: [{ wallet_id: 124, amount: 80 }] },
+    },
     responses: {
       200: {
         description: `The completed order and the wallet. ${workflowIdHeader.description}`,
@@ -46,6 +54,7 @@ export function documentTopupsPayments(): void {
           order: {
             id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, captured_amount: 100.0, refunded_amount: 0,
             currency: 'USD', status: 'completed', transaction_id: '2', failure_code: null, expires_at: null, void_reason: null, created_at: '2026-01-01T00:00:00.000Z',
+            fee: 1.75, splits: [{ wallet_id: '124', amount: 80.0, fee: 1.75 }],
           },
           wallet: { ...wallet, balance: 1000.0 },
         },

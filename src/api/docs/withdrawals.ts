@@ -6,7 +6,7 @@ import { WithdrawBody, WithdrawalParams, EnvQuery, ListParams, ListQuery, Cancel
 
 export function documentWithdrawals(): void {
   const withdrawalExample = {
-    id: '900000001', env_id: '123', wallet_id: '123', user_id: '123', amount: 250.0, currency: 'USD', status: 'awaiting_onboarding',
+    id: '900000001', env_id: '123', wallet_id: '123', user_id: '123', amount: 250.0, fee: 0.5, currency: 'USD', status: 'awaiting_onboarding',
     stripe_account_id: 'acct_1QxYzAbCdEfGhIjK', stripe_transfer_id: null, stripe_payout_id: null, failure_code: null, failure_message: null,
     created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:01.000Z',
   };
@@ -21,6 +21,7 @@ export function documentWithdrawals(): void {
       'Holds the amount and runs the `withdraw` workflow. Answers as soon as the Stripe link exists: the onboarding link while the ' +
       "user's Stripe account cannot receive payouts yet, else the Express dashboard login link; the payout goes on in the workflow. " +
       "Withdrawals are capped per environment (in flight + paid in 24 h ≤ a share of its deposits): over it, 422 `withdrawal_limit_exceeded`, nothing held. " +
+      "The environment's withdrawal fee (PUT /environments/{env_id}/fees) is charged on top of the amount with the hold (422 `insufficient_funds` when amount + fee is not there) and given back if the withdrawal fails. " +
       'Responds with the `Workflow-Id` header.',
     request: { body: WithdrawBody, headers: movementHeaders, bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 250 } },
     responses: {
@@ -30,8 +31,9 @@ export function documentWithdrawals(): void {
           url: z.string().nullable(),
           withdrawal_id: z.string().nullable(),
           status: z.enum([...WITHDRAWAL_STATUSES, 'starting']),
+          fee: WithdrawalSchema.shape.amount.nullable().openapi({ description: "The environment's withdrawal fee, charged on top of the amount with the hold (given back if the withdrawal fails)" }),
         }),
-        example: { url: 'https://connect.stripe.com/setup/e/acct_1QxYzAbCdEfGhIjK/aBcDeFgHiJkL', withdrawal_id: '900000001', status: 'awaiting_onboarding' },
+        example: { url: 'https://connect.stripe.com/setup/e/acct_1QxYzAbCdEfGhIjK/aBcDeFgHiJkL', withdrawal_id: '900000001', status: 'awaiting_onboarding', fee: 0.5 },
       },
       409: { description: 'The Idempotency-Key was used with another request' },
     },

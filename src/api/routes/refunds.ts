@@ -11,14 +11,22 @@ import { moneyEndpoint, movementAnswer } from '../money-endpoint';
 import { amount, id } from '../schemas';
 import type { TemporalDeps } from '../temporal';
 
-export const RefundBody = z.object({ env_id: id, order_id: id, amount: amount.optional() });
+export const RefundBody = z.object({
+  env_id: id,
+  order_id: id,
+  amount: amount.optional(),
+  from_revenue: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .openapi({ description: "Split payments: take the sellers' shares from the environment's revenue instead of from the sellers' wallets" }),
+});
 
 export function refundRoutes(pool: Pool, temporal: TemporalDeps): Router {
   const router = Router();
   router.post(
     '/wallet/refund',
     ...moneyEndpoint(pool, RefundBody, async (body, envId, idem) => {
-      const { result, workflowId } = await refund({ pool, temporal }, { envId, orderId: body.order_id, amount: body.amount }, idem);
+      const { result, workflowId } = await refund({ pool, temporal }, { envId, orderId: body.order_id, amount: body.amount, fromRevenue: body.from_revenue }, idem);
       return movementAnswer(workflowId, { refund: presentRefund(result.refund), order: presentOrder(result.order), wallet: presentWallet(result.wallet) });
     }),
   );

@@ -7,6 +7,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Pool } from '../../db/pool';
+import { MAX_SPLITS } from '../../domain/splits';
 import { pay, topUp } from '../../services/movements';
 import type { CardTopupSettings } from '../../services/card-topups';
 import { presentOrder, presentWallet } from '../../wire/present';
@@ -25,12 +26,19 @@ export const TopupBody = z.object({
     .optional()
     .openapi({ description: "`funded` (default): from the environment's funding float; `card`: the user pays by card through Stripe (README, Card top-ups)" }),
 });
+const Split = z.strictObject({ wallet_id: id, amount });
 export const PaymentBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
   amount,
   product_id: productId,
+  splits: z
+    .array(Split, { error: 'must be a list of {"wallet_id", "amount"}' })
+    .min(1, 'must hold at least one split (leave it out for none)')
+    .max(MAX_SPLITS, `must hold at most ${MAX_SPLITS} splits`)
+    .optional()
+    .openapi({ description: "Marketplace splits: parts of the amount for sellers' wallets of the same environment and currency; the rest goes to revenue" }),
   capture: z.boolean({ error: 'must be true or false' }).optional().openapi({
     description: 'false: hold the amount (order `authorized`) until POST /wallet/orders/{order_id}/capture/ or /void/, or its expiry. Default true: take it now.',
   }),
@@ -62,6 +70,7 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopup
         productId: body.product_id,
         capture: body.capture,
         authorizationTtlSeconds: body.authorization_ttl_seconds,
+        splits: body.splits,
       };
       const { result, workflowId } = await pay(deps, request, idem);
       // `wallets` repeats the wallet because the docs' payment snippet reads

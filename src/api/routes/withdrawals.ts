@@ -5,6 +5,8 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
+import { type Currency } from '../../domain/money';
+import { money } from '../../wire/money';
 import type { WithdrawalProgress } from '../../domain/withdrawals';
 import type { Pool } from '../../db/pool';
 import { listUserWithdrawals, listWithdrawalEvents } from '../../db/queries/withdrawals';
@@ -24,8 +26,8 @@ export const ListParams = z.object({ env_id: id, user_id: userId });
 export const ListQuery = z.object({ limit: pageLimit, cursor });
 export const CancelBody = z.object({ env_id: id });
 
-function presentProgress(p: WithdrawalProgress) {
-  return { url: p.url, withdrawal_id: p.withdrawalId, status: p.status };
+function presentProgress(p: WithdrawalProgress, currency: Currency) {
+  return { url: p.url, withdrawal_id: p.withdrawalId, status: p.status, fee: p.fee === undefined ? null : money(p.fee, currency) };
 }
 
 export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: WithdrawWaits = {}): Router {
@@ -35,8 +37,8 @@ export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: With
     '/wallet/withdraw',
     ...moneyEndpoint(pool, WithdrawBody, async (body, envId, idem) => {
       const request = { envId, userId: body.user_id, walletId: body.wallet_id, amount: body.amount };
-      const { progress, workflowId } = await withdraw({ pool, temporal, waits }, request, idem);
-      return movementAnswer(workflowId, presentProgress(progress));
+      const { progress, currency, workflowId } = await withdraw({ pool, temporal, waits }, request, idem);
+      return movementAnswer(workflowId, presentProgress(progress, currency));
     }),
   );
 

@@ -14,6 +14,8 @@ export interface WalletMovement {
   balanceAfter: string;
   reference: string | null;
   createdAt: string;
+  /** The fee this wallet paid in that transaction (negative: given back), minor units. */
+  fee: string;
 }
 
 export interface WalletMovementsQuery {
@@ -39,7 +41,8 @@ export interface WalletMovementsQuery {
  * hint: in a database of two or three wallets an average wallet is half the table and the
  * primary key can still win; any real environment, the suite's and the bench's have many.)
  */
-export const WALLET_MOVEMENTS_SQL = `select p.id, p.transaction_id, t.type, p.amount, p.balance_after, t.reference, p.created_at
+export const WALLET_MOVEMENTS_SQL = `select p.id, p.transaction_id, t.type, p.amount, p.balance_after, t.reference, p.created_at,
+       (select coalesce(sum(f.amount), 0)::text from ledger_fees f where f.transaction_id = p.transaction_id and f.wallet_id = p.wallet_id) as fee
      from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
      where p.wallet_id = (select $1::bigint) and ($2::bigint is null or p.id < $2)
        and ($3::timestamptz is null or p.created_at >= $3) and ($4::timestamptz is null or p.created_at < $4)
@@ -58,6 +61,7 @@ export async function listWalletMovements(pool: Pool, q: WalletMovementsQuery): 
     balance_after: string;
     reference: string | null;
     created_at: Date;
+    fee: string;
   }>(WALLET_MOVEMENTS_SQL, walletMovementsParams(q));
   return rows.map((r) => ({
     postingId: r.id,
@@ -67,6 +71,7 @@ export async function listWalletMovements(pool: Pool, q: WalletMovementsQuery): 
     balanceAfter: r.balance_after,
     reference: r.reference,
     createdAt: r.created_at.toISOString(),
+    fee: r.fee,
   }));
 }
 

@@ -94,6 +94,26 @@ const RULES: { rule: string; sql: string }[] = [
     sql: `select env_id::text || ':' || currency as id from environment_funding where deposited + credit_line - used < 0`,
   },
   {
+    rule: "each transaction's fee payers (ledger_fees) add up to its postings to the fees account",
+    sql: `select coalesce(p.transaction_id, f.transaction_id)::text as id
+          from (select transaction_id, sum(amount) as total from ledger_postings where account = 'fees' group by transaction_id) p
+          full join (select transaction_id, sum(amount) as total from ledger_fees group by transaction_id) f on f.transaction_id = p.transaction_id
+          where coalesce(p.total, 0) <> coalesce(f.total, 0)`,
+  },
+  {
+    rule: 'no fees account is negative, per environment and currency',
+    sql: `select env_id::text || ':' || currency as id from ledger_postings where account = 'fees' group by env_id, currency having sum(amount) < 0`,
+  },
+  {
+    rule: "each charged order's fee is what its payment posted to fees, and its splits' fees add up to it",
+    sql: `select o.id::text as id from orders o
+          left join (select transaction_id, sum(amount) as total from ledger_postings where account = 'fees' group by transaction_id) p
+            on p.transaction_id = o.transaction_id
+          left join (select order_id, sum(fee) as fees from order_splits group by order_id) s on s.order_id = o.id
+          where o.transaction_id is not null
+            and (o.fee <> coalesce(p.total, 0) or (s.order_id is not null and s.fees <> o.fee))`,
+  },
+  {
     rule: 'only deposits post to the settlement account',
     sql: `select t.id::text as id from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
           where p.account = 'settlement' and t.type <> 'deposit'`,

@@ -1,5 +1,6 @@
 /** Order queries: payments for products, owned by the payment workflow that created them. */
 import type { Currency } from '../../domain/money';
+import type { SplitPart } from '../../domain/fees';
 import type { Order, OrderStatus, PaymentInput, VoidReason } from '../../domain/types';
 import type { Pool, PoolClient, Queryable } from '../pool';
 
@@ -20,10 +21,20 @@ interface OrderRow {
   expires_at: Date | null;
   void_reason: VoidReason | null;
   created_at: Date;
+  fee: string;
+  splits: SplitPart[];
 }
 
+/**
+ * An order's columns, its splits included (one index scan of order_splits' primary key).
+ * Usable in RETURNING of statements on `orders`; a statement that writes the splits itself
+ * does not see them there (one snapshot), so its caller sets them.
+ */
 const ORDER_COLUMNS =
-  'id, env_id, wallet_id, user_id, product_id, amount, captured_amount, refunded_amount, currency, status, transaction_id, failure_code, expires_at, void_reason, created_at';
+  `id, env_id, wallet_id, user_id, product_id, amount, captured_amount, refunded_amount, currency, status, transaction_id, failure_code, expires_at, void_reason, created_at,
+   fee::text as fee,
+   (select coalesce(json_agg(json_build_object('walletId', s.wallet_id::text, 'amount', s.amount::text, 'fee', s.fee::text) order by s.position), '[]'::json)
+      from order_splits s where s.order_id = orders.id) as splits`;
 
 function orderFromRow(row: OrderRow): Order {
   return {
@@ -42,7 +53,28 @@ function orderFromRow(row: OrderRow): Order {
     expiresAt: row.expires_at ? row.expires_at.toISOString() : null,
     voidReason: row.void_reason,
     createdAt: row.created_at.toISOString(),
+    fee: row.fee,
+    splits: row.splits,
   };
+}
+
+/** The splits rows of a new order (fee 0 until it is charged), in one CTE of the order's insert. */
+const INSERT_SPLITS = `s as (
+       insert into order_splits (order_id, position, wallet_id, amount)
+       select o.id, x.position, x.wallet_id, x.amount from o,
+         unnest($8::bigint[], $9::bigint[]) with ordinality as x(wallet_id, amount, position)
+       on conflict (order_id, position) do nothing
+     )`;
+
+function splitParams(o: NewOrder): [string[], string[]] {
+  const splits = o.splits ?? [];
+  return [splits.map((s) => s.walletId), splits.map((s) => s.amount)];
+}
+
+/** A new order's splits as the caller sent them (the insert's RETURNING cannot see its own CTE's rows). */
+function withRequestedSplits(order: Order, o: NewOrder): Order {
+  if (order.splits.length || !o.splits?.length) return order;
+  return { ...order, splits: o.splits.map((s) => ({ walletId: s.walletId, amount: s.amount, fee: '0' })) };
 }
 
 /** A payment workflow's order: its input plus the workflow that owns it. */
@@ -51,13 +83,16 @@ export type NewOrder = PaymentInput & { workflowId: string };
 /** Creates the pending order of a workflow; a retried call returns the same order. */
 export async function createPendingOrder(db: Queryable, o: NewOrder): Promise<Order> {
   const { rows } = await db.query<OrderRow>(
-    `insert into orders (workflow_id, env_id, wallet_id, user_id, product_id, amount, currency, status)
-     values ($1, $2, $3, $4, $5, $6, $7, 'pending')
-     on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
-     returning ${ORDER_COLUMNS}`,
-    [o.workflowId, o.envId, o.walletId, o.userId, o.productId, o.amount, o.currency],
+    `with o as (
+       insert into orders (workflow_id, env_id, wallet_id, user_id, product_id, amount, currency, status)
+       values ($1, $2, $3, $4, $5, $6, $7, 'pending')
+       on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
+       returning ${ORDER_COLUMNS}
+     ), ${INSERT_SPLITS}
+     select * from o`,
+    [o.workflowId, o.envId, o.walletId, o.userId, o.productId, o.amount, o.currency, ...splitParams(o)],
   );
-  return orderFromRow(rows[0]!);
+  return withRequestedSplits(orderFromRow(rows[0]!), o);
 }
 
 /**
@@ -66,17 +101,25 @@ export async function createPendingOrder(db: Queryable, o: NewOrder): Promise<Or
  * foreign key would take a KEY SHARE lock on the wallet, and two payments of one wallet
  * would deadlock, each holding KEY SHARE while waiting for the other's FOR UPDATE.
  * Null when the wallet does not exist.
+ *
+ * With splits, the sellers' wallets are locked too, all in ascending id order (the order
+ * postTransaction locks in), so a payment from A to seller B and one from B to seller A
+ * cannot deadlock; the splits' rows are written in the same statement.
  */
 export async function createPendingOrderLockingWallet(client: PoolClient, o: NewOrder): Promise<Order | null> {
   const { rows } = await client.query<OrderRow>(
-    `with w as (select id from wallets where id = $3 for update)
-     insert into orders (workflow_id, env_id, wallet_id, user_id, product_id, amount, currency, status)
-     select $1::text, $2::bigint, w.id, $4::text, $5::text, $6::bigint, $7::text, 'pending' from w
-     on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
-     returning ${ORDER_COLUMNS}`,
-    [o.workflowId, o.envId, o.walletId, o.userId, o.productId, o.amount, o.currency],
+    `with l as materialized (select id from wallets where id = any($3::bigint || $8::bigint[]) order by id for update),
+     w as (select id from l where id = $3),
+     o as (
+       insert into orders (workflow_id, env_id, wallet_id, user_id, product_id, amount, currency, status)
+       select $1::text, $2::bigint, w.id, $4::text, $5::text, $6::bigint, $7::text, 'pending' from w
+       on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
+       returning ${ORDER_COLUMNS}
+     ), ${INSERT_SPLITS}
+     select * from o`,
+    [o.workflowId, o.envId, o.walletId, o.userId, o.productId, o.amount, o.currency, ...splitParams(o)],
   );
-  return rows[0] ? orderFromRow(rows[0]) : null;
+  return rows[0] ? withRequestedSplits(orderFromRow(rows[0]), o) : null;
 }
 
 export async function lockOrder(client: PoolClient, orderId: string): Promise<Order | null> {
@@ -84,13 +127,22 @@ export async function lockOrder(client: PoolClient, orderId: string): Promise<Or
   return rows[0] ? orderFromRow(rows[0]) : null;
 }
 
-export async function completeOrder(client: PoolClient, orderId: string, transactionId: string): Promise<Order> {
+/**
+ * Completes a charged order with its fee; with splits, each split's part of the fee too
+ * (same statement: the RETURNING cannot see that CTE's writes, so the splits are set here).
+ */
+export async function completeOrder(client: PoolClient, orderId: string, transactionId: string, fee = 0n, splits: SplitPart[] = []): Promise<Order> {
   const { rows } = await client.query<OrderRow>(
-    `update orders set status = 'completed', transaction_id = $2, captured_amount = amount, updated_at = now()
+    `with s as (
+       update order_splits set fee = x.fee from unnest($4::int[], $5::bigint[]) as x(position, fee)
+       where order_id = $1 and order_splits.position = x.position
+     )
+     update orders set status = 'completed', transaction_id = $2, captured_amount = amount, fee = $3, updated_at = now()
      where id = $1 returning ${ORDER_COLUMNS}`,
-    [orderId, transactionId],
+    [orderId, transactionId, fee.toString(), splits.map((_, i) => i + 1), splits.map((s) => s.fee)],
   );
-  return orderFromRow(rows[0]!);
+  const order = orderFromRow(rows[0]!);
+  return splits.length ? { ...order, splits } : order;
 }
 
 /** Marks a pending order failed. A completed order is left as it is (returns it unchanged). */

@@ -53,25 +53,27 @@ export async function walletStatement(pool: Pool, walletId: string, from: Date, 
     amount: string;
     reference: string | null;
     counterparty: string | null;
+    fee: string | null;
   }>(
     `with lines as (
        select p.id, p.transaction_id, p.created_at, t.type, p.amount, t.reference,
          case when t.type = 'transfer' then
            (select min(o.wallet_id) from ledger_postings o where o.transaction_id = p.transaction_id and o.wallet_id <> p.wallet_id)
-         end as counterparty
+         end as counterparty,
+         (select coalesce(sum(f.amount), 0) from ledger_fees f where f.transaction_id = p.transaction_id and f.wallet_id = p.wallet_id) as fee
        from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
        where p.wallet_id = $1 and p.created_at >= $2 and p.created_at < $3
        order by p.created_at, p.id
        limit $4
      )
      select 'opening' as kind, null::bigint as id, null::bigint as transaction_id, null::timestamptz as created_at, null as type,
-            coalesce(sum(amount), 0)::text as amount, null as reference, null::bigint as counterparty, 0 as ord
+            coalesce(sum(amount), 0)::text as amount, null as reference, null::bigint as counterparty, null as fee, 0 as ord
        from ledger_postings where wallet_id = $1 and created_at < $2
      union all
-     select 'closing', null, null, null, null, coalesce(sum(amount), 0)::text, null, null, 2
+     select 'closing', null, null, null, null, coalesce(sum(amount), 0)::text, null, null, null, 2
        from ledger_postings where wallet_id = $1 and created_at < $3
      union all
-     select 'line', id, transaction_id, created_at, type, amount::text, reference, counterparty, 1 from lines
+     select 'line', id, transaction_id, created_at, type, amount::text, reference, counterparty, fee::text, 1 from lines
      order by ord, created_at, id`,
     [walletId, from, to, maxLines + 1],
   );
@@ -88,7 +90,7 @@ export async function walletStatement(pool: Pool, walletId: string, from: Date, 
       createdAt: r.created_at!.toISOString(),
       type: r.type!,
       amount: r.amount,
-      fee: '0',
+      fee: r.fee ?? '0',
       reference: r.reference,
       counterpartyWalletId: r.counterparty,
       balanceAfter: running.toString(),

@@ -11,6 +11,7 @@ interface WithdrawalRow {
   wallet_id: string;
   user_id: string;
   amount: string;
+  fee: string;
   currency: string;
   status: WithdrawalStatus;
   workflow_id: string;
@@ -24,7 +25,7 @@ interface WithdrawalRow {
 }
 
 const COLUMNS =
-  'id, env_id, wallet_id, user_id, amount, currency, status, workflow_id, stripe_account_id, stripe_transfer_id, stripe_payout_id, failure_code, failure_message, created_at, updated_at';
+  'id, env_id, wallet_id, user_id, amount, fee, currency, status, workflow_id, stripe_account_id, stripe_transfer_id, stripe_payout_id, failure_code, failure_message, created_at, updated_at';
 
 function fromRow(r: WithdrawalRow): Withdrawal {
   return {
@@ -33,6 +34,7 @@ function fromRow(r: WithdrawalRow): Withdrawal {
     walletId: r.wallet_id,
     userId: r.user_id,
     amount: r.amount,
+    fee: r.fee,
     currency: r.currency as Currency,
     status: r.status,
     workflowId: r.workflow_id,
@@ -54,6 +56,8 @@ export interface NewWithdrawal {
   amount: string;
   currency: Currency;
   holdTransactionId: string;
+  /** Minor units; 0 without a withdrawal fee. */
+  fee?: string;
 }
 
 /** Inserts the workflow's withdrawal; a retried call returns the existing row. */
@@ -72,12 +76,12 @@ export async function withdrawalIdFor(client: PoolClient, workflowId: string): P
 
 export async function insertWithdrawal(client: PoolClient, w: NewWithdrawal & { id: string }): Promise<Withdrawal> {
   const { rows } = await client.query<WithdrawalRow>(
-    `insert into withdrawals (id, workflow_id, env_id, wallet_id, user_id, amount, currency, status, hold_transaction_id)
+    `insert into withdrawals (id, workflow_id, env_id, wallet_id, user_id, amount, currency, status, hold_transaction_id, fee)
      overriding system value
-     values ($8, $1, $2, $3, $4, $5, $6, 'awaiting_onboarding', $7)
+     values ($8, $1, $2, $3, $4, $5, $6, 'awaiting_onboarding', $7, $9)
      on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
      returning ${COLUMNS}`,
-    [w.workflowId, w.envId, w.walletId, w.userId, w.amount, w.currency, w.holdTransactionId, w.id],
+    [w.workflowId, w.envId, w.walletId, w.userId, w.amount, w.currency, w.holdTransactionId, w.id, w.fee ?? '0'],
   );
   return fromRow(rows[0]!);
 }
