@@ -156,7 +156,7 @@ test('a webhook URL containing NUL → 422, not 500, and no endpoint stored', as
 describe('unknown parameters are refused, naming them (as Stripe: "received unknown parameter")', () => {
   test.each([
     ['payment', 'capture_method', 'manual'],
-    ['payment', 'splits', [{ wallet_id: 1, amount: 1 }]],
+    ['payment', 'transfer_data', { destination: 'acct_1' }], // "splits" is a real field (test/api/splits-fees.test.ts)
     ['topup', 'payment_method', 'pm_card_visa'], // "method": "card" is a card top-up (test/api/card-topups.test.ts)
     ['topup', 'capture', false],
   ] as const)('a %s with "%s" → 422 naming it, nothing moved', async (kind, field, value) => {
