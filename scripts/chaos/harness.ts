@@ -2,7 +2,12 @@
  * The chaos run: its own Postgres cluster, Temporal dev server (SQLite file), API and
  * worker processes; load from loops of retrying clients while the harness SIGKILLs the
  * worker every few seconds, restarts Temporal once and Postgres once. After the load it
- * drains (no workflow left running) and checks that nothing was lost or invented.
+ * drains (no workflow left running) and checks that nothing was lost or invented
+ * (scripts/chaos/checks.ts: each request's effect against its body, wallet by wallet);
+ * verdict.ts then says whether the run proved anything (enough kills, restarts and
+ * carried requests of every kind, nothing unresolved or unexpected) against the
+ * thresholds the caller passes: `npm run chaos` the full ones, the suite's smoke runs
+ * lower ones.
  * Horizontal mode (`apis`/`workers` > 1): several API processes and workers against the
  * one Temporal and the one Postgres; each request attempt goes to the next API in turn
  * (a retry with the same Idempotency-Key reaches another process), and the harness kills
@@ -36,16 +41,31 @@ import {
   stopChild,
   waitFor,
 } from '../stack';
-import { checkOutcomes } from './checks';
+import { checkOutcomes, classify, tally, type KindFigures } from './checks';
 import { runLoad, type Operation } from './load';
 import { startOwnCluster } from './pg-cluster';
+import { verdict, type ChaosThresholds } from './verdict';
 
 export interface ChaosOptions {
   wallets: number;
+  /** How long the load runs; with stopWhenMet, the most it may run. */
   durationMs: number;
+  /**
+   * End the load as soon as the run has met its thresholds (kills, restarts, carried
+   * requests of every kind), checked before each new request: on a busy machine the
+   * run goes on until it has proved what it must, on an idle one it stops early.
+   */
+  stopWhenMet?: boolean;
+  /** The restarts happen at 35% (Temporal) and 65% (Postgres) of this (default durationMs). */
+  faultWindowMs?: number;
   maxRequests: number;
   concurrency: number;
+  /** At least this long between two worker kills (the kills are spaced over the load). */
   killEveryMs: number;
+  /** Attempts per request before the load gives up on it (default 10): a careful client retrying. */
+  maxAttempts?: number;
+  /** What the run must reach to pass (scripts/chaos/verdict.ts); report.failures says what it missed. */
+  thresholds: ChaosThresholds;
   /** How long a (re)started worker polls before it may be killed again (default 500 ms). */
   minWorkerUpMs?: number;
   restartTemporal: boolean;
@@ -75,16 +95,31 @@ export interface ChaosStack {
 }
 
 export interface ChaosReport {
+  /** Logical requests (each with its own Idempotency-Key, however often retried). */
   requests: number;
-  answered2xx: number;
-  refused4xx: number;
-  /** Requests with a NUL in a text field (all must be refused with 422). */
-  poisonSent: number;
+  /** Requests carried to their intended end: 2xx, or the 422 a NUL-field request must get. */
+  carried: number;
+  /** Refusals the kind may get (insufficient funds, …). */
+  refused: number;
+  /** Final answers no request of the load should get (401, 404, …). */
+  unexpected: number;
+  /** No answer, or a 5xx/429 after every retry. */
   unresolved: number;
+  /** Per kind: sent, carried, refusals, unexpected and unresolved answers by status and code, attempts, what retried attempts got. */
+  kinds: Record<string, KindFigures>;
   kills: number;
   restarts: { temporal: number; postgres: number };
-  violations: string[];
+  /** The faults, in seconds from the load's start (a kill, `temporal down`/`up`, `postgres down`/`up`). */
+  faults: { at: number; what: string }[];
+  /** How long the load ran (its last requests finished), the drain, the whole run. */
+  loadSeconds: number;
+  drainSeconds: number;
   seconds: number;
+  /** What the checks and the ledger invariants found. */
+  violations: string[];
+  /** verdict(): why the run fails against its thresholds; empty = passed. */
+  failures: string[];
+  passed: boolean;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,7 +138,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   type Worker = ChildProcess & { ready: () => boolean; upFor: () => number };
   const children: { workers: (Worker | undefined)[]; apis: ChildProcess[]; temporal?: ChildProcess | null; stripe?: ChildProcess } = { workers: [], apis: [] };
   const dir = mkdtempSync(join(tmpdir(), 'paynocchio-chaos-'));
-  const report: ChaosReport = { requests: 0, answered2xx: 0, refused4xx: 0, poisonSent: 0, unresolved: 0, kills: 0, restarts: { temporal: 0, postgres: 0 }, violations: [], seconds: 0 };
+  const report: ChaosReport = {
+    requests: 0, carried: 0, refused: 0, unexpected: 0, unresolved: 0, kinds: {}, kills: 0, restarts: { temporal: 0, postgres: 0 },
+    faults: [], loadSeconds: 0, drainSeconds: 0, seconds: 0, violations: [], failures: [], passed: false,
+  };
   let stopping = false;
   try {
     const databaseUrl = await createDatabase(cluster.url, 'paynocchio_chaos', true);
@@ -189,11 +227,22 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     }
 
     const pick = <T>(list: T[], n: (k: number) => number) => list[n(list.length)]!;
+    // The orders the load's payments paid (refunds pick one), collected as answers arrive.
+    const paidOrders: string[] = [];
+    let scanned = 0;
+    // Listed first: on a tie the load sends the first kind listed, and refunds need a paid order.
     const operations: Operation[] = [
+      {
+        kind: 'payment',
+        path: '/wallet/payment/',
+        body: (n) => {
+          const w = pick(wallets, n);
+          return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(30)}.${String(n(100)).padStart(2, '0')}`, product_id: `sku-${n(20)}` };
+        },
+      },
       {
         kind: 'topup',
         path: '/wallet/topup/',
-        weight: 3,
         body: (n) => {
           const w = pick(wallets, n);
           return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(50)}.${String(n(100)).padStart(2, '0')}` };
@@ -202,7 +251,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       {
         kind: 'transfer',
         path: '/wallet/transfer/',
-        weight: 2,
         body: (n) => {
           const from = pick(wallets, n);
           const to = pick(wallets, n);
@@ -213,18 +261,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       {
         kind: 'refund',
         path: '/wallet/refund/',
-        weight: 1,
         body: (n, done) => {
-          const paid = done.filter((o) => o.kind === 'payment' && o.status === 200);
-          if (!paid.length) return null;
-          const order = (pick(paid, n).response as { order: { id: string } }).order;
-          return { env_id: env.id, order_id: order.id, amount: '1.00' };
+          for (; scanned < done.length; scanned++) {
+            const o = done[scanned]!;
+            if (o.kind === 'payment' && o.status === 200) paidOrders.push((o.response as { order: { id: string } }).order.id);
+          }
+          if (!paidOrders.length) return null;
+          return { env_id: env.id, order_id: pick(paidOrders, n), amount: '1.00' };
         },
       },
       {
         kind: 'withdraw',
         path: '/wallet/withdraw/',
-        weight: 1,
         body: (n) => {
           const w = pick(wallets, n);
           return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(10)}.00` };
@@ -235,7 +283,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       {
         kind: 'payment_nul',
         path: '/wallet/payment/',
-        weight: 1,
         body: (n) => {
           const w = pick(wallets, n);
           return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: '1.00', product_id: `sku-${n(20)}\u0000poison` };
@@ -244,7 +291,6 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       {
         kind: 'transfer_nul',
         path: '/wallet/transfer/',
-        weight: 1,
         body: (n) => {
           const from = pick(wallets, n);
           const to = pick(wallets, n);
@@ -252,19 +298,32 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           return { env_id: env.id, user_id: from.userId, wallet_id: from.id, to_wallet_id: to.id, amount: '1.00', reference: `rent\u0000${n(100)}` };
         },
       },
-      {
-        kind: 'payment',
-        path: '/wallet/payment/',
-        weight: 4,
-        body: (n) => {
-          const w = pick(wallets, n);
-          return { env_id: env.id, user_id: w.userId, wallet_id: w.id, amount: `${1 + n(30)}.${String(n(100)).padStart(2, '0')}`, product_id: `sku-${n(20)}` };
-        },
-      },
     ];
+
+    // What the checks start from: the ledger, orders and withdrawals before the load, and
+    // every wallet's balance (beforeLoad's requests have finished by now).
+    const before = await pool.query<{ tx: string; ord: string; wd: string }>(
+      `select (select coalesce(max(id), 0)::text from ledger_transactions) as tx,
+              (select coalesce(max(id), 0)::text from orders) as ord,
+              (select coalesce(max(id), 0)::text from withdrawals) as wd`,
+    );
+    const balances = await pool.query<{ id: string; balance: string }>(`select id::text, balance::text from wallets where env_id = $1`, [env.id]);
+    const since = {
+      transactionId: before.rows[0]!.tx,
+      orderId: before.rows[0]!.ord,
+      withdrawalId: before.rows[0]!.wd,
+      balances: new Map(balances.rows.map((r) => [r.id, BigInt(r.balance)])),
+    };
 
     // Faults, on their own timers while the load runs (timed from the load's start).
     const loadStarted = Date.now();
+    let loadOver = false;
+    let endLoad = () => {};
+    const loadFinished = new Promise<void>((resolve) => (endLoad = resolve));
+    const fault = (what: string) => {
+      report.faults.push({ at: Math.round((Date.now() - loadStarted) / 100) / 10, what });
+      log(what);
+    };
     const faults = (async () => {
       // SIGKILL a worker every killEveryMs (each in turn when there are several), but only
       // one that has been polling for at least minWorkerUpMs: a worker killed while still
@@ -280,32 +339,57 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         w.kill('SIGKILL');
         lastKill = Date.now();
         report.kills += 1;
-        log(`worker killed (${report.kills})`);
+        fault(`worker killed (${report.kills})`);
       }, 100);
+      const windowMs = opts.faultWindowMs ?? opts.durationMs;
       try {
         if (opts.restartTemporal) {
-          await sleep(opts.durationMs * 0.35);
+          await sleep(windowMs * 0.35);
+          if (loadOver) return;
           await stopChild(children.temporal);
-          log('temporal stopped');
+          fault('temporal down');
           await sleep(1_000);
           children.temporal = (await startTemporalServerOnce()).child;
           report.restarts.temporal += 1;
-          log('temporal restarted');
+          fault('temporal up');
         }
         if (opts.restartPostgres) {
-          await sleep(opts.durationMs * (opts.restartTemporal ? 0.3 : 0.6));
+          await sleep(Math.max(0, loadStarted + windowMs * 0.65 - Date.now()));
+          if (loadOver) return;
           await cluster.stop();
-          log('postgres stopped');
+          fault('postgres down');
           await sleep(1_500);
           await cluster.start();
           report.restarts.postgres += 1;
-          log('postgres restarted');
+          fault('postgres up');
         }
       } finally {
-        await sleep(Math.max(0, loadStarted + opts.durationMs - Date.now()));
+        await loadFinished;
         clearInterval(killTimer);
       }
     })();
+
+    // Carried requests per kind as they arrive: a progress line every minute and, with
+    // stopWhenMet, the end of the load once every threshold that counts during it is met.
+    const carried = new Map<string, number>();
+    const sent = new Map<string, number>();
+    const onOutcome = (o: { kind: string; status: number | 'gave_up'; response: unknown }) => {
+      sent.set(o.kind, (sent.get(o.kind) ?? 0) + 1);
+      if (classify(o).class === 'carried') carried.set(o.kind, (carried.get(o.kind) ?? 0) + 1);
+    };
+    const progress = setInterval(() => {
+      const kinds = operations.map((op) => `${op.kind} ${carried.get(op.kind) ?? 0}/${sent.get(op.kind) ?? 0}`).join(', ');
+      log(`${Math.round((Date.now() - loadStarted) / 1000)} s: carried/answered ${kinds}; kills ${report.kills}`);
+    }, 60_000);
+    const enough = () => {
+      const t = opts.thresholds;
+      return (
+        report.kills >= t.minKills &&
+        (!opts.restartTemporal || report.restarts.temporal >= Math.max(1, t.minTemporalRestarts)) &&
+        (!opts.restartPostgres || report.restarts.postgres >= Math.max(1, t.minPostgresRestarts)) &&
+        operations.every((op) => (carried.get(op.kind) ?? 0) >= t.minCarriedPerKind)
+      );
+    };
 
     const outcomes = await runLoad({
       baseUrls: apiUrls,
@@ -314,10 +398,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       concurrency: opts.concurrency,
       durationMs: opts.durationMs,
       maxRequests: opts.maxRequests,
-      maxAttempts: 10,
+      maxAttempts: opts.maxAttempts ?? 10,
+      onOutcome,
+      ...(opts.stopWhenMet ? { enough } : {}),
+    }).finally(() => {
+      clearInterval(progress);
+      loadOver = true;
+      endLoad();
     });
+    report.loadSeconds = Math.round((Date.now() - loadStarted) / 1000);
     await faults;
-    log(`load done: ${outcomes.length} requests; draining`);
+    log(`load done: ${outcomes.length} requests in ${report.loadSeconds} s; draining`);
+    const drainStarted = Date.now();
 
     // Drain: make sure a worker runs, then wait until no workflow is left running.
     const connection = await Connection.connect({ address });
@@ -335,16 +427,20 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     // A workflow still running after the drain (one retrying forever) is a violation.
     for (const id of stillRunning) report.violations.push(`workflow ${id} still running after the drain`);
     await connection.close();
+    report.drainSeconds = Math.round((Date.now() - drainStarted) / 1000);
 
+    // The figures (a load that never reached this run's API — its port taken by another
+    // process, a wrong secret — is all unexpected answers and carries nothing: the
+    // verdict fails it), then the checks and the ledger invariants.
+    report.kinds = tally(outcomes, operations.map((o) => o.kind));
+    const total = (pick: (f: KindFigures) => number) => Object.values(report.kinds).reduce((s, f) => s + pick(f), 0);
+    const count = (m: Record<string, number>) => Object.values(m).reduce((s, n) => s + n, 0);
     report.requests = outcomes.length;
-    report.answered2xx = outcomes.filter((o) => typeof o.status === 'number' && o.status < 300).length;
-    report.refused4xx = outcomes.filter((o) => typeof o.status === 'number' && o.status >= 400 && o.status < 500).length;
-    report.unresolved = outcomes.length - report.answered2xx - report.refused4xx;
-    report.poisonSent = outcomes.filter((o) => o.kind.endsWith('_nul')).length;
-    // Every answer a refusal means the load did not reach this run's API (its port taken
-    // by another process after freePort chose it, say): nothing was tested.
-    if (report.answered2xx === 0) report.violations.push('no request was answered 2xx: did the load reach this run\'s API?');
-    report.violations.push(...(await checkOutcomes(pool, outcomes)));
+    report.carried = total((f) => f.carried);
+    report.refused = total((f) => count(f.refused));
+    report.unexpected = total((f) => count(f.unexpected));
+    report.unresolved = total((f) => count(f.unresolved));
+    report.violations.push(...(await checkOutcomes(pool, outcomes, env.id, since)));
     for (const v of await findLedgerViolations(pool)) report.violations.push(`${v.rule}: ${v.ids.join(', ')}`);
     await pool.end();
   } finally {
@@ -357,5 +453,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     rmSync(dir, { recursive: true, force: true });
   }
   report.seconds = Math.round((Date.now() - started) / 1000);
+  report.failures = verdict(report, opts.thresholds);
+  report.passed = report.failures.length === 0;
   return report;
 }

@@ -72,10 +72,29 @@ export function toDomainError(err: unknown): DomainError {
   if (isGrpcServiceError(grpc) && GRPC_UNAVAILABLE.has(grpc.code)) {
     return new DomainError('unavailable', 'the workflow service is unavailable, try again shortly');
   }
+  // Temporal refuses an update (or update-with-start) while the workflow's last task
+  // failed or timed out and its retry is pending (a worker killed mid-task, a starved
+  // machine): nothing was sent to the workflow, and the same request succeeds once the
+  // task is retried. A 503 to retry with the same Idempotency-Key, not a 500.
+  if (messages(err).some((m) => /Workflow Task in failed state/i.test(m))) {
+    return new DomainError('unavailable', 'the workflow is retrying a failed task; try again shortly with the same Idempotency-Key');
+  }
   if (e?.message && /Connection terminated|connect ECONNREFUSED|Client has encountered a connection error/.test(e.message)) {
     return new DomainError('unavailable', 'the database is unavailable, try again shortly');
   }
   return new DomainError('internal', 'internal error');
+}
+
+/** The messages of an error and its causes (bounded: a cause chain is short). */
+function messages(err: unknown): string[] {
+  const out: string[] = [];
+  for (let c: unknown = err; c && out.length < 10; c = (c as { cause?: unknown }).cause) {
+    const m = (c as { message?: unknown; details?: unknown }).message;
+    if (typeof m === 'string') out.push(m);
+    const d = (c as { details?: unknown }).details;
+    if (typeof d === 'string') out.push(d);
+  }
+  return out;
 }
 
 /** The wire body of an error. */

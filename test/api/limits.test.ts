@@ -12,6 +12,7 @@ import supertest from 'supertest';
 import { merchant } from '../helpers/api';
 import { expectLedgerExact, newEnvironment, seedBody, startTestContext, type TestContext } from '../helpers/stack';
 import { pythonWithRequests } from '../helpers/python';
+import { pollUntil } from '../helpers/poll';
 
 let ctx: TestContext;
 const envSecrets = new Map<string, string>();
@@ -118,7 +119,13 @@ describe('spend limits', () => {
     const results = await Promise.all(Array.from({ length: 50 }, () => payment(m, a, '1.00')));
     const codes = results.map((r) => (r.status === 200 ? 'ok' : r.body.error?.code ?? String(r.status)));
     expect(codes.filter((c) => c === 'ok')).toHaveLength(10);
-    expect(codes.filter((c) => c === 'limit_exceeded')).toHaveLength(40);
+    // A payment may outlast the API's bounded wait on a loaded machine (503, still
+    // running): it is refused all the same, as the balance and the orders show.
+    expect(codes.filter((c) => c !== 'ok' && c !== 'limit_exceeded' && c !== 'unavailable')).toEqual([]);
+    expect(codes.filter((c) => c === 'limit_exceeded').length).toBeGreaterThan(0);
+    await pollUntil('the 40 refused payments recorded failed', async () =>
+      (await ctx.pool.query(`select count(*)::int as n from orders where wallet_id = $1 and status = 'failed'`, [a])).rows[0].n === 40 ? true : undefined,
+    );
     expect(await m.balance(a)).toBe('9000');
   });
 

@@ -11,6 +11,10 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { runChaos, type ChaosStack } from '../../scripts/chaos/harness';
+import type { ChaosThresholds } from '../../scripts/chaos/verdict';
+
+/** This short run's own thresholds (the full ones are scripts/chaos/verdict.ts's FULL_THRESHOLDS). */
+const SMOKE: ChaosThresholds = { minKills: 1, minTemporalRestarts: 0, minPostgresRestarts: 0, minCarriedPerKind: 3, maxUnresolved: 0, maxUnexpected: 0 };
 
 type Answer = { api: number; status: number; body: any; workflowId: string | null; replayed: boolean };
 
@@ -70,7 +74,10 @@ async function throughBothApis(stack: ChaosStack): Promise<string[]> {
   const ok = payments.filter((p) => p.status === 200);
   const refused = payments.filter((p) => p.status === 422 && p.body?.error?.code === 'insufficient_funds');
   expectThat(ok.length === 16, `concurrent payments: ${ok.length} succeeded, not 16 (statuses ${payments.map((p) => p.status).join(',')})`);
-  expectThat(refused.length === 34, `concurrent payments: ${refused.length} refused with insufficient_funds, not 34`);
+  // On a loaded machine a payment may outlast the API's bounded wait: 503 "still running"
+  // is an honest answer, and the orders below show how it ended. Anything else is wrong.
+  const stillRunning = payments.filter((p) => p.status === 503);
+  expectThat(refused.length + stillRunning.length === 34 && refused.length > 0, `concurrent payments: ${refused.length} refused with insufficient_funds and ${stillRunning.length} still running, not 34`);
   expectThat(new Set(ok.map((p) => p.api)).size === 2, 'concurrent payments: not both APIs answered a success');
   expectThat((await balance(racer.id)) === '2000', `racer balance ${await balance(racer.id)}, not 2000 (20.00)`);
   const orders = await stack.pool.query<{ status: string; n: number }>(
@@ -120,7 +127,8 @@ test('two APIs and two workers on one real Temporal server (Postgres persistence
     workers: 2,
     temporal: 'postgres',
     wallets: 50,
-    durationMs: 12_000,
+    durationMs: 60_000,
+    stopWhenMet: true,
     maxRequests: 400,
     concurrency: 6,
     killEveryMs: 3_000,
@@ -129,9 +137,9 @@ test('two APIs and two workers on one real Temporal server (Postgres persistence
     restartPostgres: false,
     verbose: process.env.PAYNOCCHIO_TEST_VERBOSE === '1',
     beforeLoad: throughBothApis,
+    thresholds: SMOKE,
   });
   expect(report.violations).toEqual([]);
-  expect(report.kills).toBeGreaterThanOrEqual(1);
-  expect(report.answered2xx).toBeGreaterThan(0);
-  expect(report.unresolved).toBe(0);
-}, 240_000);
+  expect(report.failures).toEqual([]);
+  expect(report.passed).toBe(true);
+}, 360_000);
