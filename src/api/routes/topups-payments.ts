@@ -86,8 +86,9 @@ registerRoute({
     '`POST /wallet/orders/{order_id}/capture/` takes all or part of it, `/void/` releases it, or it voids itself at `expires_at` ' +
     '(`authorization_ttl_seconds`, default 7 days, at most 30). ' +
     "With `splits`, each part goes to a seller's wallet (active, same " +
-    "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction " +
-    '(not yet with `"capture": false`: 422). ' +
+    "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction. " +
+    'With `"capture": false` the splits are checked at authorization and paid at capture, each part scaled by captured / authorized ' +
+    'and rounded down (revenue keeps the rest); a seller no longer active then refuses the capture (422, the hold is kept). ' +
     "The environment's payment fee (PUT /environments/{env_id}/fees) is taken from the sellers' parts in proportion, or from revenue without splits.",
   request: {
     body: PaymentBody,
@@ -153,9 +154,7 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopup
         await respondIdempotently(pool, req, res, envId, async (idem) => {
           const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
           const minor = parseAmount(body.amount, wallet.currency);
-          if (body.capture === false && body.splits) {
-            throw new DomainError('invalid_request', 'splits: not available with "capture": false yet (capture a split payment at once)', { field: 'splits' });
-          }
+          const splits = await resolveSplits(pool, wallet, minor, body.splits);
           if (body.capture === false) {
             // Authorize now, capture later (README, Authorize and capture).
             const { result, workflowId } = await authorizePayment(
@@ -168,13 +167,13 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopup
                 amount: minor.toString(),
                 currency: wallet.currency,
                 authorization: { ttlSeconds: body.authorization_ttl_seconds ?? AUTHORIZATION_TTL_SECONDS.default },
+                ...(splits ? { splits } : {}),
               },
               idem,
             );
             const after = presentWallet(result.wallet);
             return { status: 200, workflowId, body: { order: presentOrder(result.order), wallet: after, wallets: [after] } };
           }
-          const splits = await resolveSplits(pool, wallet, minor, body.splits);
           const { result, workflowId } = await runMovement(temporal, {
             workflowType: 'payment',
             envId,
