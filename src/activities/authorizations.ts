@@ -9,8 +9,16 @@
  *
  * Postings (the withdrawal's hold, reused: `held` and the in_flight account move together):
  *   authorize: hold     wallet −x, in_flight +x, held +x        (requireActive: the user pays)
- *   capture:   payment  in_flight −c, revenue +c, held −c       (captureLegs: the one place)
+ *   capture:   payment  in_flight −c, held −c; sellers + (part·c/x rounded down − fee share),
+ *                       fees + fee(c), revenue + the rest              (captureLegs: the one place)
  *              release  in_flight −(x−c), wallet +(x−c), held −(x−c)   when c < x
+ * Splits (issue 12, part 3): checked at authorization as an immediate split payment's
+ * (sellers exist, same currency, active; the fee fits in the parts) and stored on the
+ * order; the capture pays each seller its part scaled by c/x, rounded down (revenue keeps
+ * what rounding leaves), the payment fee computed on c and taken from the sellers in
+ * proportion (domain/fees.ts splitFees). A seller no longer active at capture refuses the
+ * capture (422 wallet_not_active naming the split): nothing moves and the hold is kept, to
+ * be captured once the seller is active again, or voided.
  *   void:      release  in_flight −x, wallet +x, held −x
  * Capture and void run on a suspended wallet too (requireActive false): a suspended
  * wallet keeps its holds until they are captured, voided or expire. A closed wallet has
@@ -32,7 +40,10 @@ import {
   type NewOrder,
 } from '../db/queries/orders';
 import { recordEvent } from '../db/queries/outbox';
-import { getWallets } from '../db/queries/wallets';
+import { getFeeRule, recordFeePayers } from '../db/queries/fees';
+import { getWallets, lockWallets } from '../db/queries/wallets';
+import { computeFee, splitFees, type SplitPart } from '../domain/fees';
+import { assertSellers, capturedSplits, checkSplits, creditLegs } from '../domain/splits';
 import { money } from '../wire/money';
 import { presentOrder, presentWallet } from '../wire/present';
 
@@ -67,20 +78,18 @@ export const authorizationSteps = (workflowId: string) => ({
 });
 
 /**
- * The legs of a capture of `captured` from `order`'s hold: the ONE place a capture's
- * posting is built. Today in_flight → revenue; marketplace splits (issue 12, part 3) add
- * their sellers' legs here, in proportion to what is captured, and the rest stays
- * revenue's. The legs must sum to zero and leave in_flight by exactly `captured`.
+ * The legs of a capture of `captured` from a hold: the ONE place a capture's posting is
+ * built. in_flight −captured; each seller + (its captured part − its fee share), fees +
+ * fee, revenue the rest (domain/splits.ts creditLegs; without splits the fee comes from
+ * revenue). `parts`: the captured parts (capturedSplits) with their fees (splitFees).
+ * The legs sum to zero and leave in_flight by exactly `captured`.
  */
-export function captureLegs(order: Order, captured: bigint): Leg[] {
-  return [
-    { account: 'in_flight', amount: -captured },
-    { account: 'revenue', amount: captured },
-  ];
+export function captureLegs(captured: bigint, fee: bigint, parts: SplitPart[]): Leg[] {
+  return [{ account: 'in_flight', amount: -captured }, ...creditLegs(captured, fee, parts)];
 }
 
 async function walletOf(client: PoolClient, order: Order, posted: Wallet[]): Promise<Wallet> {
-  return posted[0] ?? (await getWallets(client, order.envId, [order.walletId]))[0]!;
+  return posted.find((w) => w.id === order.walletId) ?? (await getWallets(client, order.envId, [order.walletId]))[0]!;
 }
 
 /** The release of what is held and not captured: back to the wallet, `held` down. */
@@ -109,6 +118,13 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
         if (!created) throw new DomainError('not_found', `wallet ${newOrder.walletId} not found`, { wallet_id: newOrder.walletId });
         if (created.status !== 'pending') return { order: created, wallet: await walletOf(client, created, []) };
         const amount = BigInt(created.amount);
+        if (created.splits.length) {
+          // As an immediate split payment (src/activities/topup-payment.ts charge): the
+          // splits' shape, the sellers (locked with the order's insert), the fee within the parts.
+          checkSplits(amount, created.walletId, created.splits);
+          assertSellers(created.currency, created.splits, await getWallets(client, created.envId, created.splits.map((s) => s.walletId)));
+          splitFees(amount, computeFee(amount, await getFeeRule(client, created.envId, created.currency, 'payment')), created.splits);
+        }
         const posted = await postTransaction(client, {
           idempotencyId: authorizationSteps(input.workflowId).hold,
           envId: created.envId,
@@ -143,15 +159,24 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
         const held = BigInt(order.amount);
         const captured = input.amount === null ? held : BigInt(input.amount);
         assertCapturable(order, captured);
+        if (order.splits.length) {
+          // The sellers locked (ascending id, with the payer: the posting's lock order) and
+          // still active: a seller suspended or closed since the authorization refuses it.
+          const locked = await lockWallets(client, order.envId, [order.walletId, ...order.splits.map((s) => s.walletId)]);
+          assertSellers(order.currency, order.splits, locked);
+        }
+        const fee = computeFee(captured, await getFeeRule(client, order.envId, order.currency, 'payment'));
+        const parts = splitFees(captured, fee, capturedSplits(held, captured, order.splits));
         const capture = await postTransaction(client, {
           idempotencyId: steps.capture,
           envId: order.envId,
           currency: order.currency,
-          ...postings.capture(order.walletId, captured, order.id, captureLegs(order, captured)),
+          ...postings.capture(order.walletId, captured, order.id, captureLegs(captured, fee, parts)),
         });
         const rest = held - captured;
         const release = rest > 0n ? await postRelease(client, order, steps.captureRelease, rest) : null;
-        const completed = await captureOrder(client, order.id, capture.transactionId, captured, input.decisionId);
+        const completed = await captureOrder(client, order.id, capture.transactionId, captured, input.decisionId, fee, parts.map((p) => BigInt(p.fee)));
+        await recordFeePayers(client, capture.transactionId, parts.length ? parts.map((p) => ({ walletId: p.walletId, amount: BigInt(p.fee) })) : [{ walletId: null, amount: fee }]);
         const wallet = await walletOf(client, completed, release?.wallets ?? capture.wallets);
         await recordEvent(client, completed.envId, 'payment.captured', {
           order: presentOrder(completed),

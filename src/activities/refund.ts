@@ -11,7 +11,7 @@ import { DomainError } from '../domain/errors';
 import type { PaymentSplit, RefundInput, RefundResult } from '../domain/types';
 import { refundShares } from '../domain/fees';
 import { formatAmount } from '../domain/money';
-import { refundLegs } from '../domain/splits';
+import { keptSplits, refundLegs } from '../domain/splits';
 import { money } from '../wire/money';
 import { presentOrder, presentRefund, presentWallet } from '../wire/present';
 import { postTransaction } from '../db/ledger';
@@ -62,9 +62,10 @@ export function createRefundActivities({ pool }: { pool: Pool }) {
             requested_minor: amount.toString(),
           });
         }
-        // A split payment: each seller gives back its share (domain/fees.ts refundShares),
-        // revenue the rest; with from_revenue, revenue gives it all.
-        const shares = fromRevenue ? [] : refundShares(BigInt(order.amount), BigInt(order.refundedAmount), amount, order.splits);
+        // A split payment: each seller gives back its share (domain/fees.ts refundShares) of
+        // what it kept at capture (its captured part − its fee; the parts as authorized
+        // for a payment captured at once), revenue the rest; with from_revenue, revenue gives it all.
+        const shares = fromRevenue ? [] : refundShares(BigInt(order.capturedAmount), BigInt(order.refundedAmount), amount, keptSplits(order));
         const takenBack = order.splits.map((s, i) => ({ walletId: s.walletId, amount: (shares[i] ?? 0n).toString() })).filter((s) => s.amount !== '0');
         let posted;
         try {

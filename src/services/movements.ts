@@ -76,13 +76,11 @@ export async function pay(
     amount: minor.toString(),
     currency: wallet.currency,
   };
-  if (r.capture === false && r.splits) {
-    throw new DomainError('invalid_request', 'splits: not available with "capture": false yet (capture a split payment at once)', { field: 'splits' });
-  }
-  if (r.capture === false) {
-    return authorizePayment(deps, { ...args, authorization: { ttlSeconds: r.authorizationTtlSeconds ?? AUTHORIZATION_TTL_SECONDS.default } }, idem);
-  }
   const splits = await resolveSplits(deps.pool, wallet, minor, r.splits);
+  if (r.capture === false) {
+    const authorization = { ttlSeconds: r.authorizationTtlSeconds ?? AUTHORIZATION_TTL_SECONDS.default };
+    return authorizePayment(deps, { ...args, authorization, ...(splits ? { splits } : {}) }, idem);
+  }
   return start(deps.temporal, 'payment', wallet, idem, {
     ...args,
     ...(deps.temporal.paymentTwoSteps ? { twoSteps: true as const } : {}),

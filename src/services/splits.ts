@@ -5,9 +5,8 @@
  * is refused before any workflow starts. The payment's activity checks it all again
  * under the wallets' locks.
  */
-import { DomainError } from '../domain/errors';
 import { parseAmount } from '../domain/money';
-import { checkSplits } from '../domain/splits';
+import { assertSellers, checkSplits } from '../domain/splits';
 import type { PaymentSplit, Wallet } from '../domain/types';
 import type { Pool } from '../db/pool';
 import { getWallets } from '../db/queries/wallets';
@@ -21,22 +20,6 @@ export async function resolveSplits(
   if (!splits?.length) return undefined;
   const parsed = splits.map((s, i) => ({ walletId: s.wallet_id, amount: parseAmount(s.amount, payer.currency, `splits.${i}.amount`).toString() }));
   checkSplits(amount, payer.id, parsed);
-  const wallets = new Map((await getWallets(pool, payer.envId, parsed.map((s) => s.walletId))).map((w) => [w.id, w]));
-  parsed.forEach((s, i) => {
-    const field = `splits.${i}.wallet_id`;
-    const seller = wallets.get(s.walletId);
-    if (!seller) throw new DomainError('not_found', `seller wallet ${s.walletId} not found (${field})`, { wallet_id: s.walletId, field });
-    if (seller.currency !== payer.currency) {
-      throw new DomainError('currency_mismatch', `seller wallet ${s.walletId} holds ${seller.currency}, not ${payer.currency} (${field})`, {
-        wallet_id: s.walletId,
-        wallet_currency: seller.currency,
-        currency: payer.currency,
-        field,
-      });
-    }
-    if (seller.status !== 'active') {
-      throw new DomainError('wallet_not_active', `seller wallet ${s.walletId} is ${seller.status} (${field})`, { wallet_id: s.walletId, status: seller.status, field });
-    }
-  });
+  assertSellers(payer.currency, parsed, await getWallets(pool, payer.envId, parsed.map((s) => s.walletId)));
   return parsed;
 }

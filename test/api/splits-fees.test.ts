@@ -31,6 +31,12 @@ async function market(name: string) {
 const pay = (m: Merchant, wallet: string, amount: number | string, splits?: { wallet_id: string | number; amount: number | string }[], key?: string) =>
   m.post('/wallet/payment/', { env_id: Number(m.envId), user_id: 'buyer', wallet_id: Number(wallet), amount, product_id: 'cart', ...(splits ? { splits } : {}) }, key);
 
+/** An authorization (`"capture": false`) with splits. */
+const authorize = (m: Merchant, wallet: string, amount: number | string, splits: { wallet_id: string | number; amount: number | string }[]) =>
+  m.post('/wallet/payment/', { env_id: Number(m.envId), user_id: 'buyer', wallet_id: Number(wallet), amount, product_id: 'cart', capture: false, splits });
+const capture = (m: Merchant, orderId: string, amount?: number | string) =>
+  m.post(`/wallet/orders/${orderId}/capture/`, { env_id: Number(m.envId), ...(amount === undefined ? {} : { amount }) });
+
 /** The legs of a ledger transaction: account (wallet id for wallets) → amount in minor units. */
 async function legs(transactionId: string): Promise<Record<string, string>> {
   const { rows } = await ctx.pool.query<{ account: string; wallet_id: string | null; amount: string }>(
@@ -108,11 +114,15 @@ test('a suspended, closed, unknown or foreign-currency seller refuses the whole 
     const res = await pay(m, buyer, 50, splits);
     expect([res.status, res.body.error.code]).toEqual([422, 'invalid_request']);
   }
-  // Splits on an authorization (capture: false) are not built yet: refused, nothing held.
+  // An authorization (capture: false) checks its sellers as a payment does: refused, nothing held.
   {
-    const res = await m.post('/wallet/payment/', { env_id: Number(m.envId), user_id: 'buyer', wallet_id: Number(buyer), amount: 50, product_id: 'cart', capture: false, splits: [{ wallet_id: s1, amount: 10 }] });
-    expect(res.body.error.details).toMatchObject({ field: 'splits' });
-    expect([res.status, res.body.error.code]).toEqual([422, 'invalid_request']);
+    const res = await authorize(m, buyer, 50, [{ wallet_id: s1, amount: 10 }, { wallet_id: s2, amount: 10 }]);
+    expect([res.status, res.body.error.code]).toEqual([422, 'wallet_not_active']);
+    expect(res.body.error.details).toMatchObject({ wallet_id: s2, status: 'suspended', field: 'splits.1.wallet_id' });
+    const shape = await authorize(m, buyer, 50, [{ wallet_id: s1, amount: 51 }]);
+    expect([shape.status, shape.body.error.code]).toEqual([422, 'invalid_request']);
+    const wallet = await m.get('/wallet/', { env_id: m.envId, user_id: 'buyer' });
+    expect(wallet.body.wallets[0]).toMatchObject({ held: 0 });
   }
   expect(await m.balance(buyer)).toBe(before);
   expect(await m.balance(s1)).toBe('0');
@@ -320,4 +330,97 @@ test('withdrawal fee: charged with the hold on top of the amount, in the answer 
   expect(after.body.transactions[0]).toMatchObject({ type: 'release', amount: 101.5, fee: -1.5 });
   const [event] = await events(m, 'withdrawal.failed');
   expect(event!.data.withdrawal).toMatchObject({ status: 'canceled', fee: 1.5 });
+});
+
+describe('splits with authorize and capture', () => {
+  test('full capture pays each seller its part, fee from the sellers in proportion, one ledger transaction', async () => {
+    const { m, buyer, s1, s2 } = await market('split-capture-full');
+    expect((await m.put(`/environments/${m.envId}/fees/`, { payment: { percent: '2.9', fixed: 0.3 } })).status).toBe(200);
+    const auth = await authorize(m, buyer, 100, [{ wallet_id: s1, amount: 60 }, { wallet_id: s2, amount: 30 }]);
+    expect(auth.status).toBe(200);
+    expect(auth.body.order).toMatchObject({ status: 'authorized', amount: 100, captured_amount: 0, fee: 0, splits: [{ wallet_id: s1, amount: 60, fee: 0 }, { wallet_id: s2, amount: 30, fee: 0 }] });
+    expect(auth.body.wallet).toMatchObject({ balance: 900, held: 100 });
+    // Nothing reaches the sellers while the money is held.
+    expect([await m.balance(s1), await m.balance(s2)]).toEqual(['0', '0']);
+
+    const captured = await capture(m, auth.body.order.id);
+    expect(captured.status).toBe(200);
+    // As the immediate split payment with the same fee (test 'payment fee'): 3.20 over 60 : 30.
+    expect(captured.body.order).toMatchObject({ status: 'completed', captured_amount: 100, fee: 3.2, splits: [{ wallet_id: s1, amount: 60, fee: 2.13 }, { wallet_id: s2, amount: 30, fee: 1.07 }] });
+    expect(captured.body.wallet).toMatchObject({ balance: 900, held: 0 });
+    expect(await legs(captured.body.order.transaction_id)).toEqual({ in_flight: '-10000', [s1]: '5787', [s2]: '2893', revenue: '1000', fees: '320' });
+    expect([await m.balance(buyer), await m.balance(s1), await m.balance(s2)]).toEqual(['90000', '5787', '2893']);
+    const [event] = await events(m, 'payment.captured');
+    expect(event!.data.order).toMatchObject({ fee: 3.2, splits: [{ wallet_id: s1, fee: 2.13 }, { wallet_id: s2, fee: 1.07 }] });
+    recordHistory('payment-authorized-captured-splits', auth.headers['workflow-id'] as string);
+
+    // A full refund takes back what each seller kept, revenue the rest (its 10 + the fee).
+    const refunded = await m.post('/wallet/refund/', { env_id: Number(m.envId), order_id: auth.body.order.id });
+    expect(refunded.status).toBe(200);
+    expect(await legs(refunded.body.refund.id)).toEqual({ [buyer]: '10000', [s1]: '-5787', [s2]: '-2893', revenue: '-1320' });
+  });
+
+  test('partial capture scales each part by captured / authorized, rounded down; revenue gets the remainder; refunds use what was captured', async () => {
+    const { m, buyer, s1, s2 } = await market('split-capture-partial');
+    const s3 = await m.wallet('seller-3');
+    const auth = await authorize(m, buyer, 100, [{ wallet_id: s1, amount: 33.33 }, { wallet_id: s2, amount: 33.33 }, { wallet_id: s3, amount: 33.34 }]);
+    expect(auth.status).toBe(200);
+    // 77.77 of 100.00: 3333 × 7777 / 10000 = 2592.0741 → 2592 (twice); 3334 × 0.7777 = 2592.8518 → 2592; revenue 7777 − 7776 = 1.
+    const captured = await capture(m, auth.body.order.id, 77.77);
+    expect(captured.status).toBe(200);
+    expect(captured.body.order).toMatchObject({ status: 'completed', amount: 100, captured_amount: 77.77, fee: 0 });
+    expect(captured.body.wallet).toMatchObject({ balance: 922.23, held: 0 });
+    expect(await legs(captured.body.order.transaction_id)).toEqual({ in_flight: '-7777', [s1]: '2592', [s2]: '2592', [s3]: '2592', revenue: '1' });
+    expect([await m.balance(s1), await m.balance(s2), await m.balance(s3)]).toEqual(['2592', '2592', '2592']);
+
+    // A refund of 50 of the 77.77 captured: each seller gives floor(2592 × 5000 / 7777) = 1666, revenue 2.
+    const refund = (body: Record<string, unknown>) => m.post('/wallet/refund/', { env_id: Number(m.envId), order_id: auth.body.order.id, ...body });
+    const half = await refund({ amount: 50 });
+    expect(half.status).toBe(200);
+    expect(await legs(half.body.refund.id)).toEqual({ [buyer]: '5000', [s1]: '-1666', [s2]: '-1666', [s3]: '-1666', revenue: '-2' });
+    // The rest: cumulatively the sellers give back exactly what they got, revenue its 1.
+    const rest = await refund({});
+    expect(rest.status).toBe(200);
+    expect(rest.body.order).toMatchObject({ status: 'refunded', refunded_amount: 77.77 });
+    expect(await legs(rest.body.refund.id)).toEqual({ [buyer]: '2777', [s1]: '-926', [s2]: '-926', [s3]: '-926', revenue: '1' });
+    expect([await m.balance(buyer), await m.balance(s1), await m.balance(s2), await m.balance(s3)]).toEqual(['100000', '0', '0', '0']);
+  });
+
+  test('a void moves nothing to the sellers', async () => {
+    const { m, buyer, s1, s2 } = await market('split-void');
+    const auth = await authorize(m, buyer, 40, [{ wallet_id: s1, amount: 20 }, { wallet_id: s2, amount: 10 }]);
+    expect(auth.status).toBe(200);
+    const voided = await m.post(`/wallet/orders/${auth.body.order.id}/void/`, { env_id: Number(m.envId) });
+    expect(voided.status).toBe(200);
+    expect(voided.body.order).toMatchObject({ status: 'voided', captured_amount: 0, fee: 0 });
+    expect(voided.body.wallet).toMatchObject({ balance: 1000, held: 0 });
+    expect([await m.balance(s1), await m.balance(s2)]).toEqual(['0', '0']);
+    const { rows } = await ctx.pool.query(
+      `select count(*)::int as n from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+       where t.reference = $1 and p.wallet_id in ($2, $3)`,
+      [`order:${auth.body.order.id}`, s1, s2],
+    );
+    expect(rows[0]).toEqual({ n: 0 });
+  });
+
+  test('a seller suspended since the authorization refuses the capture (422 naming it), the hold is kept; captured once active again', async () => {
+    const { m, buyer, s1, s2 } = await market('split-capture-suspended');
+    const auth = await authorize(m, buyer, 50, [{ wallet_id: s1, amount: 20 }, { wallet_id: s2, amount: 20 }]);
+    expect(auth.status).toBe(200);
+    await m.setStatus('seller-2', s2, 'suspended');
+    const refused = await capture(m, auth.body.order.id, 25);
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'wallet_not_active', details: { wallet_id: s2, status: 'suspended', field: 'splits.1.wallet_id' } });
+    const order = await ctx.pool.query('select status, captured_amount::text, transaction_id from orders where id = $1', [auth.body.order.id]);
+    expect(order.rows[0]).toEqual({ status: 'authorized', captured_amount: '0', transaction_id: null });
+    const wallet = await m.get('/wallet/', { env_id: m.envId, user_id: 'buyer' });
+    expect(wallet.body.wallets[0]).toMatchObject({ balance: 950, held: 50 });
+    expect([await m.balance(s1), await m.balance(s2)]).toEqual(['0', '0']);
+
+    await m.setStatus('seller-2', s2, 'active');
+    const captured = await capture(m, auth.body.order.id, 25);
+    expect(captured.status).toBe(200);
+    // 25 of 50: each part halves (10 each), revenue 5.
+    expect(await legs(captured.body.order.transaction_id)).toEqual({ in_flight: '-2500', [s1]: '1000', [s2]: '1000', revenue: '500' });
+  });
 });

@@ -2,6 +2,8 @@
 import fc from 'fast-check';
 import { allocate, computeFee, formatPercent, parsePercent, refundShares, splitFees, type FeeRule } from '../../src/domain/fees';
 import { DomainError } from '../../src/domain/errors';
+import { capturedSplits } from '../../src/domain/splits';
+import { captureLegs } from '../../src/activities/authorizations';
 
 const rule = (percent: string, fixed = '0', min = '0', max: string | null = null): FeeRule => ({ percentE4: parsePercent(percent, 'percent'), fixed, min, max });
 
@@ -76,5 +78,27 @@ test('refund shares: partial refunds add up exactly to the full reversal of what
         expect(given).toEqual(parts.map((p) => BigInt(p.amount)));
       },
     ),
+  );
+});
+
+test('a capture of c out of x: each part scaled by c/x rounded down, legs sum to zero, revenue keeps the remainder', () => {
+  expect(capturedSplits(10000n, 7777n, [{ walletId: '1', amount: '3333' }, { walletId: '2', amount: '3334' }])).toEqual([
+    { walletId: '1', amount: '2592' },
+    { walletId: '2', amount: '2592' },
+  ]);
+  fc.assert(
+    fc.property(fc.array(fc.bigInt({ min: 1n, max: 10n ** 9n }), { minLength: 1, maxLength: 5 }), fc.bigInt({ min: 0n, max: 10n ** 9n }), fc.bigInt({ min: 1n, max: 10n ** 4n }), (parts, extra, ratio) => {
+      const authorized = parts.reduce((s, p) => s + p, 0n) + extra;
+      const captured = (authorized * ratio) / 10n ** 4n || 1n;
+      const scaled = capturedSplits(authorized, captured, parts.map((p, i) => ({ walletId: String(i + 1), amount: p.toString() })));
+      const total = scaled.reduce((s, p) => s + BigInt(p.amount), 0n);
+      expect(total).toBeLessThanOrEqual(captured);
+      scaled.forEach((p, i) => expect(BigInt(p.amount)).toBeLessThanOrEqual(parts[i]!));
+      const fee = total / 10n;
+      const legs = captureLegs(captured, fee, splitFees(captured, fee, scaled));
+      expect(legs.reduce((s, l) => s + l.amount, 0n)).toBe(0n);
+      expect(legs.find((l) => l.account === 'in_flight')!.amount).toBe(-captured);
+      expect(legs.every((l) => l.amount !== 0n || l.account === 'in_flight')).toBe(true);
+    }),
   );
 });

@@ -38,8 +38,9 @@ export function documentTopupsPayments(): void {
       '`POST /wallet/orders/{order_id}/capture/` takes all or part of it, `/void/` releases it, or it voids itself at `expires_at` ' +
       '(`authorization_ttl_seconds`, default 7 days, at most 30). ' +
       "With `splits`, each part goes to a seller's wallet (active, same " +
-      "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction " +
-      '(not yet with `"capture": false`: 422). ' +
+      "environment and currency; otherwise 422 naming it, nothing moves) and the rest to the environment's revenue, all in one ledger transaction. " +
+      'With `"capture": false` the splits are checked at authorization and paid at capture, each part scaled by captured / authorized ' +
+      'and rounded down (revenue keeps the rest); a seller no longer active then refuses the capture (422, the hold is kept). ' +
       "The environment's payment fee (PUT /environments/{env_id}/fees) is taken from the sellers' parts in proportion, or from revenue without splits.",
     request: {
       body: PaymentBody,

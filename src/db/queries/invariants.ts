@@ -114,6 +114,14 @@ const RULES: { rule: string; sql: string }[] = [
             and (o.fee <> coalesce(p.total, 0) or (s.order_id is not null and s.fees <> o.fee))`,
   },
   {
+    rule: "each charged split order's sellers got their captured parts (part × captured / amount, rounded down) less their fees, in its payment",
+    sql: `select o.id::text as id from orders o join order_splits s on s.order_id = o.id
+          where o.transaction_id is not null
+          group by o.id, o.transaction_id, o.wallet_id
+          having sum(s.amount * o.captured_amount / o.amount - s.fee) <> coalesce((select sum(p.amount) from ledger_postings p
+            where p.transaction_id = o.transaction_id and p.account = 'wallet' and p.wallet_id <> o.wallet_id), 0)`,
+  },
+  {
     rule: 'only deposits post to the settlement account',
     sql: `select t.id::text as id from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
           where p.account = 'settlement' and t.type <> 'deposit'`,

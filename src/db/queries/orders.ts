@@ -206,13 +206,27 @@ export async function authorizeOrder(client: PoolClient, orderId: string, holdTr
 }
 
 /** An authorized order captured (all or part): `completed`, its capture's payment posting. */
-export async function captureOrder(client: PoolClient, orderId: string, transactionId: string, captured: bigint, decisionId: string | null): Promise<Order> {
+export async function captureOrder(
+  client: PoolClient,
+  orderId: string,
+  transactionId: string,
+  captured: bigint,
+  decisionId: string | null,
+  fee = 0n,
+  splitFees: bigint[] = [],
+): Promise<Order> {
   const { rows } = await client.query<OrderRow>(
-    `update orders set status = 'completed', transaction_id = $2, captured_amount = $3, decision_id = $4, updated_at = now()
+    `with f as (
+       update order_splits set fee = x.fee from unnest($6::int[], $7::bigint[]) as x(position, fee)
+       where order_id = $1 and order_splits.position = x.position
+     )
+     update orders set status = 'completed', transaction_id = $2, captured_amount = $3, decision_id = $4, fee = $5, updated_at = now()
      where id = $1 and status = 'authorized' returning ${ORDER_COLUMNS}`,
-    [orderId, transactionId, captured.toString(), decisionId],
+    [orderId, transactionId, captured.toString(), decisionId, fee.toString(), splitFees.map((_, i) => i + 1), splitFees.map((f) => f.toString())],
   );
-  return orderFromRow(rows[0]!);
+  const order = orderFromRow(rows[0]!);
+  // The RETURNING cannot see the CTE's writes: the splits' fees are set here.
+  return splitFees.length ? { ...order, splits: order.splits.map((s, i) => ({ ...s, fee: splitFees[i]!.toString() })) } : order;
 }
 
 /** An authorized order released in full: `voided`, with why. */
