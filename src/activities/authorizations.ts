@@ -26,7 +26,8 @@
  */
 import { DomainError } from '../domain/errors';
 import type { Order, PaymentResult, VoidReason, Wallet } from '../domain/types';
-import { postTransaction, type Leg } from '../db/ledger';
+import { postings, type Leg } from '../domain/postings';
+import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { assertCapturable, authorizationExpired, orderNotAuthorized } from '../domain/authorizations';
 import {
@@ -97,15 +98,7 @@ function postRelease(client: PoolClient, order: Order, idempotencyId: string, am
     idempotencyId,
     envId: order.envId,
     currency: order.currency,
-    type: 'release',
-    amount,
-    reference: `order:${order.id}`,
-    legs: [
-      { account: 'in_flight', amount: -amount },
-      { account: 'wallet', walletId: order.walletId, amount },
-    ],
-    heldDelta: [{ walletId: order.walletId, amount: -amount }],
-    requireActive: false,
+    ...postings.authorizationRelease(order.walletId, amount, order.id),
   });
 }
 
@@ -136,15 +129,7 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
           idempotencyId: authorizationSteps(input.workflowId).hold,
           envId: created.envId,
           currency: created.currency,
-          type: 'hold',
-          amount,
-          reference: `order:${created.id}`,
-          legs: [
-            { account: 'wallet', walletId: created.walletId, amount: -amount },
-            { account: 'in_flight', amount },
-          ],
-          heldDelta: [{ walletId: created.walletId, amount }],
-          requireActive: true,
+          ...postings.authorizationHold(created.walletId, amount, created.id),
         });
         const order = await authorizeOrder(client, created.id, posted.transactionId, ttlSeconds);
         const wallet = await walletOf(client, order, posted.wallets);
@@ -186,12 +171,7 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
           idempotencyId: steps.capture,
           envId: order.envId,
           currency: order.currency,
-          type: 'payment',
-          amount: captured,
-          reference: `order:${order.id}`,
-          legs: captureLegs(captured, fee, parts),
-          heldDelta: [{ walletId: order.walletId, amount: -captured }],
-          requireActive: false,
+          ...postings.capture(order.walletId, captured, order.id, captureLegs(captured, fee, parts)),
         });
         const rest = held - captured;
         const release = rest > 0n ? await postRelease(client, order, steps.captureRelease, rest) : null;

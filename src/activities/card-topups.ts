@@ -12,6 +12,7 @@ import { DomainError } from '../domain/errors';
 import type { CardTopup, CardTopupAttentionReason, CardTopupStarted, PaymentIntentOutcome } from '../domain/card-topups';
 import type { Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
+import { postings } from '../domain/postings';
 import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import {
@@ -181,14 +182,7 @@ export function createCardTopupActivities({ pool }: { pool: Pool }) {
           idempotencyId: input.idempotencyId,
           envId: topup.envId,
           currency: topup.currency,
-          type: 'card_topup',
-          amount,
-          reference: `card_topup:${topup.id}`,
-          legs: [
-            { account: 'wallet', walletId: topup.walletId, amount },
-            { account: 'stripe_clearing', amount: -amount },
-          ],
-          requireActive: false,
+          ...postings.card_topup(topup.walletId, amount, topup.id),
         });
         const done = await updateCardTopup(client, topup.id, { status: 'completed', creditTransactionId: posted.transactionId });
         await addCardTopupEvent(client, topup.id, 'credited', 'credited', { transaction_id: posted.transactionId, stripe_event_id: input.eventId });
@@ -217,14 +211,7 @@ export function createCardTopupActivities({ pool }: { pool: Pool }) {
           idempotencyId: input.idempotencyId,
           envId: topup.envId,
           currency: topup.currency,
-          type: 'card_clearing',
-          amount,
-          reference: `card_topup:${topup.id}`,
-          legs: [
-            { account: 'stripe_clearing', amount },
-            { account: 'stripe_balance', amount: -amount },
-          ],
-          requireActive: false,
+          ...postings.card_clearing(amount, topup.id),
         });
         await addCardTopupEvent(client, topup.id, 'funds_available', 'funds_available', {
           transaction_id: posted.transactionId,

@@ -15,6 +15,7 @@ import { listHoldingWithdrawals, lockWithdrawal, nextWithdrawalSeq } from '../db
 import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
 import { strandedHolds } from '../observability/metrics';
 import { finishLocked, markNeedsAttention } from './withdrawals';
+import { ledgerStepId } from '../domain/postings';
 
 /** A closed workflow's status as describe() names it, or NOT_FOUND (gone past retention). */
 export type ClosedStatus = 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | 'NOT_FOUND';
@@ -83,6 +84,8 @@ export function createSweeperActivities({ pool, describeWorkflow }: SweeperDeps)
             withdrawalId: current.id,
             seq: await nextWithdrawalSeq(client, current.id),
             outcome: 'release',
+            // The id the withdraw workflow would have posted its release under: the hold ends once.
+            idempotencyId: ledgerStepId(current.workflowId, 'release'),
             status: 'failed',
             step: 'funds_released',
             detail: { ...detail, reason: 'workflow_closed' },

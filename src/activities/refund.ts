@@ -6,6 +6,7 @@
  * refunds of one order run one after the other and their sum can never pass the
  * order's amount (the orders table's check constraint says so too).
  */
+import { postings } from '../domain/postings';
 import { DomainError } from '../domain/errors';
 import type { PaymentSplit, RefundInput, RefundResult } from '../domain/types';
 import { refundShares } from '../domain/fees';
@@ -72,14 +73,10 @@ export function createRefundActivities({ pool }: { pool: Pool }) {
             idempotencyId: input.idempotencyId,
             envId: order.envId,
             currency: order.currency,
-            type: 'refund',
-            amount,
-            reference: `order:${order.id}`,
-            legs: refundLegs(order.walletId, amount, takenBack),
             // A refund gives money back: it lands on a suspended wallet too (the user
             // just cannot spend it); a closed wallet is refused just below (the throw
             // rolls the posting back). A seller's share is taken from a suspended wallet too.
-            requireActive: false,
+            ...postings.refund(order.walletId, amount, order.id, refundLegs(order.walletId, amount, takenBack)),
           });
         } catch (err) {
           const seller = err instanceof DomainError && err.code === 'insufficient_funds' ? takenBack.find((s) => s.walletId === err.details.wallet_id) : undefined;

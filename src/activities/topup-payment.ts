@@ -2,6 +2,7 @@
  * Topup and payment activities: each is one SQL transaction around postTransaction, idempotent
  * by the idempotency id the workflow passes (workflow id + step).
  */
+import { postings } from '../domain/postings';
 import { BUSINESS_ERROR_CODES, DATABASE_ERROR, DomainError } from '../domain/errors';
 import { isPermanentDatabaseError } from './failures';
 import type { Currency } from '../domain/money';
@@ -61,11 +62,7 @@ async function charge(client: PoolClient, input: ChargeOrderInput): Promise<Paym
       idempotencyId: input.idempotencyId,
       envId: order.envId,
       currency: order.currency,
-      type: 'payment',
-      amount,
-      reference: `order:${order.id}`,
-      legs: paymentLegs(order.walletId, amount, fee, parts),
-      requireActive: true,
+      ...postings.payment(order.walletId, amount, order.id, paymentLegs(order.walletId, amount, fee, parts)),
     });
   } catch (err) {
     throw namingSeller(err, parts);
@@ -89,13 +86,7 @@ export async function topupIn(client: PoolClient, input: TopupWalletInput): Prom
     idempotencyId: input.idempotencyId,
     envId: input.envId,
     currency: input.currency,
-    type: 'topup',
-    amount,
-    legs: [
-      { account: 'wallet', walletId: input.walletId, amount },
-      { account: 'funding', amount: -amount },
-    ],
-    requireActive: true,
+    ...postings.topup(input.walletId, amount),
   });
   // Outbox: the event commits with the posting, and a replay records none.
   if (!posted.replayed) {

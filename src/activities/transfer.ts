@@ -5,6 +5,7 @@
  * The environment's transfer fee (if any) is charged to the sender on top of the amount.
  */
 import { DomainError } from '../domain/errors';
+import { postings } from '../domain/postings';
 import type { TransferInput, TransferResult } from '../domain/types';
 import { money } from '../wire/money';
 import { presentWallet } from '../wire/present';
@@ -27,15 +28,7 @@ export async function transferIn(client: PoolClient, input: TransferInput & { id
     idempotencyId: input.idempotencyId,
     envId: input.envId,
     currency: input.currency,
-    type: 'transfer',
-    amount,
-    reference: input.reference,
-    legs: [
-      { account: 'wallet', walletId: input.fromWalletId, amount: -(amount + fee) },
-      { account: 'wallet', walletId: input.toWalletId, amount },
-      ...(fee > 0n ? [{ account: 'fees' as const, amount: fee }] : []),
-    ],
-    requireActive: true,
+    ...postings.transfer(input.fromWalletId, input.toWalletId, amount, input.reference, fee),
   });
   // A replay answers with the fee it posted then (the schedule may have changed since).
   const charged = posted.replayed ? await feePostedBy(client, posted.transactionId) : fee;

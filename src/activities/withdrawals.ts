@@ -4,6 +4,7 @@
  * (money paid out). Each is one SQL transaction, idempotent by the workflow id + step.
  */
 import { DomainError } from '../domain/errors';
+import { ledgerStepId, postings } from '../domain/postings';
 import { formatAmount, type Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
 import type { AttentionReason, Withdrawal, WithdrawalStatus } from '../domain/withdrawals';
@@ -23,12 +24,15 @@ import {
   lockWithdrawalLimit,
   nextWithdrawalSeq,
   updateWithdrawal,
+  withdrawalIdFor,
   withdrawalsTowardLimit,
   type WithdrawalChange,
 } from '../db/queries/withdrawals';
 
 export interface HoldWithdrawalInput {
   workflowId: string;
+  /** The hold posting's id, named by the workflow: ledgerStepId(workflowId, 'hold'). */
+  idempotencyId: string;
   envId: string;
   walletId: string;
   userId: string;
@@ -51,6 +55,8 @@ export interface FinishWithdrawalInput extends TimelineStep {
   withdrawalId: string;
   /** release: the held money goes back to the wallet; settle: it is paid out. */
   outcome: 'release' | 'settle';
+  /** The posting's id: ledgerStepId(<the withdrawal's workflow id>, outcome). */
+  idempotencyId: string;
   status: Extract<WithdrawalStatus, 'paid' | 'failed' | 'canceled' | 'expired'>;
   failureCode?: string | null;
   failureMessage?: string | null;
@@ -71,7 +77,7 @@ const PPM = 1_000_000n;
  */
 async function checkWithdrawalLimit(client: PoolClient, input: HoldWithdrawalInput, amount: bigint, sharePpm: bigint): Promise<void> {
   await lockWithdrawalLimit(client, input.envId, input.currency);
-  const held = await client.query('select 1 from ledger_transactions where idempotency_id = $1', [`${input.workflowId}:hold`]);
+  const held = await client.query('select 1 from ledger_transactions where idempotency_id = $1', [input.idempotencyId]);
   if (held.rowCount) return;
   const funding = await getFunding(client, input.envId, input.currency);
   const deposited = BigInt(funding?.deposited ?? '0');
@@ -99,39 +105,17 @@ async function checkWithdrawalLimit(client: PoolClient, input: HoldWithdrawalInp
  * The posting that ends a hold: release (back to the wallet, with the withdrawal's fee
  * given back from `fees`) or settle (paid out; the fee stays with `fees`).
  */
-async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 'release' | 'settle') {
+async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 'release' | 'settle', idempotencyId: string) {
   const amount = BigInt(current.amount);
   const fee = BigInt(current.fee);
-  const base = {
+  const posted = await postTransaction(client, {
+    idempotencyId,
     envId: current.envId,
     currency: current.currency,
-    amount,
-    reference: `withdrawal:${current.id}`,
-    requireActive: false, // a compensation or settle must succeed on a suspended wallet
-    heldDelta: [{ walletId: current.walletId, amount: -amount }],
-  };
-  if (outcome === 'settle') {
-    return postTransaction(client, {
-      ...base,
-      idempotencyId: `${current.workflowId}:settle`,
-      type: 'settle',
-      legs: [
-        { account: 'in_flight', amount: -amount },
-        { account: 'paid_out', amount },
-      ],
-    });
-  }
-  const posted = await postTransaction(client, {
-    ...base,
-    idempotencyId: `${current.workflowId}:release`,
-    type: 'release',
-    legs: [
-      { account: 'in_flight', amount: -amount },
-      ...(fee > 0n ? [{ account: 'fees' as const, amount: -fee }] : []),
-      { account: 'wallet', walletId: current.walletId, amount: amount + fee },
-    ],
+    // A compensation or settle must succeed on a suspended wallet (the builders say so).
+    ...(outcome === 'settle' ? postings.settle(current.walletId, amount, current.id) : postings.release(current.walletId, amount, current.id, fee)),
   });
-  if (!posted.replayed) await recordFeePayers(client, posted.transactionId, [{ walletId: current.walletId, amount: -fee }]);
+  if (outcome === 'release' && !posted.replayed) await recordFeePayers(client, posted.transactionId, [{ walletId: current.walletId, amount: -fee }]);
   return posted;
 }
 
@@ -140,7 +124,7 @@ async function postHoldEnd(client: PoolClient, current: Withdrawal, outcome: 're
  * transaction: the posting, the timeline step, the final status and the merchant event.
  */
 export async function finishLocked(client: PoolClient, current: Withdrawal, input: FinishWithdrawalInput): Promise<Withdrawal> {
-  const posted = await postHoldEnd(client, current, input.outcome);
+  const posted = await postHoldEnd(client, current, input.outcome, input.idempotencyId);
   await addWithdrawalEvent(client, current.id, input.seq, input.step, {
     ...(input.detail ?? {}),
     transaction_id: posted.transactionId,
@@ -228,7 +212,9 @@ export async function resolveNeedsAttention(
         );
       }
     }
-    const posted = await postHoldEnd(client, current, input.outcome === 'released' ? 'release' : 'settle');
+    const outcome = input.outcome === 'released' ? 'release' : 'settle';
+    // The id the withdrawal's workflow would have posted under: the hold ends once.
+    const posted = await postHoldEnd(client, current, outcome, ledgerStepId(current.workflowId, outcome));
     await addWithdrawalEvent(client, current.id, await nextWithdrawalSeq(client, current.id), 'resolved_by_operator', {
       outcome: input.outcome,
       note: input.note,
@@ -319,27 +305,22 @@ export function createWithdrawalActivities({ pool, withdrawalLimitShare }: { poo
       const amount = BigInt(input.amount);
       return withTransaction(pool, async (client) => {
         await checkWithdrawalLimit(client, input, amount, sharePpm);
+        // The hold's reference names the withdrawal, like its release's or settle's (holds
+        // posted before this change name the workflow: `withdrawal:<workflow id>`).
+        const id = await withdrawalIdFor(client, input.workflowId);
         // The withdrawal fee is charged to the wallet on top of the amount with the hold
         // (wallet −(amount + fee), in_flight +amount, fees +fee); a release gives it back.
         const fee = computeFee(amount, await getFeeRule(client, input.envId, input.currency, 'withdraw'));
         const posted = await postTransaction(client, {
-          idempotencyId: `${input.workflowId}:hold`,
+          idempotencyId: input.idempotencyId,
           envId: input.envId,
           currency: input.currency,
-          type: 'hold',
-          amount,
-          reference: `withdrawal:${input.workflowId}`,
-          legs: [
-            { account: 'wallet', walletId: input.walletId, amount: -(amount + fee) },
-            { account: 'in_flight', amount },
-            ...(fee > 0n ? [{ account: 'fees' as const, amount: fee }] : []),
-          ],
-          heldDelta: [{ walletId: input.walletId, amount }],
-          requireActive: true,
+          ...postings.hold(input.walletId, amount, id, fee),
         });
         if (!posted.replayed) await recordFeePayers(client, posted.transactionId, [{ walletId: input.walletId, amount: fee }]);
         // A replay keeps the row of the first run (and the fee it charged).
-        const withdrawal = await insertWithdrawal(client, { ...input, holdTransactionId: posted.transactionId, fee: fee.toString() });
+        const { idempotencyId: _, ...fields } = input;
+        const withdrawal = await insertWithdrawal(client, { ...fields, id, holdTransactionId: posted.transactionId, fee: fee.toString() });
         await addWithdrawalEvent(client, withdrawal.id, 0, 'funds_held', { transaction_id: posted.transactionId });
         return { withdrawal, wallet: posted.wallets[0]! };
       });

@@ -35,7 +35,8 @@ import { addressRateLimit } from './address-rate-limit';
 import type { TemporalDeps } from './temporal';
 import { stripeConnectRoutes } from './routes/stripe-connect';
 import { stripeWebhookRoutes, type StripeDeps } from './routes/stripe-webhook';
-import { withdrawalRoutes, type WithdrawWaits } from './routes/withdrawals';
+import { withdrawalRoutes } from './routes/withdrawals';
+import type { WithdrawWaits } from '../services/withdrawals';
 import { scheduleRoutes } from './routes/schedules';
 import type { ScheduleDeps } from './schedules-temporal';
 

@@ -12,14 +12,6 @@ import { httpRequestDuration, registry } from '../observability/metrics';
 import { metricsAuthorizer } from '../observability/metrics-auth';
 import { workflowUrl, type Logger } from '../observability/logger';
 import { requestContext, type RequestContext } from '../observability/request-context';
-import { registerRoute } from './openapi';
-
-registerRoute({
-  method: 'get', path: '/metrics', tags: ['operations'], auth: 'none',
-  summary: 'Prometheus metrics (requests by route and status, workflows, ledger postings, Stripe calls, webhooks, process)',
-  description: 'Open unless METRICS_TOKEN is set; then `Authorization: Bearer <METRICS_TOKEN>` is required.',
-  responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' }, 401: { description: 'METRICS_TOKEN is set and the bearer token is missing or wrong' } },
-});
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 

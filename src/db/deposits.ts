@@ -4,6 +4,7 @@
  * postTransaction, so it shows in the ledger's history and `ledger verify`, and it raises
  * the environment's funding float that topups draw down.
  */
+import { postings } from '../domain/postings';
 import type { Currency } from '../domain/money';
 import { postTransaction } from './ledger';
 import { withTransaction, type Pool, type PoolClient } from './pool';
@@ -33,14 +34,7 @@ export async function recordDeposit(client: PoolClient, d: DepositRequest): Prom
     idempotencyId: d.idempotencyId,
     envId: d.envId,
     currency: d.currency,
-    type: 'deposit',
-    amount: d.amount,
-    reference: d.reference ?? 'deposit',
-    legs: [
-      { account: 'settlement', amount: -d.amount },
-      { account: 'funding', amount: d.amount },
-    ],
-    requireActive: false,
+    ...postings.deposit(d.amount, d.reference ?? 'deposit'),
   });
   return { transactionId: posted.transactionId, replayed: posted.replayed, funding: (await getFunding(client, d.envId, d.currency))! };
 }

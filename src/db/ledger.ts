@@ -24,6 +24,7 @@
  * monitor's condition).
  */
 import { DomainError } from '../domain/errors';
+import { checkPosting, type Posting } from '../domain/postings';
 import { formatAmount, type Currency } from '../domain/money';
 import type { Wallet } from '../domain/types';
 import { ledgerPostings, ledgerTransactions } from '../observability/metrics';
@@ -34,51 +35,14 @@ import { fireMonitors } from './queries/monitors';
 import { applySpendLimits } from './queries/spend-limits';
 
 /**
- * `settlement` is the outside world's side of a deposit (the merchant's bank transfer to
- * the platform): deposit = settlement −x, funding +x. Only deposits post to it.
- * `fees` collects the platform's fees (migration 019): transfer, withdrawal and payment fees
- * are their own legs to it, in the movement's transaction.
+ * A posting (src/domain/postings.ts: built by name, e.g. `postings.topup(walletId, amount)`)
+ * with what makes it one ledger transaction.
  */
-export type SystemAccount = 'funding' | 'revenue' | 'in_flight' | 'paid_out' | 'settlement' | 'stripe_clearing' | 'stripe_balance' | 'fees';
-export type TransactionType =
-  | 'topup'
-  | 'payment'
-  | 'transfer'
-  | 'refund'
-  | 'hold'
-  | 'release'
-  | 'settle'
-  | 'deposit'
-  /** A card top-up's credit: wallet +x, stripe_clearing −x (migration 017). */
-  | 'card_topup'
-  /** Stripe's balance transaction became available: stripe_clearing +x, stripe_balance −x. */
-  | 'card_clearing';
-
-export type Leg =
-  | { account: 'wallet'; walletId: string; amount: bigint }
-  | { account: SystemAccount; amount: bigint };
-
-export interface PostingRequest {
+export interface PostingRequest extends Posting {
   /** Caller-given key (workflow id + step): the same key never posts twice. */
   idempotencyId: string;
   envId: string;
   currency: Currency;
-  type: TransactionType;
-  /** The movement's size (positive); the legs carry the signs. */
-  amount: bigint;
-  reference?: string | null;
-  legs: Leg[];
-  /**
-   * User-initiated movements need every touched wallet active. Compensations
-   * (release of a hold, reversal of a payment) must succeed on a suspended wallet.
-   */
-  requireActive: boolean;
-  /**
-   * Change to `held` per wallet: a hold adds, a release or settle subtracts. A wallet
-   * named here is locked like a leg's wallet even when no leg touches its balance
-   * (a settle moves in_flight → paid_out and only lowers the wallet's `held`).
-   */
-  heldDelta?: { walletId: string; amount: bigint }[];
 }
 
 export interface PostingResult {
@@ -89,7 +53,7 @@ export interface PostingResult {
 }
 
 export async function postTransaction(client: PoolClient, req: PostingRequest): Promise<PostingResult> {
-  assertBalanced(req);
+  checkPosting(req, req.idempotencyId);
   const walletIds = [
     ...new Set([
       ...req.legs.flatMap((l) => (l.account === 'wallet' ? [l.walletId] : [])),
@@ -254,32 +218,6 @@ async function moveFundingFloat(client: PoolClient, req: PostingRequest): Promis
       required_minor: (-delta).toString(),
     },
   );
-}
-
-function assertBalanced(req: PostingRequest): void {
-  // A programming error, not a client's: these throw plain Errors.
-  if (req.amount <= 0n) throw new Error('posting amount must be positive');
-  if (req.legs.length < 2) throw new Error('a transaction needs at least two legs');
-  if (req.legs.some((l) => l.amount === 0n)) throw new Error('a leg cannot be zero');
-  const sum = req.legs.reduce((s, l) => s + l.amount, 0n);
-  if (sum !== 0n) throw new Error(`legs of ${req.idempotencyId} sum to ${sum}, not zero`);
-  // A deposit is settlement −x, funding +x, nothing else; only deposits touch settlement.
-  if (req.type === 'deposit') {
-    const ok =
-      req.legs.length === 2 &&
-      req.legs.some((l) => l.account === 'settlement' && l.amount < 0n) &&
-      req.legs.some((l) => l.account === 'funding' && l.amount > 0n);
-    if (!ok) throw new Error(`${req.idempotencyId}: a deposit moves money from settlement to funding only`);
-  } else if (req.legs.some((l) => l.account === 'settlement')) {
-    throw new Error(`${req.idempotencyId}: only a deposit posts to settlement`);
-  }
-  // sum(held) must track the in_flight account exactly (invariants.ts): every change of
-  // `held` is matched by the same change of in_flight in this transaction.
-  const heldTotal = (req.heldDelta ?? []).reduce((s, d) => s + d.amount, 0n);
-  const flightTotal = req.legs.reduce((s, l) => (l.account === 'in_flight' ? s + l.amount : s), 0n);
-  if (heldTotal !== flightTotal) {
-    throw new Error(`${req.idempotencyId}: held changes by ${heldTotal} but in_flight by ${flightTotal}`);
-  }
 }
 
 async function replay(client: PoolClient, req: PostingRequest, walletIds: string[]): Promise<PostingResult> {

@@ -2,6 +2,9 @@ import { Pool, type PoolClient } from 'pg';
 
 export type { Pool, PoolClient };
 
+/** Either: a query that needs no transaction of its own runs on the pool or inside the caller's. */
+export type Queryable = Pool | PoolClient;
+
 export function createPool(connectionString: string, max = 10): Pool {
   const pool = new Pool({ connectionString, max, application_name: 'paynocchio' });
   // An idle client that loses its server (Postgres restart) emits 'error'; without a

@@ -16,6 +16,7 @@
  * waits for a capture, a void or the expiry: src/workflows/payment-authorization.ts.
  */
 import { isCancellation, patched, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { ledgerStepId } from '../domain/postings';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { businessFailure } from './failures';
 import { database } from './options';
@@ -31,7 +32,7 @@ export async function payment(input: PaymentInput): Promise<PaymentResult> {
   // started since this patch; histories recorded before it replay the two-step path.
   if (!input.twoSteps && patched('payment-one-activity')) return payInOneStep(input, workflowId);
   const order = await database.createOrder({ ...input, workflowId });
-  const charge = { orderId: order.id, idempotencyId: `${workflowId}:charge` };
+  const charge = { orderId: order.id, idempotencyId: ledgerStepId(workflowId, 'charge') };
   try {
     return await database.chargeOrder(charge);
   } catch (err) {
@@ -50,7 +51,7 @@ export async function payment(input: PaymentInput): Promise<PaymentResult> {
 }
 
 async function payInOneStep(input: PaymentInput, workflowId: string): Promise<PaymentResult> {
-  const charge = { idempotencyId: `${workflowId}:charge` };
+  const charge = { idempotencyId: ledgerStepId(workflowId, 'charge') };
   try {
     return await database.payOrder({ ...input, workflowId, ...charge });
   } catch (err) {

@@ -21,6 +21,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { ledgerStepId } from '../domain/postings';
 import type { BatchPaymentOutcome } from '../activities/topup-payment';
 import type { PaymentInput, PaymentResult } from '../domain/types';
 import { database } from './options';
@@ -66,7 +67,7 @@ export async function walletPayments(input: WalletPaymentsInput = {}): Promise<v
             productId: p.input.productId,
             amount: p.input.amount,
             currency: p.input.currency,
-            idempotencyId: `${p.paymentId}:charge`,
+            idempotencyId: ledgerStepId(p.paymentId, 'charge'),
           })),
         });
       } catch (err) {

@@ -33,6 +33,7 @@ import {
 } from '@temporalio/workflow';
 import type { AttentionReason, PayoutOutcome, WithdrawalProgress, WithdrawalStatus, WithdrawInput } from '../domain/withdrawals';
 import type { FinishWithdrawalInput } from '../activities/withdrawals';
+import { ledgerStepId } from '../domain/postings';
 import { businessFailure } from './failures';
 import { database, stripeMoney, stripeSetup } from './options';
 import {
@@ -160,9 +161,9 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
 
   const record = (step: string, detail: Record<string, unknown> = {}, change?: { status?: WithdrawalStatus; stripeAccountId?: string; stripeTransferId?: string; stripePayoutId?: string }) =>
     database.recordWithdrawal({ withdrawalId: withdrawalId!, seq: ++seq, step, detail, ...(change ? { change } : {}) });
-  const finish = async (f: Omit<FinishWithdrawalInput, 'withdrawalId' | 'seq'>): Promise<WithdrawalProgress> => {
+  const finish = async (f: Omit<FinishWithdrawalInput, 'withdrawalId' | 'seq' | 'idempotencyId'>): Promise<WithdrawalProgress> => {
     if (cancelNote) await cancelNote;
-    await database.finishWithdrawal({ ...f, withdrawalId: withdrawalId!, seq: ++seq });
+    await database.finishWithdrawal({ ...f, withdrawalId: withdrawalId!, seq: ++seq, idempotencyId: ledgerStepId(workflowId, f.outcome) });
     status = f.status;
     setCurrentDetails(`${f.status}`);
     // Let the update and cancel handlers answer before the workflow closes.
@@ -196,7 +197,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
   // 1. Hold. A refusal (insufficient funds, wallet not active) ends here: nothing was held.
   // Non-cancellable: a cancel during the hold must not leave a hold the workflow does not know of.
   try {
-    const held = await CancellationScope.nonCancellable(() => database.holdWithdrawal({ ...input, workflowId }));
+    const held = await CancellationScope.nonCancellable(() => database.holdWithdrawal({ ...input, workflowId, idempotencyId: ledgerStepId(workflowId, 'hold') }));
     withdrawalId = held.withdrawal.id;
     fee = held.withdrawal.fee;
     status = 'awaiting_onboarding';

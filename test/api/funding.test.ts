@@ -9,6 +9,8 @@
 import request from 'supertest';
 import { createWithdrawalActivities } from '../../src/activities/withdrawals';
 import { DomainError } from '../../src/domain/errors';
+import { ledgerStepId } from '../../src/domain/postings';
+import { findWithdrawalById } from '../../src/db/queries/withdrawals';
 import { deposit } from '../../src/db/deposits';
 import { withTransaction, type Pool } from '../../src/db/pool';
 import { getFunding, setCreditLine } from '../../src/db/queries/funding';
@@ -19,6 +21,10 @@ import { merchant } from '../helpers/api';
 import { expectLedgerExact, newEnvironment, startTestContext, type TestContext } from '../helpers/stack';
 
 let ctx: TestContext;
+
+/** The id the withdrawal's workflow would post its release or settle under. */
+const endId = async (withdrawalId: string, outcome: 'release' | 'settle') =>
+  ledgerStepId((await findWithdrawalById(ctx.pool, withdrawalId))!.workflowId, outcome);
 beforeAll(async () => {
   ctx = await startTestContext();
 });
@@ -194,7 +200,7 @@ describe('withdrawal limit', () => {
     const stamp = Date.now();
     const results = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
-        acts.holdWithdrawal({ workflowId: `withdraw-cap-race-${stamp}-${i}`, envId: m.envId, walletId: w, userId: 'u1', amount: '2000', currency: 'USD' }),
+        acts.holdWithdrawal({ workflowId: `withdraw-cap-race-${stamp}-${i}`, idempotencyId: ledgerStepId(`withdraw-cap-race-${stamp}-${i}`, 'hold'), envId: m.envId, walletId: w, userId: 'u1', amount: '2000', currency: 'USD' }),
       ),
     );
     const held = results.filter((r) => r.status === 'fulfilled');
@@ -205,20 +211,27 @@ describe('withdrawal limit', () => {
     expect(rows[0]).toEqual({ balance: '10000', held: '10000' });
 
     // A retried hold whose first attempt committed answers it again, even at the limit.
-    const again = await acts.holdWithdrawal({ workflowId: `withdraw-cap-race-${stamp}-${results.indexOf(held[0]!)}`, envId: m.envId, walletId: w, userId: 'u1', amount: '2000', currency: 'USD' });
+    const again = await acts.holdWithdrawal({ workflowId: `withdraw-cap-race-${stamp}-${results.indexOf(held[0]!)}`, idempotencyId: ledgerStepId(`withdraw-cap-race-${stamp}-${results.indexOf(held[0]!)}`, 'hold'), envId: m.envId, walletId: w, userId: 'u1', amount: '2000', currency: 'USD' });
     expect(again.withdrawal.id).toBe((held[0] as PromiseFulfilledResult<typeof again>).value.withdrawal.id);
 
     // Finished withdrawals (released) no longer count; paid ones count for 24 h.
     const ids = held.map((r) => (r as PromiseFulfilledResult<typeof again>).value.withdrawal.id);
-    await acts.finishWithdrawal({ withdrawalId: ids[0]!, seq: 1, step: 'funds_released', outcome: 'release', status: 'canceled' });
-    await acts.finishWithdrawal({ withdrawalId: ids[1]!, seq: 1, step: 'paid_out', outcome: 'settle', status: 'paid' });
-    const after = await acts.holdWithdrawal({ workflowId: `withdraw-cap-race-${stamp}-after`, envId: m.envId, walletId: w, userId: 'u1', amount: '2000', currency: 'USD' });
+    await acts.finishWithdrawal({ withdrawalId: ids[0]!, seq: 1, step: 'funds_released', outcome: 'release', status: 'canceled', idempotencyId: await endId(ids[0]!, 'release') });
+    await acts.finishWithdrawal({ withdrawalId: ids[1]!, seq: 1, step: 'paid_out', outcome: 'settle', status: 'paid', idempotencyId: await endId(ids[1]!, 'settle') });
+    // A hold and the release that ends it name the same withdrawal, so they can be matched.
+    const { rows: refs } = await ctx.pool.query<{ type: string; reference: string }>(
+      `select t.type, t.reference from ledger_transactions t join withdrawals w on t.idempotency_id like w.workflow_id || ':%'
+        where w.id = $1 order by t.id`,
+      [ids[0]],
+    );
+    expect(refs).toEqual([{ type: 'hold', reference: `withdrawal:${ids[0]}` }, { type: 'release', reference: `withdrawal:${ids[0]}` }]);
+    const after = await acts.holdWithdrawal({ workflowId: `withdraw-cap-race-${stamp}-after`, idempotencyId: ledgerStepId(`withdraw-cap-race-${stamp}-after`, 'hold'), envId: m.envId, walletId: w, userId: 'u1', amount: '2000', currency: 'USD' });
     await expect(
-      acts.holdWithdrawal({ workflowId: `withdraw-cap-race-${stamp}-over`, envId: m.envId, walletId: w, userId: 'u1', amount: '1', currency: 'USD' }),
+      acts.holdWithdrawal({ workflowId: `withdraw-cap-race-${stamp}-over`, idempotencyId: ledgerStepId(`withdraw-cap-race-${stamp}-over`, 'hold'), envId: m.envId, walletId: w, userId: 'u1', amount: '1', currency: 'USD' }),
     ).rejects.toMatchObject({ code: 'withdrawal_limit_exceeded' });
     // Release what is still held so the ledger stays tidy for the suite.
     for (const id of [...ids.slice(2), after.withdrawal.id]) {
-      await acts.finishWithdrawal({ withdrawalId: id, seq: 1, step: 'funds_released', outcome: 'release', status: 'canceled' });
+      await acts.finishWithdrawal({ withdrawalId: id, seq: 1, step: 'funds_released', outcome: 'release', status: 'canceled', idempotencyId: await endId(id, 'release') });
     }
   });
 
@@ -227,10 +240,10 @@ describe('withdrawal limit', () => {
     const acts = createWithdrawalActivities({ pool: ctx.pool, withdrawalLimitShare: 0.5 });
     const stamp = Date.now();
     const hold = (i: number, amount: string) =>
-      acts.holdWithdrawal({ workflowId: `withdraw-half-${stamp}-${i}`, envId: m.envId, walletId: w, userId: 'u1', amount, currency: 'USD' });
+      acts.holdWithdrawal({ workflowId: `withdraw-half-${stamp}-${i}`, idempotencyId: ledgerStepId(`withdraw-half-${stamp}-${i}`, 'hold'), envId: m.envId, walletId: w, userId: 'u1', amount, currency: 'USD' });
     const first = await hold(1, '5000');
     await expect(hold(2, '1')).rejects.toMatchObject({ code: 'withdrawal_limit_exceeded' });
-    await acts.finishWithdrawal({ withdrawalId: first.withdrawal.id, seq: 1, step: 'funds_released', outcome: 'release', status: 'canceled' });
+    await acts.finishWithdrawal({ withdrawalId: first.withdrawal.id, seq: 1, step: 'funds_released', outcome: 'release', status: 'canceled', idempotencyId: await endId(first.withdrawal.id, 'release') });
   });
 });
 

@@ -1,5 +1,6 @@
 /** The posting function against the real Postgres: idempotency, refusals, locking, immutability. */
 import { DomainError } from '../../src/domain/errors';
+import { postings, TRANSACTION_TYPES } from '../../src/domain/postings';
 import { postTransaction, type PostingRequest } from '../../src/db/ledger';
 import { createPool, withTransaction, type Pool } from '../../src/db/pool';
 import { createWallet, findWallet, updateWalletStatus } from '../../src/db/queries/wallets';
@@ -22,33 +23,11 @@ async function wallet(cur: 'USD' | 'EUR' = 'USD') {
 }
 
 function topup(walletId: string, amount: bigint, id = `t-${walletId}-${++seq}`): PostingRequest {
-  return {
-    idempotencyId: id,
-    envId,
-    currency: 'USD',
-    type: 'topup',
-    amount,
-    legs: [
-      { account: 'wallet', walletId, amount },
-      { account: 'funding', amount: -amount },
-    ],
-    requireActive: true,
-  };
+  return { idempotencyId: id, envId, currency: 'USD', ...postings.topup(walletId, amount) };
 }
 
 function transfer(from: string, to: string, amount: bigint): PostingRequest {
-  return {
-    idempotencyId: `x-${++seq}`,
-    envId,
-    currency: 'USD',
-    type: 'transfer',
-    amount,
-    legs: [
-      { account: 'wallet', walletId: from, amount: -amount },
-      { account: 'wallet', walletId: to, amount },
-    ],
-    requireActive: true,
-  };
+  return { idempotencyId: `x-${++seq}`, envId, currency: 'USD', ...postings.transfer(from, to, amount, null) };
 }
 
 const post = (req: PostingRequest) => withTransaction(pool, (c) => postTransaction(c, req));
@@ -62,6 +41,16 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   }
   throw new Error('expected a refusal');
 }
+
+test('the transaction types in TypeScript are exactly those the SQL check on ledger_transactions.type allows', async () => {
+  const { rows } = await pool.query<{ def: string }>(
+    `select pg_get_constraintdef(oid) as def from pg_constraint where conname = 'ledger_transactions_type_check'`,
+  );
+  expect(rows).toHaveLength(1);
+  const allowed = [...rows[0]!.def.matchAll(/'([a-z_]+)'::text/g)].map((m) => m[1]);
+  expect(allowed.length).toBeGreaterThan(0);
+  expect([...allowed].sort()).toEqual([...TRANSACTION_TYPES].sort());
+});
 
 test('the same idempotency id posts once and returns the first transaction', async () => {
   const w = await wallet();

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
-import type { WithdrawWaits } from '../../src/api/routes/withdrawals';
+import type { WithdrawWaits } from '../../src/services/withdrawals';
 import type { CardTopupSettings } from '../../src/services/card-topups';
 import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
 import { signingKeyCipher } from '../../src/signing-keys';
@@ -60,6 +60,8 @@ export async function startTestContext(
     webhooks?: WebhookPolicy;
     /** Schedules: the shortest interval (tests lower it) and the catch-up window. */
     schedules?: ScheduleDeps;
+    /** Wraps the app's Temporal client (a test that watches or fails its calls); the context's `client` stays the real one. */
+    wrapClient?: (client: Client) => Client;
   } = {},
 ): Promise<TestContext> {
   const stack = readStack();
@@ -69,7 +71,7 @@ export async function startTestContext(
   const stripe = createStripe({ STRIPE_API_BASE: stack.stripeApiBase });
   const app = createApp({
     pool,
-    temporal: { client, taskQueue: stack.taskQueue, searchAttributes: true, syncTimeoutMs: opts.syncTimeoutMs ?? 30_000 },
+    temporal: { client: opts.wrapClient ? opts.wrapClient(client) : client, taskQueue: stack.taskQueue, searchAttributes: true, syncTimeoutMs: opts.syncTimeoutMs ?? 30_000 },
     stripe: { client: stripe, webhookSecret: DEV_STRIPE_WEBHOOK_SECRET },
     auth: { secretsPepper: DEV_SECRETS_PEPPER },
     ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),

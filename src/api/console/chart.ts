@@ -4,10 +4,12 @@
  * transaction type, one chart per currency (amounts of different currencies never add).
  */
 import { formatAmount, isCurrency } from '../../domain/money';
+import type { TransactionType } from '../../domain/postings';
 import type { VolumeRow } from '../../db/queries/console';
 import { escape, raw, type Html } from './html';
 
-const COLORS: Record<string, string> = {
+/** One colour per transaction type: the compiler asks for a colour when a type is added. */
+const COLORS: Record<TransactionType, string> = {
   topup: '#2e7d32',
   card_topup: '#66bb6a',
   card_clearing: '#a5d6a7',
@@ -17,6 +19,7 @@ const COLORS: Record<string, string> = {
   hold: '#6d4c41',
   release: '#9e9d24',
   settle: '#c62828',
+  deposit: '#455a64',
 };
 
 function lastDays(days: number, today = new Date()): string[] {
@@ -63,7 +66,7 @@ function volumeChart(rows: VolumeRow[], currency: string, days: number): string 
       const h = scale(BigInt(r.amount));
       y -= h;
       parts.push(
-        `<rect class="bar" data-day="${day}" data-type="${escape(r.type)}" x="${(left + i * slot + 2).toFixed(1)}" y="${y.toFixed(1)}" width="${(slot - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[r.type] ?? '#757575'}"><title>${day} ${escape(r.type)}: ${fmt(BigInt(r.amount))} ${escape(currency)} (${r.count})</title></rect>`,
+        `<rect class="bar" data-day="${day}" data-type="${escape(r.type)}" x="${(left + i * slot + 2).toFixed(1)}" y="${y.toFixed(1)}" width="${(slot - 4).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[r.type as TransactionType] ?? '#757575'}"><title>${day} ${escape(r.type)}: ${fmt(BigInt(r.amount))} ${escape(currency)} (${r.count})</title></rect>`,
       );
     }
     if (i % Math.ceil(dayList.length / 7) === 0) {
@@ -72,7 +75,7 @@ function volumeChart(rows: VolumeRow[], currency: string, days: number): string 
   });
   const types = [...new Set(rows.map((r) => r.type))];
   const legend = types
-    .map((t, i) => `<rect x="${left + i * 110}" y="4" width="10" height="10" fill="${COLORS[t] ?? '#757575'}"/><text x="${left + i * 110 + 14}" y="13" font-size="11">${escape(t)}</text>`)
+    .map((t, i) => `<rect x="${left + i * 110}" y="4" width="10" height="10" fill="${COLORS[t as TransactionType] ?? '#757575'}"/><text x="${left + i * 110 + 14}" y="13" font-size="11">${escape(t)}</text>`)
     .join('');
   return `<figure><figcaption>Daily volume, ${escape(currency)}, last ${days} days (UTC)</figcaption>
 <svg class="volume-chart" data-currency="${escape(currency)}" role="img" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">

@@ -6,6 +6,7 @@
  * transactions, orders, withdrawals, schedules, with links into the Temporal Web UI for
  * each workflow and each wallet's or environment's workflow list.
  */
+import '../zod-openapi';
 import { Router } from 'express';
 import { z } from 'zod';
 import { formatAmount, isCurrency } from '../../domain/money';
@@ -26,7 +27,6 @@ import {
 import { listCleanWindows, listMismatches } from '../../db/queries/reconciliation';
 import { listSchedulesForConsole } from '../../db/queries/schedules';
 import { workflowListUrl, workflowUrl } from '../../observability/logger';
-import { registerRoute } from '../openapi';
 import { operatorAuth } from './auth';
 import { volumeCharts, withThousands } from './chart';
 import { html, link, raw, table, type Html } from './html';
@@ -38,17 +38,9 @@ export interface ConsoleOptions {
   namespace: string;
 }
 
-const Query = z.object({
+export const Query = z.object({
   env: z.string().regex(/^[0-9]{1,19}$/).optional().openapi({ description: 'Show one environment only' }),
   days: z.coerce.number().int().min(1).max(90).default(14),
-});
-
-registerRoute({
-  method: 'get', path: '/console', tags: ['operations'], auth: 'operator',
-  summary: 'Operator console (HTML, read-only)',
-  description: 'Open `/console?token=<OPERATOR_TOKEN>` once in a browser (sets an HttpOnly cookie), or send `Authorization: Bearer <OPERATOR_TOKEN>`.',
-  request: { query: Query },
-  responses: { 200: { description: 'HTML page', contentType: 'text/html' }, 401: { description: 'Sign-in page', contentType: 'text/html' } },
 });
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}h1{margin:0 0 .3rem}h2{margin-top:2rem;border-bottom:1px solid #ddd}

@@ -5,17 +5,7 @@
  */
 import express, { Router } from 'express';
 import { absolutePath } from 'swagger-ui-dist';
-import { z } from 'zod';
-import { openApiDocument, registerRoute } from '../openapi';
-
-registerRoute({
-  method: 'get', path: '/openapi.json', tags: ['operations'], auth: 'none', summary: 'This document (OpenAPI 3.1)',
-  responses: { 200: { description: 'The OpenAPI document', schema: z.record(z.string(), z.unknown()) } },
-});
-registerRoute({
-  method: 'get', path: '/docs', tags: ['operations'], auth: 'none', summary: 'A readable API reference (Swagger UI, offline)',
-  responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
-});
+import { openApiDocument } from '../openapi';
 
 const PAGE = `<!doctype html>
 <html lang="en">

@@ -4,11 +4,10 @@
  * The check itself runs in postTransaction (src/db/queries/spend-limits.ts).
  */
 import { Router } from 'express';
+import { lockOwnedWallet } from '../../services/wallets';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
 import { parseAmountOrZero, type Currency } from '../../domain/money';
 import { withTransaction, type Pool } from '../../db/pool';
-import { lockWallets } from '../../db/queries/wallets';
 import {
   getLimitStatuses,
   LIMIT_FIELDS,
@@ -25,7 +24,6 @@ import { presentWallet } from '../../wire/present';
 import { currency, id, userId } from '../schemas';
 import { fieldText } from '../json';
 import { endpoint } from '../validate';
-import { registerRoute, WalletSchema } from '../openapi';
 
 /** A limit amount: a decimal in major units (0 allowed: nothing may leave), or null to remove it. */
 const limitAmount = z
@@ -51,59 +49,12 @@ const limitCount = z
   .optional()
   .openapi({ type: ['integer', 'string', 'null'], example: 10, description: 'Outgoing movements per UTC day; null removes the limit' });
 
-const WalletParams = z.object({ wallet_id: id });
-const EnvParams = z.object({ env_id: id });
-const PatchBody = z.object({ env_id: id, user_id: userId, daily_amount: limitAmount, monthly_amount: limitAmount, daily_count: limitCount });
-const PutBody = z.object({ currency, daily_amount: limitAmount, monthly_amount: limitAmount, daily_count: limitCount });
+export const WalletParams = z.object({ wallet_id: id });
+export const EnvParams = z.object({ env_id: id });
+export const PatchBody = z.object({ env_id: id, user_id: userId, daily_amount: limitAmount, monthly_amount: limitAmount, daily_count: limitCount });
+export const PutBody = z.object({ currency, daily_amount: limitAmount, monthly_amount: limitAmount, daily_count: limitCount });
 
-const moneyOut = WalletSchema.shape.balance;
-const LimitEntry = z
-  .object({
-    limit: moneyOut,
-    used: moneyOut,
-    remaining: moneyOut,
-    resets_at: z.string().openapi({ example: '2026-01-02T00:00:00.000Z', description: 'Start of the next UTC day (or month)' }),
-    source: z.enum(['wallet', 'environment']),
-  })
-  .nullable();
-export const LimitsSchema = z
-  .object({ daily_amount: LimitEntry, monthly_amount: LimitEntry, daily_count: LimitEntry, timezone: z.literal('UTC') })
-  .openapi({ description: 'Present only when a limit applies to the wallet (its own or its environment default). Counts are integers.' });
-export const WalletWithLimitsSchema = WalletSchema.extend({ limits: LimitsSchema.optional() });
 
-const limitsExample = {
-  daily_amount: { limit: 500.0, used: 120.0, remaining: 380.0, resets_at: '2026-01-02T00:00:00.000Z', source: 'wallet' },
-  monthly_amount: null,
-  daily_count: { limit: 10, used: 3, remaining: 7, resets_at: '2026-01-02T00:00:00.000Z', source: 'environment' },
-  timezone: 'UTC',
-};
-
-registerRoute({
-  method: 'patch', path: '/wallet/:wallet_id/limits', tags: ['wallets'], summary: "Set a wallet's spend limits",
-  description:
-    'Bounds what leaves the wallet through payments, transfers and withdrawals per UTC day (`daily_amount`, `daily_count`) and UTC month (`monthly_amount`). ' +
-    'Incoming money, refunds and releases are never limited. A field left out is kept; null removes the wallet\'s own limit (the environment default, if any, then applies). ' +
-    'A movement over a limit is refused with 422 `limit_exceeded`. Usage is counted while a limit applies to the wallet.',
-  request: { params: WalletParams, body: PatchBody, bodyExample: { env_id: '123', user_id: '123', daily_amount: 500, daily_count: 10, monthly_amount: null } },
-  responses: { 200: { description: 'The wallet with its limits and what is left', schema: WalletWithLimitsSchema } },
-});
-registerRoute({
-  method: 'put', path: '/environments/:env_id/limits', tags: ['wallets'], summary: "Set the environment's default spend limits for a currency",
-  description: 'Applies to every wallet of the currency without its own value for a limit. Replaces the defaults: a field left out or null means no default.',
-  request: { params: EnvParams, body: PutBody, bodyExample: { currency: 'USD', daily_amount: 1000, daily_count: 50 } },
-  responses: {
-    200: {
-      description: 'The defaults now in force',
-      schema: z.object({
-        env_id: z.string(),
-        currency: z.string(),
-        daily_amount: moneyOut.nullable(),
-        monthly_amount: moneyOut.nullable(),
-        daily_count: z.number().int().nullable(),
-      }),
-    },
-  },
-});
 
 export function presentLimits(s: LimitStatus) {
   const entry = (field: LimitField, resetsAt: string) => {
@@ -142,10 +93,7 @@ export function limitRoutes(pool: Pool): Router {
     ...endpoint({ params: WalletParams, body: PatchBody }, async ({ params, body }, _req, res) => {
       const envId = requireEnv(res, body.env_id);
       const answer = await withTransaction(pool, async (client) => {
-        const [wallet] = await lockWallets(client, envId, [params.wallet_id]);
-        if (!wallet || wallet.userId !== body.user_id) {
-          throw new DomainError('not_found', `wallet ${params.wallet_id} not found`, { wallet_id: params.wallet_id });
-        }
+        const wallet = await lockOwnedWallet(client, envId, params.wallet_id, body.user_id);
         await patchWalletLimits(client, envId, wallet.id, toMinor(body, wallet.currency));
         const status = (await getLimitStatuses(client, envId, [wallet.id])).get(wallet.id);
         return { ...presentWallet(wallet), ...(status ? { limits: presentLimits(status) } : {}) };

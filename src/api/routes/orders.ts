@@ -8,22 +8,9 @@ import { sendJson } from '../json';
 import { presentOrder } from '../../wire/present';
 import { cursor, id, pageLimit, userId } from '../schemas';
 import { endpoint } from '../validate';
-import { OrderSchema, registerRoute } from '../openapi';
 
-const Params = z.object({ env_id: id, user_id: userId });
-const Query = z.object({ limit: pageLimit, cursor });
-
-registerRoute({
-  method: 'get', path: '/wallet/:env_id/orders/:user_id', tags: ['orders'], summary: "A user's orders, newest first",
-  request: { params: Params, query: Query },
-  responses: {
-    200: {
-      description: 'One page; pass next_cursor as cursor for the next',
-      schema: z.object({ orders: z.array(OrderSchema), next_cursor: z.string().nullable() }),
-      example: { orders: [], next_cursor: null },
-    },
-  },
-});
+export const Params = z.object({ env_id: id, user_id: userId });
+export const Query = z.object({ limit: pageLimit, cursor });
 
 export function orderRoutes(pool: Pool): Router {
   const router = Router();

@@ -1,24 +1,17 @@
 /**
- * POST /wallet/refund: refund a completed payment in full (no amount) or in part.
- * The refund workflow locks the order and checks what is left under the lock; the
- * route only checks the order exists in this environment and the amount's format.
+ * POST /wallet/refund: validate → src/services/movements.ts `refund` (a completed
+ * payment, in full without amount or in part) → present. Entry: src/api/docs/refunds.ts.
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
-import { parseAmount } from '../../domain/money';
-import type { RefundInput, RefundResult } from '../../domain/types';
 import type { Pool } from '../../db/pool';
-import { findOrder } from '../../db/queries/orders';
-import { requireEnv } from '../auth';
-import { respondIdempotently } from '../idempotency';
+import { refund } from '../../services/movements';
 import { presentOrder, presentRefund, presentWallet } from '../../wire/present';
+import { moneyEndpoint, movementAnswer } from '../money-endpoint';
 import { amount, id } from '../schemas';
-import { runMovement, type TemporalDeps } from '../temporal';
-import { endpoint } from '../validate';
-import { movementHeaders, OrderSchema, RefundSchema, registerRoute, WalletSchema } from '../openapi';
+import type { TemporalDeps } from '../temporal';
 
-const RefundBody = z.object({
+export const RefundBody = z.object({
   env_id: id,
   order_id: id,
   amount: amount.optional(),
@@ -28,55 +21,13 @@ const RefundBody = z.object({
     .openapi({ description: "Split payments: take the sellers' shares from the environment's revenue instead of from the sellers' wallets" }),
 });
 
-registerRoute({
-  method: 'post', path: '/wallet/refund', tags: ['movements'], summary: 'Refund a completed payment, in full or in part',
-  description:
-    'Without `amount`, refunds what is left of the order. Runs the `refund` workflow. Responds with the `Workflow-Id` header. ' +
-    "A split payment's refund takes back from each seller in proportion to what it kept (rounded down; revenue gives the rest): " +
-    "409 `seller_insufficient_funds` naming the seller whose balance no longer allows it, unless `from_revenue: true`. Fees are not given back.",
-  request: { body: RefundBody, headers: movementHeaders, bodyExample: { env_id: 123, order_id: 500000001, amount: 40 } },
-  responses: {
-    200: {
-      description: 'The refund, the order after it and the wallet credited. The Temporal workflow that moved the money is in the `Workflow-Id` header.',
-      schema: z.object({ refund: RefundSchema, order: OrderSchema, wallet: WalletSchema }),
-      example: {
-        refund: { id: '800000001', order_id: '500000001', amount: 40.0, currency: 'USD', from_revenue: false, splits: [] },
-        order: {
-          id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, captured_amount: 100.0, refunded_amount: 40.0,
-          currency: 'USD', status: 'partially_refunded', transaction_id: '2', failure_code: null, expires_at: null, void_reason: null, created_at: '2026-01-01T00:00:00.000Z',
-          fee: 0, splits: [],
-        },
-        wallet: { id: '123', user_id: '123', env_id: '123', balance: 1040.0, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' },
-      },
-    },
-    409: { description: 'The Idempotency-Key was used with another request; nothing left to refund; a seller no longer holds its share (`seller_insufficient_funds`)' },
-  },
-});
-
 export function refundRoutes(pool: Pool, temporal: TemporalDeps): Router {
   const router = Router();
   router.post(
     '/wallet/refund',
-    ...endpoint({ body: RefundBody }, async ({ body }, req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      await respondIdempotently(pool, req, res, envId, async (idem) => {
-        const order = await findOrder(pool, envId, body.order_id);
-        if (!order) throw new DomainError('not_found', `order ${body.order_id} not found`, { order_id: body.order_id });
-        const minor = body.amount === undefined ? null : parseAmount(body.amount, order.currency);
-        const { result, workflowId } = await runMovement(temporal, {
-          workflowType: 'refund',
-          envId,
-          walletId: order.walletId,
-          userId: order.userId,
-          ...idem,
-          args: { envId, orderId: order.id, amount: minor === null ? null : minor.toString(), ...(body.from_revenue ? { fromRevenue: true } : {}) },
-        });
-        return {
-          status: 200,
-          workflowId,
-          body: { refund: presentRefund(result.refund), order: presentOrder(result.order), wallet: presentWallet(result.wallet) },
-        };
-      });
+    ...moneyEndpoint(pool, RefundBody, async (body, envId, idem) => {
+      const { result, workflowId } = await refund({ pool, temporal }, { envId, orderId: body.order_id, amount: body.amount, fromRevenue: body.from_revenue }, idem);
+      return movementAnswer(workflowId, { refund: presentRefund(result.refund), order: presentOrder(result.order), wallet: presentWallet(result.wallet) });
     }),
   );
   return router;

@@ -9,7 +9,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { DomainError } from '../../domain/errors';
 import { parseAmount } from '../../domain/money';
-import { RUN_OUTCOMES, SCHEDULE_KINDS, SCHEDULE_STATUSES, type Schedule } from '../../domain/schedules';
+import { SCHEDULE_KINDS, type Schedule } from '../../domain/schedules';
 import { withTransaction, type Pool } from '../../db/pool';
 import {
   deleteUnstartedSchedule,
@@ -20,12 +20,10 @@ import {
   lockSchedule,
   setScheduleStatus,
 } from '../../db/queries/schedules';
-import { findWallet } from '../../db/queries/wallets';
 import { presentSchedule, presentScheduleRun } from '../../wire/present';
 import { requireEnv } from '../auth';
 import { respondIdempotently } from '../idempotency';
 import { fieldText, sendJson } from '../json';
-import { registerRoute, movementHeaders } from '../openapi';
 import {
   createTemporalSchedule,
   deleteTemporalSchedule,
@@ -38,7 +36,7 @@ import {
 import { amount, cursor, id, pageLimit, productId, userId } from '../schemas';
 import { withinSyncTimeout, type TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
-import { ownedWallet } from './topups-payments';
+import { requireWallet } from '../../services/wallets';
 
 const text = (schema: z.ZodString) => z.preprocess(fieldText, schema);
 
@@ -82,7 +80,7 @@ const timezone = text(
     .refine(isTimeZone, { message: 'must be an IANA time zone such as Europe/Paris' }),
 ).openapi({ type: 'string', example: 'Europe/Paris' });
 
-const CreateBody = z.object({
+export const CreateBody = z.object({
   env_id: id,
   user_id: userId,
   wallet_id: id,
@@ -96,123 +94,11 @@ const CreateBody = z.object({
   end_at: instant.optional(),
   timezone: timezone.optional().openapi({ description: 'Time zone of the cron expression (default UTC)' }),
 });
-const ListQuery = z.object({ env_id: id, wallet_id: id, limit: pageLimit, cursor });
-const ScheduleParams = z.object({ schedule_id: id });
-const EnvQuery = z.object({ env_id: id });
-const EnvBody = z.object({ env_id: id });
+export const ListQuery = z.object({ env_id: id, wallet_id: id, limit: pageLimit, cursor });
+export const ScheduleParams = z.object({ schedule_id: id });
+export const EnvQuery = z.object({ env_id: id });
+export const EnvBody = z.object({ env_id: id });
 
-const moneyOut = z.number().openapi({ example: 9.99 });
-export const ScheduleSchema = z
-  .object({
-    id: z.string(),
-    env_id: z.string(),
-    wallet_id: z.string(),
-    user_id: z.string(),
-    kind: z.enum(SCHEDULE_KINDS),
-    amount: moneyOut,
-    currency: z.string(),
-    product_id: z.string().nullable(),
-    to_wallet_id: z.string().nullable(),
-    cron: z.string().nullable(),
-    every: z.string().nullable(),
-    timezone: z.string().nullable(),
-    start_at: z.string().nullable(),
-    end_at: z.string().nullable(),
-    status: z.enum(SCHEDULE_STATUSES),
-    status_reason: z.string().nullable().openapi({ description: 'requested, refused_runs, wallet_closed or deleted' }),
-    consecutive_failures: z.number().int(),
-    next_run_at: z.string().nullable(),
-    temporal_schedule_id: z.string(),
-    created_at: z.string(),
-    updated_at: z.string(),
-  })
-  .openapi('Schedule');
-const RunSchema = z
-  .object({
-    scheduled_at: z.string(),
-    outcome: z.enum(RUN_OUTCOMES),
-    movement_id: z.string().nullable().openapi({ description: 'The order (payment), transfer or withdrawal the run made' }),
-    movement_workflow_id: z.string().nullable(),
-    code: z.string().nullable().openapi({ description: 'Why the run was refused, failed or skipped' }),
-    message: z.string().nullable(),
-    workflow_id: z.string(),
-    finished_at: z.string().nullable(),
-  })
-  .openapi('ScheduleRun');
-
-const scheduleExample = {
-  id: '300000001', env_id: '123', wallet_id: '123', user_id: '123', kind: 'payment', amount: 9.99, currency: 'USD', product_id: 'plan-pro',
-  to_wallet_id: null, cron: '0 9 * * MON', every: null, timezone: 'Europe/Paris', start_at: null, end_at: null, status: 'active',
-  status_reason: null, consecutive_failures: 0, next_run_at: '2026-01-05T08:00:00.000Z', temporal_schedule_id: 'paynocchio-schedule-300000001',
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:00.000Z',
-};
-const runExample = {
-  scheduled_at: '2026-01-05T08:00:00.000Z', outcome: 'succeeded', movement_id: '500000007',
-  movement_workflow_id: 'scheduled-payment-123-300000001-2026-01-05T08:00:00Z', code: null, message: null,
-  workflow_id: 'schedule-run-300000001-2026-01-05T08:00:00Z', finished_at: '2026-01-05T08:00:00.210Z',
-};
-const one = { description: 'The schedule', schema: z.object({ schedule: ScheduleSchema }) };
-
-registerRoute({
-  method: 'post', path: '/wallet/schedules', tags: ['schedules'], summary: 'Schedule a recurring payment, transfer or withdraw',
-  description:
-    'Exactly one of `cron` (5 fields, in `timezone`, default UTC) and `every` (at least one minute; counted from `start_at`, else from now). ' +
-    'Each run starts the ordinary movement workflow with an id made of the schedule id and the scheduled time, so a run never moves money twice. ' +
-    'A refused run is recorded and sent as `schedule.run_failed`; after `SCHEDULE_PAUSE_AFTER_FAILURES` (3) in a row the schedule pauses itself (`schedule.paused`). ' +
-    "A scheduled withdraw needs the user's Stripe account to be able to receive payouts already (else the run is refused `account_not_onboarded`). " +
-    'With an Idempotency-Key a retried create answers the same schedule.',
-  request: {
-    body: CreateBody,
-    headers: movementHeaders,
-    bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, kind: 'payment', amount: 9.99, product_id: 'plan-pro', cron: '0 9 * * MON', timezone: 'Europe/Paris' },
-  },
-  responses: {
-    201: { ...one, example: { schedule: scheduleExample } },
-    409: { description: 'The Idempotency-Key was used with another request' },
-  },
-});
-registerRoute({
-  method: 'get', path: '/wallet/schedules', tags: ['schedules'], summary: "A wallet's schedules, newest first",
-  request: { query: ListQuery },
-  responses: {
-    200: {
-      description: 'One page; pass next_cursor as cursor for the next',
-      schema: z.object({ schedules: z.array(ScheduleSchema), next_cursor: z.string().nullable() }),
-      example: { schedules: [scheduleExample], next_cursor: null },
-    },
-  },
-});
-registerRoute({
-  method: 'get', path: '/wallet/schedules/:schedule_id', tags: ['schedules'], summary: 'A schedule and its recent runs',
-  request: { params: ScheduleParams, query: EnvQuery },
-  responses: {
-    200: {
-      description: 'The schedule and its last 20 runs, newest first',
-      schema: z.object({ schedule: ScheduleSchema, runs: z.array(RunSchema) }),
-      example: { schedule: scheduleExample, runs: [runExample] },
-    },
-  },
-});
-registerRoute({
-  method: 'post', path: '/wallet/schedules/:schedule_id/pause', tags: ['schedules'], summary: 'Pause a schedule',
-  request: { params: ScheduleParams, body: EnvBody, bodyExample: { env_id: 123 } },
-  responses: {
-    200: { ...one, example: { schedule: { ...scheduleExample, status: 'paused', status_reason: 'requested', next_run_at: null } } },
-    409: { description: 'The schedule has ended' },
-  },
-});
-registerRoute({
-  method: 'post', path: '/wallet/schedules/:schedule_id/resume', tags: ['schedules'], summary: 'Resume a paused schedule',
-  description: 'Clears the count of refused runs. Runs missed while paused are not made up.',
-  request: { params: ScheduleParams, body: EnvBody, bodyExample: { env_id: 123 } },
-  responses: { 200: { ...one, example: { schedule: scheduleExample } }, 409: { description: 'The schedule has ended' } },
-});
-registerRoute({
-  method: 'delete', path: '/wallet/schedules/:schedule_id', tags: ['schedules'], summary: 'End a schedule',
-  description: 'No run starts after this; the schedule and its runs stay readable. Ending an ended schedule answers it again.',
-  request: { params: ScheduleParams, query: EnvQuery },
-  responses: { 200: { ...one, example: { schedule: { ...scheduleExample, status: 'ended', status_reason: 'deleted', next_run_at: null } } } },
-});
 
 type CreateBodyT = z.infer<typeof CreateBody>;
 
@@ -253,13 +139,12 @@ export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: Schedul
       const envId = requireEnv(res, body.env_id);
       await respondIdempotently(pool, req, res, envId, async (idem) => {
         const everySeconds = checkShape(body, minIntervalMs);
-        const wallet = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
+        const wallet = await requireWallet(pool, envId, body.wallet_id, body.user_id);
         if (wallet.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${wallet.id} is closed`, { wallet_id: wallet.id });
         const minor = parseAmount(body.amount, wallet.currency);
         if (body.to_wallet_id !== undefined) {
           if (body.to_wallet_id === wallet.id) throw invalid('to_wallet_id', 'must be another wallet than wallet_id');
-          const to = await findWallet(pool, envId, body.to_wallet_id);
-          if (!to) throw new DomainError('not_found', `wallet ${body.to_wallet_id} not found`, { wallet_id: body.to_wallet_id });
+          const to = await requireWallet(pool, envId, body.to_wallet_id);
           if (to.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${to.id} is closed`, { wallet_id: to.id });
           if (to.currency !== wallet.currency) {
             throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${wallet.currency}`, { wallet_id: to.id });
@@ -304,8 +189,7 @@ export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: Schedul
     '/wallet/schedules',
     ...endpoint({ query: ListQuery }, async ({ query }, _req, res) => {
       const envId = requireEnv(res, query.env_id);
-      const wallet = await findWallet(pool, envId, query.wallet_id);
-      if (!wallet) throw new DomainError('not_found', `wallet ${query.wallet_id} not found`, { wallet_id: query.wallet_id });
+      const wallet = await requireWallet(pool, envId, query.wallet_id);
       const rows = await listWalletSchedules(pool, envId, wallet.id, query.limit + 1, query.cursor ?? null);
       const page = rows.slice(0, query.limit);
       const nextCursor = rows.length > query.limit ? page[page.length - 1]!.id : null;

@@ -1,24 +1,16 @@
 /**
- * POST /wallet/transfer: from a wallet of the user to any wallet of the same
- * environment and currency. The route refuses what it can see cheaply (unknown or
- * foreign wallet, same wallet, other currency); the posting function checks status,
- * currency and funds again under the row locks.
+ * POST /wallet/transfer: validate → src/services/movements.ts `transfer` (from a wallet
+ * of the user to any wallet of the same environment and currency) → present.
+ * Entry: src/api/docs/transfers.ts.
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
-import { parseAmount } from '../../domain/money';
-import type { TransferInput, TransferResult } from '../../domain/types';
 import type { Pool } from '../../db/pool';
-import { findWallet } from '../../db/queries/wallets';
-import { requireEnv } from '../auth';
-import { respondIdempotently } from '../idempotency';
+import { transfer } from '../../services/movements';
 import { presentTransfer, presentWallet } from '../../wire/present';
+import { moneyEndpoint, movementAnswer } from '../money-endpoint';
 import { amount, id, userId } from '../schemas';
-import { runMovement, type TemporalDeps } from '../temporal';
-import { endpoint } from '../validate';
-import { ownedWallet } from './topups-payments';
-import { movementHeaders, registerRoute, TransferSchema, WalletSchema } from '../openapi';
+import type { TemporalDeps } from '../temporal';
 
 const reference = z.preprocess(
   (v) => (v === null ? undefined : v),
@@ -26,76 +18,22 @@ const reference = z.preprocess(
 );
 export const TransferBody = z.object({ env_id: id, user_id: userId, wallet_id: id, to_wallet_id: id, amount, reference });
 
-registerRoute({
-  method: 'post', path: '/wallet/transfer', tags: ['movements'], summary: 'Transfer between two wallets of the environment',
-  description:
-    "From a wallet of the user to any other wallet of the same environment and currency. Runs the `transfer` workflow. Responds with the `Workflow-Id` header. " +
-    "The environment's transfer fee (PUT /environments/{env_id}/fees) is charged to the sender on top of the amount, to the `fees` account in the same ledger transaction " +
-    '(422 `insufficient_funds` when amount + fee is not there).',
-  request: {
-    body: TransferBody,
-    headers: movementHeaders,
-    bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, to_wallet_id: 124, amount: 25.5, reference: 'rent march' },
-  },
-  responses: {
-    200: {
-      description: 'The transfer and the source wallet after it. The Temporal workflow that moved the money is in the `Workflow-Id` header.',
-      schema: z.object({ transfer: TransferSchema, wallet: WalletSchema }),
-      example: {
-        transfer: { id: '700000001', env_id: '123', from_wallet_id: '123', to_wallet_id: '124', amount: 25.5, currency: 'USD', reference: 'rent march', fee: 0.63 },
-        wallet: { id: '123', user_id: '123', env_id: '123', balance: 973.87, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' },
-      },
-    },
-    409: { description: 'The Idempotency-Key was used with another request' },
-  },
-});
-
 export function transferRoutes(pool: Pool, temporal: TemporalDeps): Router {
   const router = Router();
   router.post(
     '/wallet/transfer',
-    ...endpoint(
-      { body: TransferBody },
-      async ({ body }, req, res) => {
-        const envId = requireEnv(res, body.env_id);
-        await respondIdempotently(pool, req, res, envId, async (idem) => {
-          if (body.wallet_id === body.to_wallet_id) {
-            throw new DomainError('invalid_request', 'to_wallet_id must be another wallet than wallet_id', { field: 'to_wallet_id' });
-          }
-          const from = await ownedWallet(pool, envId, body.wallet_id, body.user_id);
-          const to = await findWallet(pool, envId, body.to_wallet_id);
-          if (!to) throw new DomainError('not_found', `wallet ${body.to_wallet_id} not found`, { wallet_id: body.to_wallet_id });
-          if (to.currency !== from.currency) {
-            throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${from.currency}`, {
-              wallet_id: to.id,
-              wallet_currency: to.currency,
-              currency: from.currency,
-            });
-          }
-          const minor = parseAmount(body.amount, from.currency);
-          const { result, workflowId } = await runMovement(temporal, {
-            workflowType: 'transfer',
-            envId,
-            walletId: from.id,
-            userId: from.userId,
-            ...idem,
-            args: {
-              envId,
-              fromWalletId: from.id,
-              toWalletId: to.id,
-              amount: minor.toString(),
-              currency: from.currency,
-              reference: body.reference ?? null,
-            },
-          });
-          return {
-            status: 200,
-            workflowId,
-            body: { transfer: presentTransfer(result.transfer), wallet: presentWallet(result.wallet) },
-          };
-        });
-      },
-    ),
+    ...moneyEndpoint(pool, TransferBody, async (body, envId, idem) => {
+      const request = {
+        envId,
+        userId: body.user_id,
+        walletId: body.wallet_id,
+        toWalletId: body.to_wallet_id,
+        amount: body.amount,
+        reference: body.reference ?? null,
+      };
+      const { result, workflowId } = await transfer({ pool, temporal }, request, idem);
+      return movementAnswer(workflowId, { transfer: presentTransfer(result.transfer), wallet: presentWallet(result.wallet) });
+    }),
   );
   return router;
 }

@@ -3,61 +3,24 @@
  * go straight to Postgres (DESIGN: reads and non-monetary writes skip Temporal).
  */
 import { Router } from 'express';
+import { changeWalletStatus, openWallet } from '../../services/wallets';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
 import type { Currency } from '../../domain/money';
-import type { WalletStatus } from '../../domain/types';
-import { withTransaction, type Pool } from '../../db/pool';
-import { createWallet, listUserWallets, lockWallets, updateWalletStatus } from '../../db/queries/wallets';
-import { recordEvent } from '../../db/queries/outbox';
-import { endWalletSchedules } from '../../db/queries/schedules';
-import type { Schedule } from '../../domain/schedules';
-import { presentSchedule } from '../../wire/present';
-import { deleteTemporalSchedule } from '../schedules-temporal';
+import type { Pool } from '../../db/pool';
+import { listUserWallets } from '../../db/queries/wallets';
 import type { TemporalDeps } from '../temporal';
 import { requireEnv } from '../auth';
 import { sendJson } from '../json';
 import { presentWallet } from '../../wire/present';
 import { currency, id, userId, walletStatus } from '../schemas';
 import { endpoint } from '../validate';
-import { registerRoute, WalletSchema } from '../openapi';
 import { getLimitStatuses } from '../../db/queries/spend-limits';
-import { presentLimits, WalletWithLimitsSchema } from './limits';
+import { presentLimits } from './limits';
 
-const CreateBody = z.object({ env_id: id, user_id: userId, currency });
-const ListQuery = z.object({ env_id: id, user_id: userId });
-const StatusParams = z.object({ wallet_id: id });
-const StatusBody = z.object({ env_id: id, user_id: userId, status: walletStatus });
-const walletExample = { id: '123', user_id: '123', env_id: '123', balance: 1000.0, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' };
-
-registerRoute({
-  method: 'post', path: '/wallet', tags: ['wallets'], summary: "Create the user's wallet (or return the existing one)",
-  request: { body: CreateBody, bodyExample: { env_id: 123, user_id: 123 } },
-  responses: { 200: { description: 'The wallet', schema: WalletSchema, example: walletExample } },
-});
-registerRoute({
-  method: 'get', path: '/wallet', tags: ['wallets'], summary: "List a user's wallets",
-  request: { query: ListQuery },
-  responses: { 200: { description: 'Wallets', schema: z.object({ wallets: z.array(WalletWithLimitsSchema) }), example: { wallets: [walletExample] } } },
-});
-registerRoute({
-  method: 'patch', path: '/wallet/:wallet_id/status', tags: ['wallets'], summary: "Change a wallet's status",
-  request: { params: StatusParams, body: StatusBody, bodyExample: { env_id: '123', user_id: '123', status: 'suspended' } },
-  responses: {
-    200: {
-      description: 'The wallet after the change',
-      schema: WalletSchema.pick({ id: true, balance: true, held: true, currency: true, status: true }),
-      example: { id: '123', balance: 1000.0, held: 0, currency: 'USD', status: 'suspended' },
-    },
-    409: { description: 'Transition not allowed (a closed wallet, or closing a wallet with money)' },
-  },
-});
-
-const ALLOWED: Record<WalletStatus, WalletStatus[]> = {
-  active: ['active', 'suspended', 'closed'],
-  suspended: ['active', 'suspended', 'closed'],
-  closed: ['closed'],
-};
+export const CreateBody = z.object({ env_id: id, user_id: userId, currency });
+export const ListQuery = z.object({ env_id: id, user_id: userId });
+export const StatusParams = z.object({ wallet_id: id });
+export const StatusBody = z.object({ env_id: id, user_id: userId, status: walletStatus });
 
 export function walletRoutes(pool: Pool, temporal?: TemporalDeps): Router {
   const router = Router();
@@ -66,12 +29,7 @@ export function walletRoutes(pool: Pool, temporal?: TemporalDeps): Router {
     '/wallet',
     ...endpoint({ body: CreateBody }, async ({ body }, _req, res) => {
       const envId = requireEnv(res, body.env_id);
-      const wallet = await withTransaction(pool, async (client) => {
-        const made = await createWallet(client, envId, body.user_id, body.currency as Currency);
-        // Outbox: the event commits with the wallet, and only a new wallet has one.
-        if (made.created) await recordEvent(client, envId, 'wallet.created', { wallet: presentWallet(made.wallet) });
-        return made.wallet;
-      });
+      const wallet = await openWallet(pool, envId, body.user_id, body.currency as Currency);
       sendJson(res, 200, presentWallet(wallet));
     }),
   );
@@ -98,40 +56,8 @@ export function walletRoutes(pool: Pool, temporal?: TemporalDeps): Router {
       { params: StatusParams, body: StatusBody },
       async ({ params, body }, _req, res) => {
         const envId = requireEnv(res, body.env_id);
-        let ended: Schedule[] = [];
-        const wallet = await withTransaction(pool, async (client) => {
-          const [current] = await lockWallets(client, envId, [params.wallet_id]);
-          if (!current || current.userId !== body.user_id) {
-            throw new DomainError('not_found', `wallet ${params.wallet_id} not found`, { wallet_id: params.wallet_id });
-          }
-          if (!ALLOWED[current.status].includes(body.status)) {
-            throw new DomainError('conflict', `a ${current.status} wallet cannot become ${body.status}`, {
-              status: current.status,
-            });
-          }
-          if (body.status === 'closed' && (current.balance !== '0' || current.held !== '0')) {
-            throw new DomainError('conflict', 'only a wallet with zero balance and nothing held can be closed', {
-              status: current.status,
-            });
-          }
-          if (current.status === body.status) return current;
-          const updated = await updateWalletStatus(client, current.id, body.status);
-          await recordEvent(client, envId, 'wallet.status_changed', {
-            previous_status: current.status,
-            wallet: presentWallet(updated),
-          });
-          // Closing a wallet ends the schedules paying from or to it, in the same commit.
-          if (body.status === 'closed') {
-            ended = await endWalletSchedules(client, envId, current.id, 'wallet_closed');
-            for (const s of ended) await recordEvent(client, envId, 'schedule.ended', { schedule: presentSchedule(s), reason: 'wallet_closed' });
-          }
-          return updated;
-        });
-        // Then their Temporal Schedules. Best effort: a run of an ended schedule moves
-        // nothing and deletes its Temporal Schedule itself (src/workflows/schedule-run.ts).
-        if (temporal) {
-          await Promise.all(ended.map((s) => deleteTemporalSchedule(temporal, s.temporalScheduleId).catch(() => undefined)));
-        }
+        const request = { envId, walletId: params.wallet_id, userId: body.user_id, status: body.status };
+        const wallet = await changeWalletStatus(pool, temporal, request);
         const { id: walletId, balance, currency: cur, status, held } = presentWallet(wallet);
         sendJson(res, 200, { id: walletId, balance, held, currency: cur, status });
       },

@@ -15,7 +15,6 @@ import { sendJson } from '../json';
 import { presentWebhookEndpoint } from '../../wire/present';
 import { id } from '../schemas';
 import { endpoint } from '../validate';
-import { registerRoute, WebhookEndpointSchema } from '../openapi';
 import { webhookUrlProblem } from '../../domain/webhook-url';
 
 // The syntax rules (scheme, credentials, control characters): the same for every
@@ -37,47 +36,9 @@ const eventTypes = z
   .min(1, 'must name at least one event type')
   .optional();
 
-const EnvParams = z.object({ env_id: id });
-const WebhookParams = EnvParams.extend({ webhook_id: id });
-const CreateBody = z.object({ url, event_types: eventTypes });
-const endpointExample = {
-  id: '1', env_id: '123', url: 'https://merchant.example.com/paynocchio/webhooks', event_types: ['payment.completed', 'refund.completed'],
-  status: 'enabled', created_at: '2026-01-01T00:00:00.000Z',
-};
-
-registerRoute({
-  method: 'post', path: '/environments/:env_id/webhooks', tags: ['webhooks'], summary: 'Register a webhook endpoint',
-  description:
-    'Without `event_types`, the endpoint receives every event type. The signing secret (Standard Webhooks `whsec_…`) is returned only here. ' +
-    'An environment has at most `WEBHOOK_MAX_ENDPOINTS` (default 20) enabled endpoints: beyond, 409 `conflict` (disable one first).',
-  request: {
-    params: EnvParams,
-    body: CreateBody,
-    bodyExample: { url: 'https://merchant.example.com/paynocchio/webhooks', event_types: ['payment.completed', 'refund.completed'] },
-  },
-  responses: {
-    201: {
-      description: 'The endpoint, with its signing secret (shown once)',
-      schema: WebhookEndpointSchema.extend({ secret: z.string().openapi({ description: 'Standard Webhooks signing secret' }) }),
-      example: { ...endpointExample, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
-    },
-  },
-});
-registerRoute({
-  method: 'get', path: '/environments/:env_id/webhooks', tags: ['webhooks'], summary: "The environment's webhook endpoints (without secrets)",
-  request: { params: EnvParams },
-  responses: {
-    200: { description: 'Endpoints', schema: z.object({ webhooks: z.array(WebhookEndpointSchema) }), example: { webhooks: [endpointExample] } },
-  },
-});
-registerRoute({
-  method: 'delete', path: '/environments/:env_id/webhooks/:webhook_id', tags: ['webhooks'], summary: 'Disable a webhook endpoint',
-  request: { params: WebhookParams },
-  responses: {
-    200: { description: 'The endpoint, now disabled', schema: WebhookEndpointSchema, example: { ...endpointExample, status: 'disabled' } },
-  },
-});
-
+export const EnvParams = z.object({ env_id: id });
+export const WebhookParams = EnvParams.extend({ webhook_id: id });
+export const CreateBody = z.object({ url, event_types: eventTypes });
 /** Standard Webhooks secret: "whsec_" + base64 of 24 random bytes. */
 function newSigningSecret(): string {
   return 'whsec_' + randomBytes(24).toString('base64');

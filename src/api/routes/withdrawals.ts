@@ -5,121 +5,26 @@
  */
 import { Router } from 'express';
 import { z } from 'zod';
-import { DomainError } from '../../domain/errors';
-import { parseAmount, type Currency } from '../../domain/money';
+import { type Currency } from '../../domain/money';
 import { money } from '../../wire/money';
 import type { WithdrawalProgress } from '../../domain/withdrawals';
 import type { Pool } from '../../db/pool';
-import { findWallet } from '../../db/queries/wallets';
-import { findWithdrawal, listUserWithdrawals, listWithdrawalEvents } from '../../db/queries/withdrawals';
+import { listUserWithdrawals, listWithdrawalEvents } from '../../db/queries/withdrawals';
+import { cancel, requireWithdrawal, withdraw, type WithdrawWaits } from '../../services/withdrawals';
 import { requireEnv } from '../auth';
-import { respondIdempotently } from '../idempotency';
+import { moneyEndpoint, movementAnswer } from '../money-endpoint';
 import { sendJson } from '../json';
 import { presentWithdrawal, presentWithdrawalEvent } from '../../wire/present';
 import { amount, cursor, id, pageLimit, userId } from '../schemas';
 import type { TemporalDeps } from '../temporal';
 import { endpoint } from '../validate';
-import { cancelWithdrawal, startWithdrawal } from '../withdraw-temporal';
-import { movementHeaders, registerRoute, WithdrawalEventSchema, WithdrawalSchema } from '../openapi';
-import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals';
 
-/** The workflow waits the API passes in (config); unset ones take the workflow's defaults. */
-export interface WithdrawWaits {
-  onboardingTimeoutMs?: number;
-  payoutPollIntervalMs?: number;
-  payoutTimeoutMs?: number;
-  /** How many fresh onboarding links the refresh URL may ask for per withdrawal (WITHDRAW_MAX_LINK_REFRESHES). */
-  maxLinkRefreshes?: number;
-}
-
-const WithdrawBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
-const WithdrawalParams = z.object({ withdrawal_id: id });
-const EnvQuery = z.object({ env_id: id });
-const ListParams = z.object({ env_id: id, user_id: userId });
-const ListQuery = z.object({ limit: pageLimit, cursor });
-const CancelBody = z.object({ env_id: id });
-
-const withdrawalExample = {
-  id: '900000001', env_id: '123', wallet_id: '123', user_id: '123', amount: 250.0, fee: 0.5, currency: 'USD', status: 'awaiting_onboarding',
-  stripe_account_id: 'acct_1QxYzAbCdEfGhIjK', stripe_transfer_id: null, stripe_payout_id: null, failure_code: null, failure_message: null,
-  created_at: '2026-01-01T00:00:00.000Z', updated_at: '2026-01-01T00:00:01.000Z',
-};
-const paidExample = {
-  ...withdrawalExample, status: 'paid', stripe_transfer_id: 'tr_1QxYzAbCdEfGhIjK', stripe_payout_id: 'po_1QxYzAbCdEfGhIjK',
-  updated_at: '2026-01-02T09:30:00.000Z',
-};
-
-registerRoute({
-  method: 'post', path: '/wallet/withdraw', tags: ['withdrawals'], summary: 'Withdraw to the bank through Stripe Connect',
-  description:
-    'Holds the amount and runs the `withdraw` workflow. Answers as soon as the Stripe link exists: the onboarding link while the ' +
-    "user's Stripe account cannot receive payouts yet, else the Express dashboard login link; the payout goes on in the workflow. " +
-    "Withdrawals are capped per environment (in flight + paid in 24 h ≤ a share of its deposits): over it, 422 `withdrawal_limit_exceeded`, nothing held. " +
-    "The environment's withdrawal fee (PUT /environments/{env_id}/fees) is charged on top of the amount with the hold (422 `insufficient_funds` when amount + fee is not there) and given back if the withdrawal fails. " +
-    'Responds with the `Workflow-Id` header.',
-  request: { body: WithdrawBody, headers: movementHeaders, bodyExample: { env_id: 123, user_id: 123, wallet_id: 123, amount: 250 } },
-  responses: {
-    200: {
-      description: 'Where to send the user, and the withdrawal to follow with GET /wallet/withdrawals/{withdrawal_id}',
-      schema: z.object({
-        url: z.string().nullable(),
-        withdrawal_id: z.string().nullable(),
-        status: z.enum([...WITHDRAWAL_STATUSES, 'starting']),
-        fee: WithdrawalSchema.shape.amount.nullable().openapi({ description: "The environment's withdrawal fee, charged on top of the amount with the hold (given back if the withdrawal fails)" }),
-      }),
-      example: { url: 'https://connect.stripe.com/setup/e/acct_1QxYzAbCdEfGhIjK/aBcDeFgHiJkL', withdrawal_id: '900000001', status: 'awaiting_onboarding', fee: 0.5 },
-    },
-    409: { description: 'The Idempotency-Key was used with another request' },
-  },
-});
-registerRoute({
-  method: 'get', path: '/wallet/withdrawals/:withdrawal_id', tags: ['withdrawals'], summary: 'A withdrawal and its timeline',
-  request: { params: WithdrawalParams, query: EnvQuery },
-  responses: {
-    200: {
-      description: 'The withdrawal, with every step the workflow recorded, oldest first',
-      schema: WithdrawalSchema.extend({ timeline: z.array(WithdrawalEventSchema) }),
-      example: {
-        ...paidExample,
-        timeline: [
-          { seq: 0, step: 'funds_held', detail: { transaction_id: '3' }, at: '2026-01-01T00:00:00.000Z' },
-          { seq: 1, step: 'account', detail: { stripe_account_id: 'acct_1QxYzAbCdEfGhIjK', payouts_enabled: false }, at: '2026-01-01T00:00:00.500Z' },
-          { seq: 2, step: 'onboarding_link_created', detail: {}, at: '2026-01-01T00:00:01.000Z' },
-          { seq: 3, step: 'onboarding_complete', detail: {}, at: '2026-01-01T00:12:00.000Z' },
-          { seq: 4, step: 'processing', detail: {}, at: '2026-01-01T00:12:00.100Z' },
-          { seq: 5, step: 'transfer_created', detail: { stripe_transfer_id: 'tr_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:01.000Z' },
-          { seq: 6, step: 'payout_created', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:02.000Z' },
-          { seq: 7, step: 'payout_paid', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-02T09:30:00.000Z' },
-          { seq: 8, step: 'paid_out', detail: { transaction_id: '9' }, at: '2026-01-02T09:30:00.000Z' },
-        ],
-      },
-    },
-  },
-});
-registerRoute({
-  method: 'get', path: '/wallet/:env_id/withdrawals/:user_id', tags: ['withdrawals'], summary: "A user's withdrawals, newest first",
-  request: { params: ListParams, query: ListQuery },
-  responses: {
-    200: {
-      description: 'One page; pass next_cursor as cursor for the next',
-      schema: z.object({ withdrawals: z.array(WithdrawalSchema), next_cursor: z.string().nullable() }),
-      example: { withdrawals: [paidExample], next_cursor: null },
-    },
-  },
-});
-registerRoute({
-  method: 'post', path: '/wallet/withdrawals/:withdrawal_id/cancel', tags: ['withdrawals'], summary: 'Cancel a withdrawal still awaiting onboarding',
-  description: 'Releases the hold. Canceling a canceled withdrawal answers it again.',
-  request: { params: WithdrawalParams, body: CancelBody, bodyExample: { env_id: 123 } },
-  responses: {
-    200: {
-      description: 'The withdrawal, canceled',
-      schema: WithdrawalSchema,
-      example: { ...withdrawalExample, status: 'canceled', updated_at: '2026-01-01T00:05:00.000Z' },
-    },
-    409: { description: 'The withdrawal is past onboarding (money has left): it can no longer be canceled' },
-  },
-});
+export const WithdrawBody = z.object({ env_id: id, user_id: userId, wallet_id: id, amount });
+export const WithdrawalParams = z.object({ withdrawal_id: id });
+export const EnvQuery = z.object({ env_id: id });
+export const ListParams = z.object({ env_id: id, user_id: userId });
+export const ListQuery = z.object({ limit: pageLimit, cursor });
+export const CancelBody = z.object({ env_id: id });
 
 function presentProgress(p: WithdrawalProgress, currency: Currency) {
   return { url: p.url, withdrawal_id: p.withdrawalId, status: p.status, fee: p.fee === undefined ? null : money(p.fee, currency) };
@@ -130,18 +35,10 @@ export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: With
 
   router.post(
     '/wallet/withdraw',
-    ...endpoint({ body: WithdrawBody }, async ({ body }, req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      await respondIdempotently(pool, req, res, envId, async (idem) => {
-        const wallet = await findWallet(pool, envId, body.wallet_id, body.user_id);
-        if (!wallet) throw new DomainError('not_found', `wallet ${body.wallet_id} not found for user ${body.user_id}`, { wallet_id: body.wallet_id });
-        const minor = parseAmount(body.amount, wallet.currency);
-        const { progress, workflowId } = await startWithdrawal(temporal, pool, {
-          ...idem,
-          input: { envId, walletId: wallet.id, userId: wallet.userId, amount: minor.toString(), currency: wallet.currency, ...waits },
-        });
-        return { status: 200, workflowId, body: presentProgress(progress, wallet.currency) };
-      });
+    ...moneyEndpoint(pool, WithdrawBody, async (body, envId, idem) => {
+      const request = { envId, userId: body.user_id, walletId: body.wallet_id, amount: body.amount };
+      const { progress, currency, workflowId } = await withdraw({ pool, temporal, waits }, request, idem);
+      return movementAnswer(workflowId, presentProgress(progress, currency));
     }),
   );
 
@@ -149,8 +46,7 @@ export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: With
     '/wallet/withdrawals/:withdrawal_id',
     ...endpoint({ params: WithdrawalParams, query: EnvQuery }, async ({ params, query }, _req, res) => {
       const envId = requireEnv(res, query.env_id);
-      const withdrawal = await findWithdrawal(pool, envId, params.withdrawal_id);
-      if (!withdrawal) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
+      const withdrawal = await requireWithdrawal(pool, envId, params.withdrawal_id);
       const timeline = await listWithdrawalEvents(pool, withdrawal.id);
       sendJson(res, 200, { ...presentWithdrawal(withdrawal), timeline: timeline.map(presentWithdrawalEvent) });
     }),
@@ -174,14 +70,7 @@ export function withdrawalRoutes(pool: Pool, temporal: TemporalDeps, waits: With
     '/wallet/withdrawals/:withdrawal_id/cancel',
     ...endpoint({ params: WithdrawalParams, body: CancelBody }, async ({ params, body }, _req, res) => {
       const envId = requireEnv(res, body.env_id);
-      const withdrawal = await findWithdrawal(pool, envId, params.withdrawal_id);
-      if (!withdrawal) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
-      if (withdrawal.status === 'canceled') return sendJson(res, 200, presentWithdrawal(withdrawal));
-      if (withdrawal.status !== 'awaiting_onboarding') {
-        throw new DomainError('conflict', `the withdrawal is ${withdrawal.status}: it can no longer be canceled`, { status: withdrawal.status });
-      }
-      await cancelWithdrawal(temporal, withdrawal);
-      sendJson(res, 200, presentWithdrawal((await findWithdrawal(pool, envId, withdrawal.id))!));
+      sendJson(res, 200, presentWithdrawal(await cancel(pool, temporal, envId, params.withdrawal_id)));
     }),
   );
 

@@ -4,9 +4,8 @@
  * item's outcome in the SQL transaction that moves its money.
  */
 import type { BatchItemError, BatchItemRequest, BatchItemType } from '../../domain/batch';
-import type { Pool, PoolClient } from '../pool';
+import type { Pool, PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 export type BatchStatus = 'pending' | 'completed' | 'refused';
 

@@ -1,9 +1,8 @@
 /** Card top-up rows (migration 017) and their timeline. */
 import type { CardTopup, CardTopupAttentionReason, CardTopupEvent, CardTopupStatus, PaymentIntentOutcome } from '../../domain/card-topups';
 import type { Currency } from '../../domain/money';
-import type { Pool, PoolClient } from '../pool';
+import type { Pool, PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 interface CardTopupRow {
   id: string;

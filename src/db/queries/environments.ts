@@ -3,10 +3,9 @@
  * each with its signed-mode signing key sealed under SECRETS_PEPPER (src/signing-keys.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 import { signingKeyOf, type SigningKeyCipher } from '../../signing-keys';
 
-type Queryable = Pool | PoolClient;
 
 export function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();

@@ -5,9 +5,8 @@
  * `funding` account (postTransaction), so it always equals what the postings say.
  */
 import type { Currency } from '../../domain/money';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 export interface Funding {
   envId: string;

@@ -11,12 +11,11 @@
  */
 import type { Currency } from '../../domain/money';
 import type { Wallet } from '../../domain/types';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 import { recordEvent } from './outbox';
 import { money } from '../../wire/money';
 import { presentWallet } from '../../wire/present';
 
-type Queryable = Pool | PoolClient;
 
 export const MONITOR_FIELDS = ['balance', 'held'] as const;
 export const MONITOR_OPS = ['lt', 'lte', 'gt', 'gte'] as const;

@@ -2,9 +2,8 @@
 import type { Currency } from '../../domain/money';
 import type { SplitPart } from '../../domain/fees';
 import type { Order, OrderStatus, PaymentInput, VoidReason } from '../../domain/types';
-import type { Pool, PoolClient } from '../pool';
+import type { Pool, PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 interface OrderRow {
   id: string;

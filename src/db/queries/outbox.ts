@@ -6,9 +6,8 @@
  */
 import { stringify } from 'lossless-json';
 import type { EventType } from '../../domain/events';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 /**
  * Writes the event (payload: Standard Webhooks' {type, timestamp, data}, as exact

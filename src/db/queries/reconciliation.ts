@@ -2,9 +2,8 @@
  * Reconciliation with Stripe (migration 013): runs, the Stripe ids a run has seen, the
  * mismatches (one per kind and Stripe object) and the last clean window per environment.
  */
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 export const MISMATCH_KINDS = ['missing_in_ledger', 'missing_at_stripe', 'amount_differs', 'status_differs'] as const;
 export type MismatchKind = (typeof MISMATCH_KINDS)[number];

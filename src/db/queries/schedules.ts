@@ -1,9 +1,8 @@
 /** Schedules and their runs (migration 012). */
 import type { Currency } from '../../domain/money';
 import type { RunOutcome, Schedule, ScheduleKind, ScheduleRun, ScheduleStatus } from '../../domain/schedules';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 interface ScheduleRow {
   id: string;

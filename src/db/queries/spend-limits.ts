@@ -16,9 +16,8 @@
  */
 import { DomainError } from '../../domain/errors';
 import { formatAmount, type Currency } from '../../domain/money';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 /** Posting types whose negative wallet legs are money leaving the wallet. */
 export const LIMITED_TYPES = ['payment', 'transfer', 'hold'] as const;

@@ -1,9 +1,8 @@
 /** Wallet queries. Every read is scoped by environment: a wallet of another tenant is never seen. */
 import type { Currency } from '../../domain/money';
 import type { Wallet, WalletStatus } from '../../domain/types';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 export interface WalletRow {
   id: string;

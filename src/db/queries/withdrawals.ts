@@ -2,9 +2,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Currency } from '../../domain/money';
 import type { Withdrawal, WithdrawalEvent, WithdrawalStatus } from '../../domain/withdrawals';
-import type { Pool, PoolClient } from '../pool';
+import type { PoolClient, Queryable } from '../pool';
 
-type Queryable = Pool | PoolClient;
 
 interface WithdrawalRow {
   id: string;
@@ -62,13 +61,27 @@ export interface NewWithdrawal {
 }
 
 /** Inserts the workflow's withdrawal; a retried call returns the existing row. */
-export async function insertWithdrawal(client: PoolClient, w: NewWithdrawal): Promise<Withdrawal> {
+/**
+ * The id the withdrawal of this workflow has or will have: the existing row's (a retried
+ * hold), else a fresh one from the identity's sequence. Drawn before the hold is posted so
+ * that the hold's reference names the withdrawal like its release's or settle's does.
+ */
+export async function withdrawalIdFor(client: PoolClient, workflowId: string): Promise<string> {
+  const { rows } = await client.query<{ id: string }>(
+    `select coalesce((select id from withdrawals where workflow_id = $1), nextval(pg_get_serial_sequence('withdrawals', 'id')))::text as id`,
+    [workflowId],
+  );
+  return rows[0]!.id;
+}
+
+export async function insertWithdrawal(client: PoolClient, w: NewWithdrawal & { id: string }): Promise<Withdrawal> {
   const { rows } = await client.query<WithdrawalRow>(
-    `insert into withdrawals (workflow_id, env_id, wallet_id, user_id, amount, currency, status, hold_transaction_id, fee)
-     values ($1, $2, $3, $4, $5, $6, 'awaiting_onboarding', $7, $8)
+    `insert into withdrawals (id, workflow_id, env_id, wallet_id, user_id, amount, currency, status, hold_transaction_id, fee)
+     overriding system value
+     values ($8, $1, $2, $3, $4, $5, $6, 'awaiting_onboarding', $7, $9)
      on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
      returning ${COLUMNS}`,
-    [w.workflowId, w.envId, w.walletId, w.userId, w.amount, w.currency, w.holdTransactionId, w.fee ?? '0'],
+    [w.workflowId, w.envId, w.walletId, w.userId, w.amount, w.currency, w.holdTransactionId, w.id, w.fee ?? '0'],
   );
   return fromRow(rows[0]!);
 }
@@ -266,6 +279,11 @@ export async function setPayoutsEnabled(
 export async function recordStripeEvent(db: Queryable, id: string, type: string): Promise<boolean> {
   const { rowCount } = await db.query('insert into stripe_events (id, type) values ($1, $2) on conflict (id) do nothing', [id, type]);
   return (rowCount ?? 0) > 0;
+}
+
+/** Undoes recordStripeEvent when the event could not be delivered (src/services/stripe-events.ts): Stripe sends it again. */
+export async function forgetStripeEvent(db: Queryable, id: string): Promise<void> {
+  await db.query('delete from stripe_events where id = $1', [id]);
 }
 
 /** The token the onboarding return/refresh URLs of this withdrawal carry. */
