@@ -77,7 +77,7 @@ async function throughBothApis(stack: ChaosStack): Promise<string[]> {
   // On a loaded machine a payment may outlast the API's bounded wait: 503 "still running"
   // is an honest answer, and the orders below show how it ended. Anything else is wrong.
   const stillRunning = payments.filter((p) => p.status === 503);
-  expectThat(refused.length + stillRunning.length === 34 && refused.length > 0, `concurrent payments: ${refused.length} refused with insufficient_funds and ${stillRunning.length} still running, not 34`);
+  expectThat(refused.length + stillRunning.length === 34 && refused.length > 0, `concurrent payments: ${refused.length} refused with insufficient_funds and ${stillRunning.length} still running, not 34 (others: ${JSON.stringify(payments.filter((p) => p.status !== 200 && p.status !== 503 && p.body?.error?.code !== 'insufficient_funds').map((p) => [p.status, p.body?.error]))})`);
   expectThat(new Set(ok.map((p) => p.api)).size === 2, 'concurrent payments: not both APIs answered a success');
   expectThat((await balance(racer.id)) === '2000', `racer balance ${await balance(racer.id)}, not 2000 (20.00)`);
   const orders = await stack.pool.query<{ status: string; n: number }>(
