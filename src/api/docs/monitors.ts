@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { MONITOR_FIELDS, MONITOR_OPS } from '../../db/queries/monitors';
 import { moneyOut, registerRoute } from './registry';
+import { collection } from './responses';
 import { CreateBody, ListQuery, MonitorParams, DeleteQuery } from '../routes/monitors';
 
 export function documentMonitors(): void {
@@ -33,7 +34,7 @@ export function documentMonitors(): void {
   registerRoute({
     method: 'get', path: '/wallet/monitors', tags: ['wallets'], summary: "The environment's monitors (or one wallet's)",
     request: { query: ListQuery },
-    responses: { 200: { description: 'Monitors', schema: z.object({ monitors: z.array(MonitorSchema) }), example: { monitors: [monitorExample] } } },
+    responses: { 200: collection('Monitors', 'monitors', MonitorSchema, [monitorExample]) },
   });
   registerRoute({
     method: 'delete', path: '/wallet/monitors/:monitor_id', tags: ['wallets'], summary: 'Disable a monitor',
