@@ -70,6 +70,9 @@ export const OrderSchema = registry.register(
   }),
 );
 
+/** The answer of a payment, a capture and a void: the order and the wallet after it. */
+export const OrderWithWalletSchema = z.object({ order: OrderSchema, wallet: WalletSchema });
+
 export const TransferSchema = registry.register(
   'Transfer',
   z.object({
