@@ -255,6 +255,17 @@ export function registerRoute(doc: RouteDoc): void {
   });
 }
 
+/**
+ * DELETE of a record merchants switch off rather than erase (a monitor, a webhook endpoint):
+ * it stays readable, and the answer is the record with `status: disabled`.
+ */
+export function registerDisable(
+  route: Pick<RouteDoc, 'path' | 'tags' | 'summary' | 'request'>,
+  answer: { description: string; schema: z.ZodType; example: object },
+): void {
+  registerRoute({ method: 'delete', ...route, responses: { 200: { ...answer, example: { ...answer.example, status: 'disabled' } } } });
+}
+
 /** Headers shared by the money-moving routes. */
 export const movementHeaders = z.object({
   'Idempotency-Key': z
