@@ -44,18 +44,18 @@ export function documentWithdrawals(): void {
     request: { params: WithdrawalParams, query: EnvQuery },
     responses: {
       200: withTimeline('The withdrawal, with every step the workflow recorded, oldest first', WithdrawalSchema, WithdrawalEventSchema, {
-          ...paidExample,
-          timeline: [
-            { seq: 0, step: 'funds_held', detail: { transaction_id: '3' }, at: '2026-01-01T00:00:00.000Z' },
-            { seq: 1, step: 'account', detail: { stripe_account_id: 'acct_1QxYzAbCdEfGhIjK', payouts_enabled: false }, at: '2026-01-01T00:00:00.500Z' },
-            { seq: 2, step: 'onboarding_link_created', detail: {}, at: '2026-01-01T00:00:01.000Z' },
-            { seq: 3, step: 'onboarding_complete', detail: {}, at: '2026-01-01T00:12:00.000Z' },
-            { seq: 4, step: 'processing', detail: {}, at: '2026-01-01T00:12:00.100Z' },
-            { seq: 5, step: 'transfer_created', detail: { stripe_transfer_id: 'tr_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:01.000Z' },
-            { seq: 6, step: 'payout_created', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:02.000Z' },
-            { seq: 7, step: 'payout_paid', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-02T09:30:00.000Z' },
-            { seq: 8, step: 'paid_out', detail: { transaction_id: '9' }, at: '2026-01-02T09:30:00.000Z' },
-          ],
+        ...paidExample,
+        timeline: [
+          { seq: 0, step: 'funds_held', detail: { transaction_id: '3' }, at: '2026-01-01T00:00:00.000Z' },
+          { seq: 1, step: 'account', detail: { stripe_account_id: 'acct_1QxYzAbCdEfGhIjK', payouts_enabled: false }, at: '2026-01-01T00:00:00.500Z' },
+          { seq: 2, step: 'onboarding_link_created', detail: {}, at: '2026-01-01T00:00:01.000Z' },
+          { seq: 3, step: 'onboarding_complete', detail: {}, at: '2026-01-01T00:12:00.000Z' },
+          { seq: 4, step: 'processing', detail: {}, at: '2026-01-01T00:12:00.100Z' },
+          { seq: 5, step: 'transfer_created', detail: { stripe_transfer_id: 'tr_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:01.000Z' },
+          { seq: 6, step: 'payout_created', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:02.000Z' },
+          { seq: 7, step: 'payout_paid', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-02T09:30:00.000Z' },
+          { seq: 8, step: 'paid_out', detail: { transaction_id: '9' }, at: '2026-01-02T09:30:00.000Z' },
+        ],
       }),
     },
   });
