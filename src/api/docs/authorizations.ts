@@ -8,7 +8,7 @@ export function documentAuthorizations(): void {
     currency: 'USD', failure_code: null, expires_at: '2026-01-08T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', fee: 0, splits: [],
   };
   const wallet = { id: '123', user_id: '123', env_id: '123', held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' };
-  /** The 409 of capture and void: the hold is no longer there to take or release. */
+  /** The 409 of capture and void: no hold left to take or release, or a reused Idempotency-Key. */
   const notAuthorized: ResponseSpec = {
     description: '`order_not_authorized` (captured, voided, expired, or a payment captured at once; a second capture), `authorization_expired` (past `expires_at`), or the Idempotency-Key was used with another request',
   };
