@@ -25,11 +25,11 @@
  * none (closing is refused while anything is held).
  */
 import { DomainError } from '../domain/errors';
-import type { Order, PaymentResult, VoidReason, Wallet } from '../domain/types';
+import type { Order, PaymentResult, Wallet } from '../domain/types';
 import { postings, type Leg } from '../domain/postings';
 import { postTransaction } from '../db/ledger';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
-import { assertCapturable, authorizationExpired, orderNotAuthorized } from '../domain/authorizations';
+import { assertCapturable, authorizationExpired, orderNotAuthorized, type VoidReason } from '../domain/authorizations';
 import {
   authorizationExpiredAt,
   authorizeOrder,

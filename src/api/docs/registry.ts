@@ -8,7 +8,8 @@ import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openap
 import { z } from 'zod';
 import { CURRENCIES } from '../../domain/money';
 import { ERROR_CODES } from '../../domain/errors';
-import { ORDER_STATUSES, VOID_REASONS, WALLET_STATUSES } from '../../domain/types';
+import { VOID_REASONS } from '../../domain/authorizations';
+import { ORDER_STATUSES, WALLET_STATUSES } from '../../domain/types';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals';
 import { EVENT_TYPES } from '../../domain/events';
 import { TRANSACTION_TYPES } from '../../domain/postings';

@@ -1,7 +1,8 @@
 /** Order queries: payments for products, owned by the payment workflow that created them. */
 import type { Currency } from '../../domain/money';
 import type { SplitPart } from '../../domain/fees';
-import type { Order, OrderStatus, PaymentInput, VoidReason } from '../../domain/types';
+import type { VoidReason } from '../../domain/authorizations';
+import type { Order, OrderStatus, PaymentInput } from '../../domain/types';
 import type { Pool, PoolClient, Queryable } from '../pool';
 
 
