@@ -100,6 +100,7 @@ export async function updateCardTopup(db: Queryable, id: string, c: CardTopupCha
     },
     4,
   );
+  // expires_at and available_at are not given but computed on the database's clock.
   const { rows } = await db.query<CardTopupRow>(
     `update card_topups set
        ${given.set},
