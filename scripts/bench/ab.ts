@@ -5,6 +5,7 @@
  * (where it matters) reads, with CPU per request per process. Prints JSON lines.
  * A third argument picks variants by name (`b0,default,no-rate-limit`). The database is
  * `paynocchio_bench_ab`, or PAYNOCCHIO_BENCH_DB (so two people can A/B on one server).
+ * PAYNOCCHIO_BENCH_KINDS=read (comma-separated) keeps only those scenarios of each variant.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { createBenchEnvironment, seedWallets } from './seed';
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const only = process.argv[3]?.split(',');
+  const kindsWanted = process.env.PAYNOCCHIO_BENCH_KINDS?.split(',');
   const dataDir = join(ROOT, '.data/bench-ab');
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
           });
         await load('payment', 32, 2000);
         for (const kind of kinds) {
+          if (kindsWanted && !kindsWanted.includes(kind)) continue;
           for (const conc of kind === 'payment' ? [32, 1] : [32]) {
             const pids = { ...running.pids, temporal: temporal.child?.pid };
             const before = snapshot(pids, database);
