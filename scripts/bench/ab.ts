@@ -3,6 +3,9 @@
  * `npm run bench` is the record): `node --import tsx scripts/bench/ab.ts [seconds]`.
  * Each variant: payments (closed loop, 32 connections), payments one at a time, and
  * (where it matters) reads, with CPU per request per process. Prints JSON lines.
+ * A third argument picks variants by name (`b0,default,no-rate-limit`). The database is
+ * `paynocchio_bench_ab`, or PAYNOCCHIO_BENCH_DB (so two people can A/B on one server).
+ * PAYNOCCHIO_BENCH_KINDS=read (comma-separated) keeps only those scenarios of each variant.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,11 +26,13 @@ import { createBenchEnvironment, seedWallets } from './seed';
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const only = process.argv[3]?.split(',');
+  const kindsWanted = process.env.PAYNOCCHIO_BENCH_KINDS?.split(',');
   const dataDir = join(ROOT, '.data/bench-ab');
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const tools = ensureTools();
-  const db = await pickDatabase('paynocchio_bench_ab', { fresh: true, dataDir });
+  const database = process.env.PAYNOCCHIO_BENCH_DB ?? 'paynocchio_bench_ab';
+  const db = await pickDatabase(database, { fresh: true, dataDir });
   const pool = createPool(db.url, 4);
   await migrate(pool);
   const temporal = await startTemporal({ temporal: tools.temporal, port: await freePort(), dbFile: join(dataDir, 'temporal.sqlite'), quiet: true });
@@ -80,11 +85,12 @@ async function main(): Promise<void> {
           });
         await load('payment', 32, 2000);
         for (const kind of kinds) {
+          if (kindsWanted && !kindsWanted.includes(kind)) continue;
           for (const conc of kind === 'payment' ? [32, 1] : [32]) {
             const pids = { ...running.pids, temporal: temporal.child?.pid };
-            const before = snapshot(pids, 'paynocchio_bench_ab');
+            const before = snapshot(pids, database);
             const r = await load(kind, conc, seconds * 1000);
-            const cpu = perRequest(before, snapshot(pids, 'paynocchio_bench_ab'), r.sent ?? r.requests);
+            const cpu = perRequest(before, snapshot(pids, database), r.sent ?? r.requests);
             const rss = [running.pids.api, running.pids.worker, running.pids.combined, running.pids.b0].map(peakRssMb).filter((x) => x !== null);
             console.log(
               JSON.stringify({ variant: name, kind, conc, rps: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, errors: r.errors, cpu: { ...cpu, driver: r.driverCpuMsPerRequest }, rssMb: rss }),

@@ -105,6 +105,9 @@ describe('spend limits', () => {
     const refused = await payment(m, a, '0.01');
     expect(refused.status).toBe(422);
     expect(refused.body.error.details).toMatchObject({ limit: 'monthly_amount', limit_source: 'environment' });
+    // The listing shows an environment default on a wallet without a limit of its own.
+    const list = await m.get('/wallet/', { env_id: m.envId, user_id: 'alice' });
+    expect(list.body.wallets[0].limits.monthly_amount).toMatchObject({ limit: 15, used: 15, remaining: 0, source: 'environment' });
     // A wallet's own value overrides the default; null removes it again.
     expect((await setLimits(m, a, { monthly_amount: 100 })).body.limits.monthly_amount).toMatchObject({ limit: 100, used: 15, source: 'wallet' });
     expect((await payment(m, a, '1.00')).status).toBe(200);

@@ -32,8 +32,9 @@ export function walletRoutes(pool: Pool, temporal?: TemporalDeps): Router {
     '/wallet',
     ...envEndpoint({ query: ListQuery }, 'query', async ({ query }, envId) => {
       const wallets = await listUserWallets(pool, envId, query.user_id);
-      // Spend limits (README, Spend limits): shown only on a wallet a limit applies to.
-      const limits = await getLimitStatuses(pool, envId, wallets.map((w) => w.id));
+      // Spend limits (README, Spend limits): shown only on a wallet a limit applies to
+      // (none limited: no query).
+      const limits = await getLimitStatuses(pool, envId, wallets.filter((w) => w.spendLimited).map((w) => w.id));
       return {
         wallets: wallets.map((w) => {
           const status = limits.get(w.id);
