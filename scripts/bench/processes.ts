@@ -4,6 +4,7 @@
  * port and environment; their output is kept quiet and shown only when one fails.
  */
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { freePort, nodeScript, portOpen, spawnPrefixed, stopChild, waitFor } from '../stack';
 
 export type Layout = 'two-process' | 'combined' | 'b0';
@@ -24,7 +25,10 @@ export interface StartOptions {
 
 function spawnWatched(name: string, script: string, env: NodeJS.ProcessEnv, verbose: boolean, tail: string[]): { child: ChildProcess; ready: () => boolean } {
   let ready = false;
-  const child = spawnPrefixed(name, ...nodeScript(script), env, !verbose, (line) => {
+  // PAYNOCCHIO_BENCH_JS_DIR (the A/B's `js` variant): plain node on src/ compiled there (compile-js.ts).
+  const jsDir = env.PAYNOCCHIO_BENCH_JS_DIR;
+  const cmd: [string, string[]] = jsDir ? [process.execPath, [join(jsDir, script.replace(/\.ts$/, '.js'))]] : nodeScript(script);
+  const child = spawnPrefixed(name, ...cmd, env, !verbose, (line) => {
     tail.push(`[${name}] ${line}`);
     if (tail.length > 40) tail.shift();
     if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) ready = true;

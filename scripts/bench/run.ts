@@ -61,11 +61,15 @@ export interface ScenarioRecord {
 
 /**
  * The shipped default layout (README, Process layouts): one process, eager start on (the
- * config's default), the rate limiter on at a limit far above any load here.
+ * config's default), the rate limiter on at a limit far above any load here, the workflow
+ * bundle built at start.
  */
 export const DEFAULT_LAYOUT: { layout: Layout; env: NodeJS.ProcessEnv; setup: string } = {
   layout: 'combined',
-  env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '0' },
+  // No prebuilt WORKFLOW_BUNDLE_PATH: the worker builds its bundle at start (in a child
+  // process, src/worker/workflow-bundle.ts) as `npm run dev` and the image do, so the peak
+  // RSS measured is theirs.
+  env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '0', WORKFLOW_BUNDLE_PATH: '' },
   setup: 'default: one process (API + worker), eager start, rate limiter on',
 };
 
