@@ -11,30 +11,16 @@
  * drains the worker; then the services, connections and pool close.
  */
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import { createApp } from './api/app';
 import { appDepsFromConfig } from './api/deps-from-config';
 import { trackConnections } from './api/shutdown';
-import { loadConfig } from './config';
-import { migrate } from './db/migrate';
-import { createPool } from './db/pool';
-import { createLogger } from './observability/logger';
-import { setupTracing } from './observability/tracing';
-import { startWorkerServices } from './worker/services';
-import { installRuntime } from './worker/telemetry';
-import { createWorker, workerDepsFromConfig } from './worker/worker';
-import { temporalConnectionOptions } from './temporal-connection';
+import { startWorkerProcess } from './worker/process';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger({ name: 'combined', level: config.LOG_LEVEL });
-  const runtimeMetrics = installRuntime(logger, config.TEMPORAL_METRICS_PORT);
-  const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'paynocchio' });
-  const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  await migrate(pool);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const worker = await createWorker(workerDepsFromConfig(config, { connection, pool, logger, tracing }));
-  const services = await startWorkerServices({ config, pool, logger, runtimeMetrics, isHealthy: () => worker.getState() === 'RUNNING' });
+  const { config, logger, tracing, pool, connection, worker, services, close } = await startWorkerProcess({
+    logger: 'combined',
+    defaultServiceName: 'paynocchio',
+  });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   let shuttingDown = false;
   const app = createApp(
@@ -62,10 +48,7 @@ async function main(): Promise<void> {
   logger.info('worker drained; closing');
   if (shuttingDown) await drained;
   else await connections.stop(); // the worker stopped on its own: stop the API too
-  await services.stop();
-  await connection.close();
-  await pool.end();
-  await tracing?.shutdown().catch(() => undefined);
+  await close();
   logger.info('stopped');
 }
 

@@ -25,11 +25,11 @@
  * none (closing is refused while anything is held).
  */
 import { DomainError } from '../domain/errors';
-import type { Order, PaymentResult, VoidReason, Wallet } from '../domain/types';
+import type { Order, PaymentResult, Wallet } from '../domain/types';
 import { postings, type Leg } from '../domain/postings';
-import { postTransaction } from '../db/ledger';
+import { postOrderMovement } from './order-posting';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
-import { assertCapturable, authorizationExpired, orderNotAuthorized } from '../domain/authorizations';
+import { assertCapturable, authorizationExpired, orderNotAuthorized, type VoidReason } from '../domain/authorizations';
 import {
   authorizationExpiredAt,
   authorizeOrder,
@@ -94,12 +94,7 @@ async function walletOf(client: PoolClient, order: Order, posted: Wallet[]): Pro
 
 /** The release of what is held and not captured: back to the wallet, `held` down. */
 function postRelease(client: PoolClient, order: Order, idempotencyId: string, amount: bigint) {
-  return postTransaction(client, {
-    idempotencyId,
-    envId: order.envId,
-    currency: order.currency,
-    ...postings.authorizationRelease(order.walletId, amount, order.id),
-  });
+  return postOrderMovement(client, order, idempotencyId, postings.authorizationRelease(order.walletId, amount, order.id));
 }
 
 export function createAuthorizationActivities({ pool }: { pool: Pool }) {
@@ -125,12 +120,7 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
           assertSellers(created.currency, created.splits, await getWallets(client, created.envId, created.splits.map((s) => s.walletId)));
           splitFees(amount, computeFee(amount, await getFeeRule(client, created.envId, created.currency, 'payment')), created.splits);
         }
-        const posted = await postTransaction(client, {
-          idempotencyId: authorizationSteps(input.workflowId).hold,
-          envId: created.envId,
-          currency: created.currency,
-          ...postings.authorizationHold(created.walletId, amount, created.id),
-        });
+        const posted = await postOrderMovement(client, created, authorizationSteps(input.workflowId).hold, postings.authorizationHold(created.walletId, amount, created.id));
         const order = await authorizeOrder(client, created.id, posted.transactionId, ttlSeconds);
         const wallet = await walletOf(client, order, posted.wallets);
         await recordEvent(client, order.envId, 'payment.authorized', { order: presentOrder(order), wallet: presentWallet(wallet) });
@@ -167,12 +157,7 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
         }
         const fee = computeFee(captured, await getFeeRule(client, order.envId, order.currency, 'payment'));
         const parts = splitFees(captured, fee, capturedSplits(held, captured, order.splits));
-        const capture = await postTransaction(client, {
-          idempotencyId: steps.capture,
-          envId: order.envId,
-          currency: order.currency,
-          ...postings.capture(order.walletId, captured, order.id, captureLegs(captured, fee, parts)),
-        });
+        const capture = await postOrderMovement(client, order, steps.capture, postings.capture(order.walletId, captured, order.id, captureLegs(captured, fee, parts)));
         const rest = held - captured;
         const release = rest > 0n ? await postRelease(client, order, steps.captureRelease, rest) : null;
         const completed = await captureOrder(client, order.id, capture.transactionId, captured, input.decisionId, fee, parts.map((p) => BigInt(p.fee)));

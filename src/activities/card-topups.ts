@@ -21,6 +21,7 @@ import {
   lockCardTopup,
   updateCardTopup,
   type LockedCardTopup,
+  type NewCardTopup,
 } from '../db/queries/card-topups';
 import { recordEvent } from '../db/queries/outbox';
 import { getWallets, lockWallets } from '../db/queries/wallets';
@@ -32,15 +33,6 @@ import { PROVIDER_ERROR, toStripeFailure, withStripeFailures } from './stripe-fa
 
 /** Stripe's largest amount for a PaymentIntent (eight digits of minor units). */
 export const STRIPE_MAX_AMOUNT = 99_999_999n;
-
-export interface CreateCardTopupInput {
-  workflowId: string;
-  envId: string;
-  walletId: string;
-  userId: string;
-  amount: string;
-  currency: Currency;
-}
 
 export interface EndCardTopupInput {
   topupId: string;
@@ -107,7 +99,7 @@ export function createCardTopupActivities({ pool }: { pool: Pool }) {
      * timeline step. Refuses what a funded topup refuses: a wallet that is missing, of
      * another currency or not active.
      */
-    async createCardTopup(input: CreateCardTopupInput): Promise<CardTopupStarted> {
+    async createCardTopup(input: NewCardTopup): Promise<CardTopupStarted> {
       if (BigInt(input.amount) > STRIPE_MAX_AMOUNT) {
         throw new DomainError('invalid_request', `a card top-up is at most ${STRIPE_MAX_AMOUNT} minor units (Stripe's limit)`, { field: 'amount' });
       }

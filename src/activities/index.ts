@@ -36,24 +36,34 @@ export interface ActivityDeps {
   schedules?: Omit<ScheduleActivityDeps, 'pool'>;
 }
 
-export function createActivities(deps: ActivityDeps) {
-  return withFailureMapping({
-    // Stripe activities map Stripe's errors themselves (stripe-failures.ts); the
-    // DomainError mapping passes their ApplicationFailures through unchanged.
-    ...createStripeActivities(deps),
-    ...createWithdrawalActivities(deps),
-    ...createSweeperActivities(deps),
-    ...createReconcileActivities(deps),
-    ...createTopupPaymentActivities(deps),
-    ...createAuthorizationActivities(deps),
-    ...createCardTopupActivities(deps),
-    ...createCardTopupStripeActivities(deps),
-    ...createTransferActivities(deps),
-    ...createBatchActivities(deps),
-    ...createRefundActivities(deps),
-    ...createWebhookActivities(deps),
-    ...createScheduleActivities({ pool: deps.pool, ...deps.schedules }),
-  });
-}
+/**
+ * Every group of activities the worker registers, each built from the same deps. Stripe
+ * activities map Stripe's errors themselves (stripe-failures.ts); the DomainError mapping
+ * passes their ApplicationFailures through unchanged.
+ */
+const ACTIVITY_GROUPS = [
+  // Ledger movements.
+  createTopupPaymentActivities, createAuthorizationActivities, createTransferActivities, createBatchActivities, createRefundActivities,
+  // Card top-ups (the ledger side, then Stripe's PaymentIntents).
+  createCardTopupActivities, createCardTopupStripeActivities,
+  // Withdrawals: the ledger side, then Stripe Connect.
+  createWithdrawalActivities, createStripeActivities,
+  // Work started by schedules and the outbox.
+  createSweeperActivities, createReconcileActivities, createWebhookActivities,
+  (deps: ActivityDeps) => createScheduleActivities({ pool: deps.pool, ...deps.schedules }),
+] as const;
 
-export type Activities = ReturnType<typeof createActivities>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+export type Activities = UnionToIntersection<ReturnType<(typeof ACTIVITY_GROUPS)[number]>>;
+
+export function createActivities(deps: ActivityDeps): Activities {
+  const all: Record<string, unknown> = {};
+  for (const group of ACTIVITY_GROUPS) {
+    for (const [name, activity] of Object.entries(group(deps))) {
+      // Two groups with one name would register only the later one: a workflow would run the wrong step.
+      if (name in all) throw new Error(`activity ${name} is defined by two groups`);
+      all[name] = activity;
+    }
+  }
+  return withFailureMapping(all as Activities);
+}

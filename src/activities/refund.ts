@@ -14,7 +14,7 @@ import { formatAmount } from '../domain/money';
 import { keptSplits, refundLegs } from '../domain/splits';
 import { money } from '../wire/money';
 import { presentOrder, presentRefund, presentWallet } from '../wire/present';
-import { postTransaction } from '../db/ledger';
+import { postOrderMovement } from './order-posting';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { addRefund, lockOrder } from '../db/queries/orders';
 import { recordEvent } from '../db/queries/outbox';
@@ -67,17 +67,12 @@ export function createRefundActivities({ pool }: { pool: Pool }) {
         // for a payment captured at once), revenue the rest; with from_revenue, revenue gives it all.
         const shares = fromRevenue ? [] : refundShares(BigInt(order.capturedAmount), BigInt(order.refundedAmount), amount, keptSplits(order));
         const takenBack = order.splits.map((s, i) => ({ walletId: s.walletId, amount: (shares[i] ?? 0n).toString() })).filter((s) => s.amount !== '0');
+        // A refund gives money back: it lands on a suspended wallet too (the user
+        // just cannot spend it); a closed wallet is refused just below (the throw
+        // rolls the posting back). A seller's share is taken from a suspended wallet too.
         let posted;
         try {
-          posted = await postTransaction(client, {
-            idempotencyId: input.idempotencyId,
-            envId: order.envId,
-            currency: order.currency,
-            // A refund gives money back: it lands on a suspended wallet too (the user
-            // just cannot spend it); a closed wallet is refused just below (the throw
-            // rolls the posting back). A seller's share is taken from a suspended wallet too.
-            ...postings.refund(order.walletId, amount, order.id, refundLegs(order.walletId, amount, takenBack)),
-          });
+          posted = await postOrderMovement(client, order, input.idempotencyId, postings.refund(order.walletId, amount, order.id, refundLegs(order.walletId, amount, takenBack)));
         } catch (err) {
           const seller = err instanceof DomainError && err.code === 'insufficient_funds' ? takenBack.find((s) => s.walletId === err.details.wallet_id) : undefined;
           if (!seller) throw err;

@@ -21,6 +21,19 @@ interface Keyed {
   idempotencyKey: string;
 }
 
+/** A withdrawal's money at the steps that move it (transfer, then payout). */
+type WithdrawalMoney = Keyed & { accountId: string; amount: string; currency: Currency; envId: string; withdrawalId: string };
+
+/** Amount and currency as Stripe takes them: a number of minor units, a lowercase code. */
+function stripeAmount(input: WithdrawalMoney): { amount: number; currency: string } {
+  return { amount: Number(input.amount), currency: input.currency.toLowerCase() };
+}
+
+/** What routes Stripe's events about the transfer or payout back to its withdrawal. */
+function withdrawalMetadata(input: WithdrawalMoney): { env_id: string; withdrawal_id: string } {
+  return { env_id: input.envId, withdrawal_id: input.withdrawalId };
+}
+
 /** Stripe keeps idempotency keys for at least 24 hours; after that the stored row answers first. */
 export function connectedAccountKey(envId: string, userId: string): string {
   return `connected-account:${envId}:${userId}`;
@@ -77,16 +90,13 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
     },
 
     /** Platform balance → the connected account. */
-    async createTransfer(
-      input: Keyed & { accountId: string; amount: string; currency: Currency; envId: string; withdrawalId: string },
-    ): Promise<{ transferId: string }> {
+    async createTransfer(input: WithdrawalMoney): Promise<{ transferId: string }> {
       const transfer = await observeStripeCall('transfers.create', () => stripe.transfers.create(
         {
-          amount: Number(input.amount),
-          currency: input.currency.toLowerCase(),
+          ...stripeAmount(input),
           destination: input.accountId,
           transfer_group: `withdrawal_${input.withdrawalId}`,
-          metadata: { env_id: input.envId, withdrawal_id: input.withdrawalId },
+          metadata: withdrawalMetadata(input),
         },
         { idempotencyKey: input.idempotencyKey },
       ));
@@ -94,15 +104,9 @@ export function createStripeActivities({ pool, stripe, publicUrl }: StripeDeps) 
     },
 
     /** Connected account's balance → the user's bank. Its metadata routes the payout.* webhooks back. */
-    async createPayout(
-      input: Keyed & { accountId: string; amount: string; currency: Currency; envId: string; withdrawalId: string },
-    ): Promise<{ payoutId: string }> {
+    async createPayout(input: WithdrawalMoney): Promise<{ payoutId: string }> {
       const payout = await observeStripeCall('payouts.create', () => stripe.payouts.create(
-        {
-          amount: Number(input.amount),
-          currency: input.currency.toLowerCase(),
-          metadata: { env_id: input.envId, withdrawal_id: input.withdrawalId },
-        },
+        { ...stripeAmount(input), metadata: withdrawalMetadata(input) },
         { idempotencyKey: input.idempotencyKey, stripeAccount: input.accountId },
       ));
       return { payoutId: payout.id };

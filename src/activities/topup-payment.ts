@@ -8,6 +8,7 @@ import { isPermanentDatabaseError } from './failures';
 import type { Currency } from '../domain/money';
 import type { Order, PaymentResult, TopupResult } from '../domain/types';
 import { postTransaction } from '../db/ledger';
+import { postOrderMovement } from './order-posting';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { completeOrder, createPendingOrder, createPendingOrderLockingWallet, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
 import { recordEvent } from '../db/queries/outbox';
@@ -56,17 +57,10 @@ async function charge(client: PoolClient, input: ChargeOrderInput): Promise<Paym
   const fee = pending ? computeFee(amount, await getFeeRule(client, order.envId, order.currency, 'payment')) : BigInt(order.fee);
   if (pending) checkSplits(amount, order.walletId, order.splits);
   const parts = pending ? splitFees(amount, fee, order.splits) : order.splits;
-  let posted;
-  try {
-    posted = await postTransaction(client, {
-      idempotencyId: input.idempotencyId,
-      envId: order.envId,
-      currency: order.currency,
-      ...postings.payment(order.walletId, amount, order.id, paymentLegs(order.walletId, amount, fee, parts)),
-    });
-  } catch (err) {
+  const payment = postings.payment(order.walletId, amount, order.id, paymentLegs(order.walletId, amount, fee, parts));
+  const posted = await postOrderMovement(client, order, input.idempotencyId, payment).catch((err: unknown) => {
     throw namingSeller(err, parts);
-  }
+  });
   let completed = order;
   if (pending) {
     completed = await completeOrder(client, order.id, posted.transactionId, fee, parts);

@@ -81,7 +81,16 @@ export const USAGE = `usage: npm run admin -- <command>
   reconcile list [--status open|resolved|all] [--env <env_id>] [--limit <n>]
                                               (mismatches, default open; and the last clean window per environment)`;
 
+/** Exit 2: the command line is wrong (its message, then the usage). */
 class UsageError extends Error {}
+/** Exit 1: the command line is right, but what it names is not there or refuses it (its message only). */
+class CommandFailed extends Error {}
+
+async function requireEnvironment(pool: Pool, envId: string) {
+  const env = await environmentById(pool, envId);
+  if (!env) throw new CommandFailed(`environment ${envId} not found`);
+  return env;
+}
 
 function flags(args: string[]): { positional: string[]; named: Map<string, string> } {
   const positional: string[] = [];
@@ -107,6 +116,19 @@ function currencyFlag(named: Map<string, string>): Currency {
   const currency = (named.get('currency') ?? DEFAULT_CURRENCY).toUpperCase();
   if (!isCurrency(currency)) throw new UsageError(`--currency: unknown currency ${JSON.stringify(currency)}`);
   return currency;
+}
+
+/**
+ * `<env_id> <amount> [--currency <cur>]` (fund, credit-line), checked in this order: the
+ * command line first (exit 2), then that the environment exists (exit 1).
+ */
+async function environmentAmount(pool: Pool, positional: string[], named: Map<string, string>, parse: typeof parseAmount) {
+  const envId = digits(positional[0], 'env_id');
+  if (!positional[1]) throw new UsageError('amount is required');
+  const currency = currencyFlag(named);
+  const amount = parse(positional[1], currency, 'amount');
+  await requireEnvironment(pool, envId);
+  return { envId, currency, amount };
 }
 
 /** A float row as the operator reads it: decimal amounts, and what is left for topups. */
@@ -150,24 +172,13 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
       }
       case 'environments show': {
         const envId = digits(positional[0], 'env_id');
-        const env = await environmentById(deps.pool(), envId);
-        if (!env) {
-          deps.err(`environment ${envId} not found`);
-          return 1;
-        }
+        const env = await requireEnvironment(deps.pool(), envId);
         const funding = (await listFunding(deps.pool(), envId)).map(presentFunding);
         deps.out(JSON.stringify({ ...env, funding }, null, 2));
         return 0;
       }
       case 'environments fund': {
-        const envId = digits(positional[0], 'env_id');
-        if (!positional[1]) throw new UsageError('amount is required');
-        const currency = currencyFlag(named);
-        const amount = parseAmount(positional[1], currency, 'amount');
-        if (!(await environmentById(deps.pool(), envId))) {
-          deps.err(`environment ${envId} not found`);
-          return 1;
-        }
+        const { envId, currency, amount } = await environmentAmount(deps.pool(), positional, named, parseAmount);
         const key = named.get('key') ?? randomUUID();
         // Said before the deposit: a run cut off after its commit (a lost connection, a killed
         // terminal) is re-run with this key and deposits nothing twice.
@@ -193,19 +204,9 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         return 0;
       }
       case 'environments credit-line': {
-        const envId = digits(positional[0], 'env_id');
-        if (!positional[1]) throw new UsageError('amount is required');
-        const currency = currencyFlag(named);
-        const line = parseAmountOrZero(positional[1], currency, 'amount');
-        if (!(await environmentById(deps.pool(), envId))) {
-          deps.err(`environment ${envId} not found`);
-          return 1;
-        }
+        const { envId, currency, amount: line } = await environmentAmount(deps.pool(), positional, named, parseAmountOrZero);
         const set = await withTransaction(deps.pool(), (c) => setCreditLine(c, envId, currency, line));
-        if (!set) {
-          deps.err(`environment ${envId} has used more ${currency} than its deposits plus ${formatAmount(line, currency)}: deposit first`);
-          return 1;
-        }
+        if (!set) throw new CommandFailed(`environment ${envId} has used more ${currency} than its deposits plus ${formatAmount(line, currency)}: deposit first`);
         deps.out(JSON.stringify({ env_id: envId, ...presentFunding(set) }));
         return 0;
       }
@@ -223,10 +224,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         const from = when('from');
         const to = when('to');
         if (from && to && from.getTime() >= to.getTime()) throw new UsageError('--from must be before --to');
-        if (!(await environmentById(deps.pool(), envId))) {
-          deps.err(`environment ${envId} not found`);
-          return 1;
-        }
+        await requireEnvironment(deps.pool(), envId);
         if (!deps.stdout) throw new Error('export needs an output stream');
         await exportPostings(deps.pool(), { envId, from, to, format: format as ExportFormat }, deps.stdout);
         return 0;
@@ -240,20 +238,14 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         const hours = Number(named.get('overlap-hours') ?? 24);
         if (!Number.isFinite(hours) || hours < 0) throw new UsageError('--overlap-hours must be a number >= 0');
         const rotated = await withTransaction(deps.pool(), (c) => rotateEnvironmentSecret(c, envId, Math.round(hours * 3600), cipher));
-        if (!rotated) {
-          deps.err(`environment ${envId} not found`);
-          return 1;
-        }
+        if (!rotated) throw new CommandFailed(`environment ${envId} not found`);
         deps.out(JSON.stringify({ env_id: envId, secret: rotated.secret, old_secrets_expire_at: rotated.oldExpireAt }));
         return 0;
       }
       case 'wallet show': {
         const walletId = digits(positional[0], 'wallet_id');
         const wallet = await walletById(deps.pool(), walletId);
-        if (!wallet) {
-          deps.err(`wallet ${walletId} not found`);
-          return 1;
-        }
+        if (!wallet) throw new CommandFailed(`wallet ${walletId} not found`);
         const postings = await walletPostings(deps.pool(), walletId, Number(named.get('postings') ?? 20));
         deps.out(
           JSON.stringify(
@@ -319,15 +311,11 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         }
         const note = named.get('note');
         if (!note) throw new UsageError('--note is required (what Stripe showed, who decided)');
-        try {
-          const resolved = await resolveNeedsAttention(deps.pool(), { withdrawalId, outcome, note });
-          deps.out(JSON.stringify({ id: resolved.id, status: resolved.status }));
-          return 0;
-        } catch (err) {
-          if (!(err instanceof DomainError)) throw err;
-          deps.err(err.message);
-          return 1;
-        }
+        const resolved = await resolveNeedsAttention(deps.pool(), { withdrawalId, outcome, note }).catch((err: unknown) => {
+          throw err instanceof DomainError ? new CommandFailed(err.message) : err;
+        });
+        deps.out(JSON.stringify({ id: resolved.id, status: resolved.status }));
+        return 0;
       }
       case 'reconcile run': {
         const since = isoFlag(named, 'since');
@@ -335,10 +323,7 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
         if (since && until && since > until) throw new UsageError('--since must be before --until');
         if (since && since > new Date().toISOString()) throw new UsageError('--since is in the future');
         const envId = named.has('env') ? digits(named.get('env'), '--env') : null;
-        if (envId && !(await environmentById(deps.pool(), envId))) {
-          deps.err(`environment ${envId} not found`);
-          return 1;
-        }
+        if (envId) await requireEnvironment(deps.pool(), envId);
         if (positional.length) throw new UsageError(`unexpected argument: ${positional[0]}`);
         const client = await deps.temporal();
         const workflowId = `reconcile-manual-${randomUUID()}`;
@@ -386,6 +371,10 @@ export async function runAdmin(argv: string[], deps: AdminDeps): Promise<number>
     if (err instanceof UsageError) {
       deps.err(`${err.message}\n${USAGE}`);
       return 2;
+    }
+    if (err instanceof CommandFailed) {
+      deps.err(err.message);
+      return 1;
     }
     if (err instanceof DomainError && err.code === 'invalid_request') {
       deps.err(err.message);

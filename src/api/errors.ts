@@ -5,40 +5,12 @@
  */
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ApplicationFailure, ServiceError, WorkflowFailedError, isGrpcServiceError } from '@temporalio/client';
-import { DomainError, isErrorCode, type ErrorCode } from '../domain/errors';
+import { DomainError, ERROR_CATALOGUE, ERROR_CODES, isErrorCode, type ErrorCode } from '../domain/errors';
 import { sendJson } from './json';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 
-export const HTTP_STATUS: Record<ErrorCode, number> = {
-  invalid_json: 400,
-  invalid_request: 422,
-  unauthorized: 401,
-  replayed_signature: 401,
-  forbidden: 403,
-  not_found: 404,
-  wallet_not_active: 422,
-  insufficient_funds: 422,
-  currency_mismatch: 422,
-  funding_limit_exceeded: 422,
-  limit_exceeded: 422,
-  withdrawal_limit_exceeded: 422,
-  statement_too_large: 422,
-  order_not_authorized: 409,
-  authorization_expired: 409,
-  amount_exceeds_authorization: 422,
-  batch_refused: 422,
-  idempotency_key_mismatch: 409,
-  conflict: 409,
-  seller_insufficient_funds: 409,
-  payload_too_large: 413,
-  rate_limited: 429,
-  /** Stripe refused a call that a retry cannot fix (invalid request, permissions). */
-  provider_error: 502,
-  /** A Stripe webhook whose signature does not verify: Stripe's convention is a 400. */
-  invalid_signature: 400,
-  unavailable: 503,
-  internal: 500,
-};
+/** Each code's HTTP status, as the catalogue gives it. */
+export const HTTP_STATUS = Object.fromEntries(ERROR_CODES.map((code) => [code, ERROR_CATALOGUE[code].status])) as Record<ErrorCode, number>;
 
 /** Postgres: connection refused/reset, admin shutdown, cannot connect now, too many clients. */
 const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);

@@ -21,17 +21,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from './pool';
+import type { LedgerTransactionColumns } from './rows';
 
 export const CHAIN_FORMAT = 1;
 
-interface TxRow {
-  id: string;
-  env_id: string;
-  type: string;
-  currency: string;
-  amount: string;
-  reference: string | null;
-  idempotency_id: string;
+/** A transaction as the chain hashes it: created_at as canonical text (TX_COLUMNS), the seal's columns when read back. */
+interface TxRow extends LedgerTransactionColumns {
   created_at: string;
   seal_seq?: string | null;
   prev_hash?: string | null;

@@ -9,6 +9,10 @@ import type { Order } from './types';
 /** `authorization_ttl_seconds`: 7 days unless given, at most 30 days, at least 1 second. */
 export const AUTHORIZATION_TTL_SECONDS = { default: 7 * 24 * 3600, min: 1, max: 30 * 24 * 3600 } as const;
 
+/** Why an authorization was voided: POST …/void/, its timer, or its workflow canceled in Temporal. */
+export const VOID_REASONS = ['requested', 'expired', 'canceled'] as const;
+export type VoidReason = (typeof VOID_REASONS)[number];
+
 /** An order that is not (or no longer) an authorization waiting for a capture or a void: 409. */
 export function orderNotAuthorized(order: Order): DomainError {
   return new DomainError(

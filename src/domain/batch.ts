@@ -8,7 +8,8 @@
  */
 import { DomainError } from './errors';
 import { parseAmount } from './money';
-import type { PaymentInput, TopupInput, TransferInput, Wallet } from './types';
+import { requireOtherWallet, requireSameCurrency } from './transfers';
+import type { PaymentInput, TopupInput, TransferInput, Wallet, WalletAmount } from './types';
 
 /** The most items one batch may hold. */
 export const BATCH_MAX_ITEMS = 1000;
@@ -76,56 +77,29 @@ export function batchItemWalletIds(item: BatchItemRequest): string[] {
  * (`<batch workflow id>:item-<index>`), so a retried chunk posts nothing twice.
  */
 export function resolveBatchItem(item: BatchItemRequest, envId: string, wallets: Map<string, Wallet>, itemId: string): BatchMovement {
-  if (item.type === 'transfer' && item.wallet_id === item.to_wallet_id) {
-    throw new DomainError('invalid_request', 'to_wallet_id must be another wallet than wallet_id', { field: 'to_wallet_id' });
-  }
+  if (item.type === 'transfer') requireOtherWallet(item.wallet_id, item.to_wallet_id);
   const wallet = wallets.get(item.wallet_id);
   if (!wallet || wallet.userId !== item.user_id) {
     throw new DomainError('not_found', `wallet ${item.wallet_id} not found for user ${item.user_id}`, { wallet_id: item.wallet_id });
   }
+  /** The item's amount on its wallet: parsed after the wallets are checked, as the single routes do. */
+  const walletAmount = (): WalletAmount => ({ envId, walletId: wallet.id, amount: parseAmount(item.amount, wallet.currency).toString(), currency: wallet.currency });
   switch (item.type) {
-    case 'topup': {
-      const amount = parseAmount(item.amount, wallet.currency);
-      return { type: 'topup', input: { envId, walletId: wallet.id, amount: amount.toString(), currency: wallet.currency, idempotencyId: `${itemId}:topup` } };
-    }
-    case 'payment': {
-      const amount = parseAmount(item.amount, wallet.currency);
+    case 'topup':
+      return { type: 'topup', input: { ...walletAmount(), idempotencyId: `${itemId}:topup` } };
+    case 'payment':
       return {
         type: 'payment',
-        input: {
-          envId,
-          walletId: wallet.id,
-          userId: wallet.userId,
-          productId: item.product_id,
-          amount: amount.toString(),
-          currency: wallet.currency,
-          workflowId: itemId,
-          idempotencyId: `${itemId}:charge`,
-        },
+        input: { ...walletAmount(), userId: wallet.userId, productId: item.product_id, workflowId: itemId, idempotencyId: `${itemId}:charge` },
       };
-    }
     case 'transfer': {
       const to = wallets.get(item.to_wallet_id);
       if (!to) throw new DomainError('not_found', `wallet ${item.to_wallet_id} not found`, { wallet_id: item.to_wallet_id });
-      if (to.currency !== wallet.currency) {
-        throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${wallet.currency}`, {
-          wallet_id: to.id,
-          wallet_currency: to.currency,
-          currency: wallet.currency,
-        });
-      }
-      const amount = parseAmount(item.amount, wallet.currency);
+      requireSameCurrency(wallet, to);
+      const { amount, currency } = walletAmount();
       return {
         type: 'transfer',
-        input: {
-          envId,
-          fromWalletId: wallet.id,
-          toWalletId: to.id,
-          amount: amount.toString(),
-          currency: wallet.currency,
-          reference: item.reference ?? null,
-          idempotencyId: `${itemId}:transfer`,
-        },
+        input: { envId, fromWalletId: wallet.id, toWalletId: to.id, amount, currency, reference: item.reference ?? null, idempotencyId: `${itemId}:transfer` },
       };
     }
   }

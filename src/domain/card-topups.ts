@@ -3,7 +3,7 @@
  * its activities, the API and the Stripe webhook exchange. No I/O.
  */
 import type { Currency } from './money';
-import type { Wallet } from './types';
+import type { Wallet, WalletAmount } from './types';
 
 /**
  * requires_payment → completed (credited on payment_intent.succeeded)
@@ -58,12 +58,8 @@ export interface CardTopupEvent {
 }
 
 /** The workflow's input; the waits come from config (CARD_TOPUP_*), absent ones take the defaults below. */
-export interface CardTopupInput {
-  envId: string;
-  walletId: string;
+export interface CardTopupInput extends WalletAmount {
   userId: string;
-  amount: string;
-  currency: Currency;
   ttlMs?: number;
   clearingPollMs?: number;
   clearingTimeoutMs?: number;

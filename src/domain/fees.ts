@@ -12,9 +12,6 @@
  */
 import { DomainError } from './errors';
 
-export const FEE_KINDS = ['transfer', 'withdraw', 'payment'] as const;
-export type FeeKind = (typeof FEE_KINDS)[number];
-
 /** One kind's fee rule. Amounts are minor units as strings (they cross Temporal and SQL). */
 export interface FeeRule {
   /** percent × 10^4: "1.5" → 15000; 0..1000000 (0 % to 100 %). */
@@ -25,6 +22,9 @@ export interface FeeRule {
   max: string | null;
 }
 
+/** A schedule holds one rule (or none) for each kind of movement that may carry a fee. */
+export const FEE_KINDS = ['transfer', 'withdraw', 'payment'] as const;
+export type FeeKind = (typeof FEE_KINDS)[number];
 export type FeeSchedule = Record<FeeKind, FeeRule | null>;
 
 const PERCENT_TEXT = /^(0|[1-9][0-9]{0,2})(\.[0-9]{1,4})?$/;

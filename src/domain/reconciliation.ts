@@ -30,11 +30,7 @@ export interface ReconcilePageResult extends PageCounts {
   cursor: string | null;
 }
 
-export interface ReconcileSummary extends PageCounts {
-  runId: string;
-  since: string;
-  until: string;
-  envId: string | null;
+export interface ReconcileSummary extends ReconcileWindow, PageCounts {
   /** Mismatches still open in the run's scope after it (older ones included). */
   openInScope: number;
   pages: number;

@@ -4,6 +4,7 @@
  * Temporal's payload converter.
  */
 import type { Currency } from './money';
+import type { VoidReason } from './authorizations';
 import type { SplitPart } from './fees';
 
 export const WALLET_STATUSES = ['active', 'suspended', 'closed'] as const;
@@ -57,29 +58,25 @@ export interface PaymentSplit {
   amount: string;
 }
 
-/** Why an authorization was voided: POST …/void/, its timer, or its workflow canceled in Temporal. */
-export const VOID_REASONS = ['requested', 'expired', 'canceled'] as const;
-export type VoidReason = (typeof VOID_REASONS)[number];
-
-export interface TopupInput {
+/** An amount for one wallet: what the input of every movement on a single wallet starts with. */
+export interface WalletAmount {
   envId: string;
   walletId: string;
+  /** Minor units. */
   amount: string;
   currency: Currency;
 }
+
+export type TopupInput = WalletAmount;
 
 export interface TopupResult {
   transactionId: string;
   wallet: Wallet;
 }
 
-export interface PaymentInput {
-  envId: string;
-  walletId: string;
+export interface PaymentInput extends WalletAmount {
   userId: string;
   productId: string;
-  amount: string;
-  currency: Currency;
   /**
    * Run the payment as two local activities (createOrder, then chargeOrder), as before
    * issue 11: set only when PAYMENT_SINGLE_ACTIVITY=false (a benchmark lever). Absent:
@@ -118,14 +115,9 @@ export interface TransferInput {
   reference: string | null;
 }
 
-export interface Transfer {
+/** A transfer as recorded: what was asked, its id and its fee. */
+export interface Transfer extends TransferInput {
   id: string;
-  envId: string;
-  fromWalletId: string;
-  toWalletId: string;
-  amount: string;
-  currency: Currency;
-  reference: string | null;
   /** The fee charged to the sender on top of the amount (minor units; "0" without a fee schedule). */
   fee: string;
 }

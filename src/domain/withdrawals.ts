@@ -3,6 +3,7 @@
  * and the API exchange. Plain JSON (they cross Temporal's payload converter).
  */
 import type { Currency } from './money';
+import type { WalletAmount } from './types';
 
 /**
  * `needs_attention`: the workflow could not end the withdrawal by itself (the payout's
@@ -43,13 +44,8 @@ export interface Withdrawal {
   updatedAt: string;
 }
 
-export interface WithdrawInput {
-  envId: string;
-  walletId: string;
+export interface WithdrawInput extends WalletAmount {
   userId: string;
-  /** Minor units. */
-  amount: string;
-  currency: Currency;
   /** How long the user may take to finish Stripe onboarding before the hold is released. Default 7 days. */
   onboardingTimeoutMs?: number;
   /** How long to wait for a payout.paid/failed webhook before polling the payout once. Default 1 hour. */

@@ -4,7 +4,7 @@
  * before anything is written; and back to the wire.
  */
 import { DomainError } from '../domain/errors';
-import { FEE_KINDS, formatPercent, parsePercent, type FeeRule, type FeeSchedule } from '../domain/fees';
+import { FEE_KINDS, formatPercent, parsePercent, type FeeKind, type FeeRule, type FeeSchedule } from '../domain/fees';
 import { parseAmountOrZero, type Currency } from '../domain/money';
 import type { Pool } from '../db/pool';
 import { getFeeSchedule, putFeeSchedule } from '../db/queries/fees';
@@ -18,7 +18,7 @@ export interface WireFeeRule {
   max?: string | null;
 }
 
-export type WireFeeSchedule = Partial<Record<(typeof FEE_KINDS)[number], WireFeeRule | null>>;
+export type WireFeeSchedule = Partial<Record<FeeKind, WireFeeRule | null>>;
 
 export const FEE_ROUNDING =
   'fee = amount × percent / 100 rounded half-up to the minor unit, + fixed, then at least min and at most max';

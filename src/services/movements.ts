@@ -11,6 +11,7 @@
 import { AUTHORIZATION_TTL_SECONDS } from '../domain/authorizations';
 import { DomainError } from '../domain/errors';
 import { parseAmount } from '../domain/money';
+import { requireOtherWallet, requireSameCurrency } from '../domain/transfers';
 import type { PaymentResult, RefundResult, TopupResult, TransferResult, Wallet } from '../domain/types';
 import type { Pool } from '../db/pool';
 import { findOrder } from '../db/queries/orders';
@@ -94,18 +95,10 @@ export async function transfer(
   r: WalletRequest & { toWalletId: string; reference: string | null },
   idem: Idempotency,
 ): Promise<{ result: TransferResult; workflowId: string }> {
-  if (r.walletId === r.toWalletId) {
-    throw new DomainError('invalid_request', 'to_wallet_id must be another wallet than wallet_id', { field: 'to_wallet_id' });
-  }
+  requireOtherWallet(r.walletId, r.toWalletId);
   const from = await requireWallet(deps.pool, r.envId, r.walletId, r.userId);
   const to = await requireWallet(deps.pool, r.envId, r.toWalletId);
-  if (to.currency !== from.currency) {
-    throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${from.currency}`, {
-      wallet_id: to.id,
-      wallet_currency: to.currency,
-      currency: from.currency,
-    });
-  }
+  requireSameCurrency(from, to);
   const minor = parseAmount(r.amount, from.currency);
   return start(deps.temporal, 'transfer', from, idem, {
     envId: r.envId,

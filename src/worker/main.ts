@@ -4,33 +4,10 @@
  * the SDK shut the worker down gracefully: stop polling, let running activities finish
  * (shutdownGraceTime = SHUTDOWN_GRACE_MS), then run() resolves and connections close.
  */
-import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../config';
-import { migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
-import { createLogger } from '../observability/logger';
-import { setupTracing } from '../observability/tracing';
-import { startWorkerServices } from './services';
-import { installRuntime } from './telemetry';
-import { createWorker, workerDepsFromConfig } from './worker';
-import { temporalConnectionOptions } from '../temporal-connection';
+import { startWorkerProcess } from './process';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger({ name: 'worker', level: config.LOG_LEVEL });
-  const runtimeMetrics = installRuntime(logger, config.TEMPORAL_METRICS_PORT);
-  const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'paynocchio-worker' });
-  const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
-  await migrate(pool);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const worker = await createWorker(workerDepsFromConfig(config, { connection, pool, logger, tracing }));
-  const services = await startWorkerServices({
-    config,
-    pool,
-    logger,
-    runtimeMetrics,
-    isHealthy: () => worker.getState() === 'RUNNING',
-  });
+  const { config, logger, tracing, worker, services, close } = await startWorkerProcess({ logger: 'worker', defaultServiceName: 'paynocchio-worker' });
   logger.info(
     {
       task_queue: config.TEMPORAL_TASK_QUEUE,
@@ -42,10 +19,7 @@ async function main(): Promise<void> {
   );
   await worker.run();
   logger.info('worker drained; closing');
-  await services.stop();
-  await connection.close();
-  await pool.end();
-  await tracing?.shutdown().catch(() => undefined);
+  await close();
   logger.info('worker stopped');
 }
 

@@ -11,7 +11,7 @@ import { createActivities, type ActivityDeps } from '../activities';
 import type { Pool } from '../db/pool';
 import { createLogger, type Logger } from '../observability/logger';
 import type { Tracing } from '../observability/tracing';
-import { createStripe, type Stripe } from '../stripe';
+import { createStripe } from '../stripe';
 import type { Config } from '../config';
 import { activityInterceptors } from './interceptors';
 import { buildWorkflowBundleInChild } from './workflow-bundle';
@@ -25,20 +25,9 @@ export interface WorkerTuning {
   reuseV8Context?: boolean;
 }
 
-export interface WorkerDeps {
+/** What the activities need (pool, Stripe, PUBLIC_URL, limits, schedules), and the worker's own settings. */
+export interface WorkerDeps extends ActivityDeps {
   connection: NativeConnection;
-  pool: Pool;
-  stripe: Stripe;
-  /** PUBLIC_URL: base of the onboarding return/refresh URLs. */
-  publicUrl: string;
-  /** WITHDRAWAL_LIMIT_SHARE: withdrawals cap as a share of each environment's deposits (default 1). */
-  withdrawalLimitShare?: number;
-  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS; absent = webhooks go to public addresses only. */
-  webhooks?: { allowPrivateNetworks?: boolean };
-  /** RECONCILE_LOOKBACK: a reconciliation's window without `since`. */
-  reconcileLookbackMs?: number;
-  /** Schedules: self-pause threshold (SCHEDULE_PAUSE_AFTER_FAILURES) and the waits of scheduled withdraws (WITHDRAW_*). */
-  schedules?: ActivityDeps['schedules'];
   namespace: string;
   taskQueue: string;
   /** A bundle from bundleWorkflowCode, written to disk: skips webpack at start. */
@@ -110,15 +99,7 @@ export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOp
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowBundle,
-    activities: createActivities({
-      pool: deps.pool,
-      stripe: deps.stripe,
-      publicUrl: deps.publicUrl,
-      withdrawalLimitShare: deps.withdrawalLimitShare,
-      webhooks: deps.webhooks,
-      reconcileLookbackMs: deps.reconcileLookbackMs,
-      schedules: deps.schedules,
-    }),
+    activities: createActivities(deps),
     interceptors: {
       activity: [
         activityInterceptors(logger),

@@ -73,6 +73,13 @@ function providerRefusal(err: unknown): ApplicationFailure | null {
   return cause instanceof ApplicationFailure && cause.type === PROVIDER_ERROR ? cause : null;
 }
 
+/** A money step's failure: Stripe's refusal is the workflow's to handle, anything else fails it (rethrown as it came). */
+function refusalOrRethrow(err: unknown): ApplicationFailure {
+  const refused = providerRefusal(err);
+  if (!refused) throw err;
+  return refused;
+}
+
 function conflict(message: string): ApplicationFailure {
   return ApplicationFailure.create({ type: 'conflict', message, nonRetryable: true });
 }
@@ -292,8 +299,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
     try {
       transferId = (await stripeMoney.createTransfer({ ...money, idempotencyKey: key('transfer') })).transferId;
     } catch (err) {
-      const refused = providerRefusal(err);
-      if (!refused) throw err;
+      const refused = refusalOrRethrow(err);
       return releaseFailed('funds_released', { code: PROVIDER_ERROR, message: refused.message }, { reason: 'transfer_refused' });
     }
     await record('transfer_created', { stripe_transfer_id: transferId }, { stripeTransferId: transferId });
@@ -322,8 +328,7 @@ export async function withdraw(input: WithdrawInput): Promise<WithdrawalProgress
     try {
       payoutId = (await stripeMoney.createPayout({ ...money, idempotencyKey: key('payout') })).payoutId;
     } catch (err) {
-      const refused = providerRefusal(err);
-      if (!refused) throw err;
+      const refused = refusalOrRethrow(err);
       await record('payout_refused', { message: refused.message });
       return reverseAndRelease({ code: PROVIDER_ERROR, message: refused.message });
     }

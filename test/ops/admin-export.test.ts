@@ -72,7 +72,7 @@ test('CSV: a header row, every posting of the environment in id order, exact dec
   expect(code).toBe(0);
   expect(text.split('\n')[0]).toBe(POSTINGS_EXPORT_COLUMNS.join(','));
   const rows = parseCsv(text, { columns: true }) as Record<string, string>[];
-  const { rows: db } = await ctx.pool.query<{ id: string }>('select id::text from ledger_postings where env_id = $1 order by id', [envId]);
+  const { rows: db } = await ctx.pool.query<{ id: string }>('select id::text from ledger_postings where env_id = $1 order by ledger_postings.id', [envId]);
   expect(rows.map((r) => r.posting_id)).toEqual(db.map((r) => r.id));
   expect(rows.length).toBeGreaterThanOrEqual(6); // the initial float's deposit + three topups, two legs each
   const wallet = rows.filter((r) => r.account === 'wallet').map((r) => [r.wallet_id, r.type, r.amount, r.currency, r.balance_after]);

@@ -1,6 +1,5 @@
 /** OpenAPI entries of routes/authorizations.ts (registered by src/api/openapi.ts). */
-import { z } from 'zod';
-import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from './registry';
+import { movementHeaders, OrderWithWalletSchema, registerRoute, type ResponseSpec } from './registry';
 import { CaptureBody, Params, VoidBody } from '../routes/authorizations';
 
 export function documentAuthorizations(): void {
@@ -9,8 +8,9 @@ export function documentAuthorizations(): void {
     currency: 'USD', failure_code: null, expires_at: '2026-01-08T00:00:00.000Z', created_at: '2026-01-01T00:00:00.000Z', fee: 0, splits: [],
   };
   const wallet = { id: '123', user_id: '123', env_id: '123', held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' };
-  const refusals = {
-    409: { description: '`order_not_authorized` (captured, voided, expired, or a payment captured at once; a second capture), `authorization_expired` (past `expires_at`), or the Idempotency-Key was used with another request' },
+  /** The 409 of capture and void: no hold left to take or release, or a reused Idempotency-Key. */
+  const notAuthorized: ResponseSpec = {
+    description: '`order_not_authorized` (captured, voided, expired, or a payment captured at once; a second capture), `authorization_expired` (past `expires_at`), or the Idempotency-Key was used with another request',
   };
 
   registerRoute({
@@ -23,13 +23,13 @@ export function documentAuthorizations(): void {
     responses: {
       200: {
         description: 'The order captured and the wallet (60.00 taken, 40.00 released)',
-        schema: z.object({ order: OrderSchema, wallet: WalletSchema }),
+        schema: OrderWithWalletSchema,
         example: {
           order: { ...order, captured_amount: 60.0, status: 'completed', transaction_id: '3', void_reason: null },
           wallet: { ...wallet, balance: 940.0 },
         },
       },
-      ...refusals,
+      409: notAuthorized,
       422: { description: '`amount_exceeds_authorization`, or a malformed request' },
     },
   });
@@ -42,13 +42,13 @@ export function documentAuthorizations(): void {
     responses: {
       200: {
         description: 'The order voided and the wallet, its hold released',
-        schema: z.object({ order: OrderSchema, wallet: WalletSchema }),
+        schema: OrderWithWalletSchema,
         example: {
           order: { ...order, captured_amount: 0, status: 'voided', transaction_id: null, void_reason: 'requested' },
           wallet: { ...wallet, balance: 1000.0 },
         },
       },
-      ...refusals,
+      409: notAuthorized,
     },
   });
 }

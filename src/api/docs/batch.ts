@@ -1,6 +1,7 @@
 /** OpenAPI entries of routes/batch.ts (registered by src/api/openapi.ts). */
 import { z } from 'zod';
 import { movementHeaders, OrderSchema, registerRoute, TransferSchema, WalletSchema } from './registry';
+import { idempotencyConflict } from './responses';
 import { BatchBody } from '../routes/batch';
 
 export function documentBatch(): void {
@@ -64,7 +65,7 @@ export function documentBatch(): void {
           ],
         },
       },
-      409: { description: 'The Idempotency-Key was used with another request' },
+      409: idempotencyConflict,
       413: { description: 'The body is larger than 1 MB' },
     },
   });

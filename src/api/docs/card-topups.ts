@@ -2,7 +2,8 @@
 import { z } from 'zod';
 import { CARD_TOPUP_STATUSES } from '../../domain/card-topups';
 import { CURRENCIES } from '../../domain/money';
-import { registerRoute, registry } from './registry';
+import { registerRoute, registry, walletRecordFields } from './registry';
+import { withTimeline } from './responses';
 import { EnvQuery, TopupParams } from '../routes/card-topups';
 
 const moneyOut = z.number().openapi({ example: 100.0 });
@@ -10,10 +11,7 @@ const moneyOut = z.number().openapi({ example: 100.0 });
 export const CardTopupSchema = registry.register(
   'CardTopup',
   z.object({
-    id: z.string(),
-    env_id: z.string(),
-    wallet_id: z.string(),
-    user_id: z.string(),
+    ...walletRecordFields,
     method: z.literal('card'),
     status: z.enum(CARD_TOPUP_STATUSES),
     amount: moneyOut,
@@ -44,10 +42,11 @@ export function documentCardTopups(): void {
     method: 'get', path: '/wallet/topups/:topup_id', tags: ['movements'], summary: 'A card top-up and its timeline',
     request: { params: TopupParams, query: EnvQuery },
     responses: {
-      200: {
-        description: 'The card top-up, with every step recorded (workflow and Stripe events), oldest first',
-        schema: CardTopupSchema.extend({ timeline: z.array(z.object({ step: z.string(), detail: z.record(z.string(), z.unknown()), at: z.string() })) }),
-        example: {
+      200: withTimeline(
+        'The card top-up, with every step recorded (workflow and Stripe events), oldest first',
+        CardTopupSchema,
+        z.object({ step: z.string(), detail: z.record(z.string(), z.unknown()), at: z.string() }),
+        {
           ...cardTopupExample, status: 'completed', client_secret: null, transaction_id: '42', available_at: '2026-01-01T00:05:00.000Z',
           timeline: [
             { step: 'created', detail: { amount_minor: '10000', currency: 'USD' }, at: '2026-01-01T00:00:00.000Z' },
@@ -57,7 +56,7 @@ export function documentCardTopups(): void {
             { step: 'funds_available', detail: { transaction_id: '43', stripe_balance_transaction_id: 'txn_3QxYz', stripe_fee: '320', stripe_fee_currency: 'USD' }, at: '2026-01-01T00:05:00.000Z' },
           ],
         },
-      },
+      ),
     },
   });
 }

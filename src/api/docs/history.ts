@@ -1,6 +1,7 @@
 /** OpenAPI entries of routes/history.ts (registered by src/api/openapi.ts). */
 import { z } from 'zod';
 import { MovementSchema, registerRoute, WalletSchema } from './registry';
+import { page } from './responses';
 import { WalletParams, TransactionsQuery, BalanceQuery } from '../routes/history';
 
 export function documentHistory(): void {
@@ -9,17 +10,10 @@ export function documentHistory(): void {
     description: '`from` is inclusive, `to` exclusive. With `user_id`, the wallet must belong to that user.',
     request: { params: WalletParams, query: TransactionsQuery },
     responses: {
-      200: {
-        description: 'One page; pass next_cursor as cursor for the next',
-        schema: z.object({ transactions: z.array(MovementSchema), next_cursor: z.string().nullable() }),
-        example: {
-          transactions: [
-            { id: '2', posting_id: '4', type: 'payment', amount: -100.0, balance_after: 1000.0, fee: 0, currency: 'USD', reference: null, created_at: '2026-01-01T00:05:00.000Z' },
-            { id: '1', posting_id: '2', type: 'topup', amount: 1100.0, balance_after: 1100.0, fee: 0, currency: 'USD', reference: null, created_at: '2026-01-01T00:00:00.000Z' },
-          ],
-          next_cursor: null,
-        },
-      },
+      200: page('transactions', MovementSchema, [
+        { id: '2', posting_id: '4', type: 'payment', amount: -100.0, balance_after: 1000.0, fee: 0, currency: 'USD', reference: null, created_at: '2026-01-01T00:05:00.000Z' },
+        { id: '1', posting_id: '2', type: 'topup', amount: 1100.0, balance_after: 1100.0, fee: 0, currency: 'USD', reference: null, created_at: '2026-01-01T00:00:00.000Z' },
+      ]),
     },
   });
   registerRoute({

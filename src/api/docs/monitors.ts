@@ -1,7 +1,8 @@
 /** OpenAPI entries of routes/monitors.ts (registered by src/api/openapi.ts). */
 import { z } from 'zod';
 import { MONITOR_FIELDS, MONITOR_OPS } from '../../db/queries/monitors';
-import { moneyOut, registerRoute } from './registry';
+import { moneyOut, registerDisable, registerRoute } from './registry';
+import { collection } from './responses';
 import { CreateBody, ListQuery, MonitorParams, DeleteQuery } from '../routes/monitors';
 
 export function documentMonitors(): void {
@@ -33,12 +34,11 @@ export function documentMonitors(): void {
   registerRoute({
     method: 'get', path: '/wallet/monitors', tags: ['wallets'], summary: "The environment's monitors (or one wallet's)",
     request: { query: ListQuery },
-    responses: { 200: { description: 'Monitors', schema: z.object({ monitors: z.array(MonitorSchema) }), example: { monitors: [monitorExample] } } },
+    responses: { 200: collection('Monitors', 'monitors', MonitorSchema, [monitorExample]) },
   });
-  registerRoute({
-    method: 'delete', path: '/wallet/monitors/:monitor_id', tags: ['wallets'], summary: 'Disable a monitor',
-    request: { params: MonitorParams, query: DeleteQuery },
-    responses: { 200: { description: 'The monitor, now disabled', schema: MonitorSchema, example: { ...monitorExample, status: 'disabled' } } },
-  });
+  registerDisable(
+    { path: '/wallet/monitors/:monitor_id', tags: ['wallets'], summary: 'Disable a monitor', request: { params: MonitorParams, query: DeleteQuery } },
+    { description: 'The monitor, now disabled', schema: MonitorSchema, example: monitorExample },
+  );
 
 }

@@ -8,7 +8,8 @@ import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openap
 import { z } from 'zod';
 import { CURRENCIES } from '../../domain/money';
 import { ERROR_CODES } from '../../domain/errors';
-import { ORDER_STATUSES, VOID_REASONS, WALLET_STATUSES } from '../../domain/types';
+import { VOID_REASONS } from '../../domain/authorizations';
+import { ORDER_STATUSES, WALLET_STATUSES } from '../../domain/types';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals';
 import { EVENT_TYPES } from '../../domain/events';
 import { TRANSACTION_TYPES } from '../../domain/postings';
@@ -31,6 +32,9 @@ registry.registerComponent('securitySchemes', 'operatorToken', {
 /** Money on the wire: a JSON number with exactly the currency's decimals (1012.12). */
 export const moneyOut = z.number().openapi({ example: 1000.0, description: "Exact decimal in major units, with the currency's decimals" });
 
+/** The first fields of every record a wallet owns (order, withdrawal, card top-up, schedule). */
+export const walletRecordFields = { id: z.string(), env_id: z.string(), wallet_id: z.string(), user_id: z.string() };
+
 export const WalletSchema = registry.register(
   'Wallet',
   z.object({
@@ -48,10 +52,7 @@ export const WalletSchema = registry.register(
 export const OrderSchema = registry.register(
   'Order',
   z.object({
-    id: z.string(),
-    env_id: z.string(),
-    wallet_id: z.string(),
-    user_id: z.string(),
+    ...walletRecordFields,
     product_id: z.string(),
     amount: moneyOut.openapi({ description: 'What was asked (for an authorization: what is held until captured)' }),
     captured_amount: moneyOut.openapi({ description: 'What the payment took: the amount, or the captured part of an authorization (0 until captured)' }),
@@ -69,6 +70,9 @@ export const OrderSchema = registry.register(
       .openapi({ description: "Parts credited to sellers' wallets (the seller receives amount − fee); empty: all to revenue" }),
   }),
 );
+
+/** The answer of a payment, a capture and a void: the order and the wallet after it. */
+export const OrderWithWalletSchema = z.object({ order: OrderSchema, wallet: WalletSchema });
 
 export const TransferSchema = registry.register(
   'Transfer',
@@ -117,10 +121,7 @@ export const MovementSchema = registry.register(
 export const WithdrawalSchema = registry.register(
   'Withdrawal',
   z.object({
-    id: z.string(),
-    env_id: z.string(),
-    wallet_id: z.string(),
-    user_id: z.string(),
+    ...walletRecordFields,
     amount: moneyOut,
     fee: moneyOut.openapi({ example: 0, description: 'Charged on top of the amount with the hold; given back if the withdrawal fails' }),
     currency: z.enum(CURRENCIES as [string, ...string[]]),
@@ -171,7 +172,7 @@ export const ErrorSchema = registry.register(
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-interface ResponseSpec {
+export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   /** Defaults to application/json. */
@@ -253,6 +254,17 @@ export function registerRoute(doc: RouteDoc): void {
     },
     responses,
   });
+}
+
+/**
+ * DELETE of a record merchants switch off rather than erase (a monitor, a webhook endpoint):
+ * it stays readable, and the answer is the record with `status: disabled`.
+ */
+export function registerDisable(
+  route: Pick<RouteDoc, 'path' | 'tags' | 'summary' | 'request'>,
+  answer: { description: string; schema: z.ZodType; example: object },
+): void {
+  registerRoute({ method: 'delete', ...route, responses: { 200: { ...answer, example: { ...answer.example, status: 'disabled' } } } });
 }
 
 /** Headers shared by the money-moving routes. */

@@ -1,15 +1,13 @@
 /** OpenAPI entries of routes/schedules.ts (registered by src/api/openapi.ts). */
 import { z } from 'zod';
 import { RUN_OUTCOMES, SCHEDULE_KINDS, SCHEDULE_STATUSES } from '../../domain/schedules';
-import { moneyOut, movementHeaders, registerRoute } from './registry';
+import { moneyOut, movementHeaders, registerRoute, walletRecordFields } from './registry';
+import { idempotencyConflict, page } from './responses';
 import { CreateBody, ListQuery, ScheduleParams, EnvQuery, EnvBody } from '../routes/schedules';
 
 const ScheduleSchema = z
   .object({
-    id: z.string(),
-    env_id: z.string(),
-    wallet_id: z.string(),
-    user_id: z.string(),
+    ...walletRecordFields,
     kind: z.enum(SCHEDULE_KINDS),
     amount: moneyOut.openapi({ example: 9.99 }),
     currency: z.string(),
@@ -71,19 +69,13 @@ export function documentSchedules(): void {
     },
     responses: {
       201: { ...one, example: { schedule: scheduleExample } },
-      409: { description: 'The Idempotency-Key was used with another request' },
+      409: idempotencyConflict,
     },
   });
   registerRoute({
     method: 'get', path: '/wallet/schedules', tags: ['schedules'], summary: "A wallet's schedules, newest first",
     request: { query: ListQuery },
-    responses: {
-      200: {
-        description: 'One page; pass next_cursor as cursor for the next',
-        schema: z.object({ schedules: z.array(ScheduleSchema), next_cursor: z.string().nullable() }),
-        example: { schedules: [scheduleExample], next_cursor: null },
-      },
-    },
+    responses: { 200: page('schedules', ScheduleSchema, [scheduleExample]) },
   });
   registerRoute({
     method: 'get', path: '/wallet/schedules/:schedule_id', tags: ['schedules'], summary: 'A schedule and its recent runs',

@@ -1,6 +1,6 @@
 /** OpenAPI entries of routes/topups-payments.ts (registered by src/api/openapi.ts). */
 import { z } from 'zod';
-import { movementHeaders, OrderSchema, registerRoute, WalletSchema } from './registry';
+import { movementHeaders, OrderWithWalletSchema, registerRoute, WalletSchema } from './registry';
 import { CardTopupSchema } from './card-topups';
 import { TopupBody, PaymentBody } from '../routes/topups-payments';
 
@@ -50,7 +50,7 @@ export function documentTopupsPayments(): void {
     responses: {
       200: {
         description: `The completed order and the wallet. ${workflowIdHeader.description}`,
-        schema: z.object({ order: OrderSchema, wallet: WalletSchema }),
+        schema: OrderWithWalletSchema,
         example: {
           order: {
             id: '500000001', env_id: '123', wallet_id: '123', user_id: '123', product_id: 'asd123', amount: 100.0, captured_amount: 100.0, refunded_amount: 0,

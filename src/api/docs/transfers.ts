@@ -1,6 +1,7 @@
 /** OpenAPI entries of routes/transfers.ts (registered by src/api/openapi.ts). */
 import { z } from 'zod';
 import { movementHeaders, registerRoute, TransferSchema, WalletSchema } from './registry';
+import { idempotencyConflict } from './responses';
 import { TransferBody } from '../routes/transfers';
 
 export function documentTransfers(): void {
@@ -24,7 +25,7 @@ export function documentTransfers(): void {
           wallet: { id: '123', user_id: '123', env_id: '123', balance: 973.87, held: 0, currency: 'USD', status: 'active', created_at: '2026-01-01T00:00:00.000Z' },
         },
       },
-      409: { description: 'The Idempotency-Key was used with another request' },
+      409: idempotencyConflict,
     },
   });
 

@@ -1,6 +1,6 @@
 /** OpenAPI entries of routes/wallets.ts (registered by src/api/openapi.ts). */
-import { z } from 'zod';
 import { registerRoute, WalletSchema } from './registry';
+import { collection } from './responses';
 import { WalletWithLimitsSchema } from './limits';
 import { CreateBody, ListQuery, StatusParams, StatusBody } from '../routes/wallets';
 
@@ -15,7 +15,7 @@ export function documentWallets(): void {
   registerRoute({
     method: 'get', path: '/wallet', tags: ['wallets'], summary: "List a user's wallets",
     request: { query: ListQuery },
-    responses: { 200: { description: 'Wallets', schema: z.object({ wallets: z.array(WalletWithLimitsSchema) }), example: { wallets: [walletExample] } } },
+    responses: { 200: collection('Wallets', 'wallets', WalletWithLimitsSchema, [walletExample]) },
   });
   registerRoute({
     method: 'patch', path: '/wallet/:wallet_id/status', tags: ['wallets'], summary: "Change a wallet's status",

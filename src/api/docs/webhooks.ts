@@ -1,6 +1,7 @@
 /** OpenAPI entries of routes/webhooks.ts (registered by src/api/openapi.ts). */
 import { z } from 'zod';
-import { registerRoute, WebhookEndpointSchema } from './registry';
+import { registerDisable, registerRoute, WebhookEndpointSchema } from './registry';
+import { collection } from './responses';
 import { EnvParams, WebhookParams, CreateBody } from '../routes/webhooks';
 
 export function documentWebhooks(): void {
@@ -30,16 +31,11 @@ export function documentWebhooks(): void {
   registerRoute({
     method: 'get', path: '/environments/:env_id/webhooks', tags: ['webhooks'], summary: "The environment's webhook endpoints (without secrets)",
     request: { params: EnvParams },
-    responses: {
-      200: { description: 'Endpoints', schema: z.object({ webhooks: z.array(WebhookEndpointSchema) }), example: { webhooks: [endpointExample] } },
-    },
+    responses: { 200: collection('Endpoints', 'webhooks', WebhookEndpointSchema, [endpointExample]) },
   });
-  registerRoute({
-    method: 'delete', path: '/environments/:env_id/webhooks/:webhook_id', tags: ['webhooks'], summary: 'Disable a webhook endpoint',
-    request: { params: WebhookParams },
-    responses: {
-      200: { description: 'The endpoint, now disabled', schema: WebhookEndpointSchema, example: { ...endpointExample, status: 'disabled' } },
-    },
-  });
+  registerDisable(
+    { path: '/environments/:env_id/webhooks/:webhook_id', tags: ['webhooks'], summary: 'Disable a webhook endpoint', request: { params: WebhookParams } },
+    { description: 'The endpoint, now disabled', schema: WebhookEndpointSchema, example: endpointExample },
+  );
 
 }

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { WITHDRAWAL_STATUSES } from '../../domain/withdrawals';
 import { movementHeaders, registerRoute, WithdrawalEventSchema, WithdrawalSchema } from './registry';
+import { idempotencyConflict, page, withTimeline } from './responses';
 import { WithdrawBody, WithdrawalParams, EnvQuery, ListParams, ListQuery, CancelBody } from '../routes/withdrawals';
 
 export function documentWithdrawals(): void {
@@ -35,43 +36,33 @@ export function documentWithdrawals(): void {
         }),
         example: { url: 'https://connect.stripe.com/setup/e/acct_1QxYzAbCdEfGhIjK/aBcDeFgHiJkL', withdrawal_id: '900000001', status: 'awaiting_onboarding', fee: 0.5 },
       },
-      409: { description: 'The Idempotency-Key was used with another request' },
+      409: idempotencyConflict,
     },
   });
   registerRoute({
     method: 'get', path: '/wallet/withdrawals/:withdrawal_id', tags: ['withdrawals'], summary: 'A withdrawal and its timeline',
     request: { params: WithdrawalParams, query: EnvQuery },
     responses: {
-      200: {
-        description: 'The withdrawal, with every step the workflow recorded, oldest first',
-        schema: WithdrawalSchema.extend({ timeline: z.array(WithdrawalEventSchema) }),
-        example: {
-          ...paidExample,
-          timeline: [
-            { seq: 0, step: 'funds_held', detail: { transaction_id: '3' }, at: '2026-01-01T00:00:00.000Z' },
-            { seq: 1, step: 'account', detail: { stripe_account_id: 'acct_1QxYzAbCdEfGhIjK', payouts_enabled: false }, at: '2026-01-01T00:00:00.500Z' },
-            { seq: 2, step: 'onboarding_link_created', detail: {}, at: '2026-01-01T00:00:01.000Z' },
-            { seq: 3, step: 'onboarding_complete', detail: {}, at: '2026-01-01T00:12:00.000Z' },
-            { seq: 4, step: 'processing', detail: {}, at: '2026-01-01T00:12:00.100Z' },
-            { seq: 5, step: 'transfer_created', detail: { stripe_transfer_id: 'tr_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:01.000Z' },
-            { seq: 6, step: 'payout_created', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:02.000Z' },
-            { seq: 7, step: 'payout_paid', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-02T09:30:00.000Z' },
-            { seq: 8, step: 'paid_out', detail: { transaction_id: '9' }, at: '2026-01-02T09:30:00.000Z' },
-          ],
-        },
-      },
+      200: withTimeline('The withdrawal, with every step the workflow recorded, oldest first', WithdrawalSchema, WithdrawalEventSchema, {
+        ...paidExample,
+        timeline: [
+          { seq: 0, step: 'funds_held', detail: { transaction_id: '3' }, at: '2026-01-01T00:00:00.000Z' },
+          { seq: 1, step: 'account', detail: { stripe_account_id: 'acct_1QxYzAbCdEfGhIjK', payouts_enabled: false }, at: '2026-01-01T00:00:00.500Z' },
+          { seq: 2, step: 'onboarding_link_created', detail: {}, at: '2026-01-01T00:00:01.000Z' },
+          { seq: 3, step: 'onboarding_complete', detail: {}, at: '2026-01-01T00:12:00.000Z' },
+          { seq: 4, step: 'processing', detail: {}, at: '2026-01-01T00:12:00.100Z' },
+          { seq: 5, step: 'transfer_created', detail: { stripe_transfer_id: 'tr_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:01.000Z' },
+          { seq: 6, step: 'payout_created', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-01T00:12:02.000Z' },
+          { seq: 7, step: 'payout_paid', detail: { stripe_payout_id: 'po_1QxYzAbCdEfGhIjK' }, at: '2026-01-02T09:30:00.000Z' },
+          { seq: 8, step: 'paid_out', detail: { transaction_id: '9' }, at: '2026-01-02T09:30:00.000Z' },
+        ],
+      }),
     },
   });
   registerRoute({
     method: 'get', path: '/wallet/:env_id/withdrawals/:user_id', tags: ['withdrawals'], summary: "A user's withdrawals, newest first",
     request: { params: ListParams, query: ListQuery },
-    responses: {
-      200: {
-        description: 'One page; pass next_cursor as cursor for the next',
-        schema: z.object({ withdrawals: z.array(WithdrawalSchema), next_cursor: z.string().nullable() }),
-        example: { withdrawals: [paidExample], next_cursor: null },
-      },
-    },
+    responses: { 200: page('withdrawals', WithdrawalSchema, [paidExample]) },
   });
   registerRoute({
     method: 'post', path: '/wallet/withdrawals/:withdrawal_id/cancel', tags: ['withdrawals'], summary: 'Cancel a withdrawal still awaiting onboarding',

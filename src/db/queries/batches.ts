@@ -5,6 +5,8 @@
  */
 import type { BatchItemError, BatchItemRequest, BatchItemType } from '../../domain/batch';
 import type { Pool, PoolClient, Queryable } from '../pool';
+import { camelize } from '../rows';
+import { selectOne } from '../select';
 
 
 export type BatchStatus = 'pending' | 'completed' | 'refused';
@@ -48,20 +50,7 @@ interface BatchRow {
 
 const BATCH_COLUMNS = 'id, workflow_id, env_id, atomic, item_count, status, succeeded, refused, refusal, created_at';
 
-function batchFromRow(r: BatchRow): Batch {
-  return {
-    id: r.id,
-    workflowId: r.workflow_id,
-    envId: r.env_id,
-    atomic: r.atomic,
-    itemCount: r.item_count,
-    status: r.status,
-    succeeded: r.succeeded,
-    refused: r.refused,
-    refusal: r.refusal,
-    createdAt: r.created_at.toISOString(),
-  };
-}
+const batchFromRow = (r: BatchRow): Batch => camelize(r);
 
 /**
  * Stores the batch and its items in one statement, once per workflow id: a retried
@@ -97,13 +86,11 @@ export async function createBatch(
 
 /** Locks the batch row: the activities of one batch (a retry, a twin) run one at a time. */
 export async function lockBatch(client: PoolClient, batchId: string): Promise<Batch | null> {
-  const { rows } = await client.query<BatchRow>(`select ${BATCH_COLUMNS} from batches where id = $1 for update`, [batchId]);
-  return rows[0] ? batchFromRow(rows[0]) : null;
+  return selectOne(client, `select ${BATCH_COLUMNS} from batches where id = $1 for update`, [batchId], batchFromRow);
 }
 
 export async function findBatch(db: Queryable, batchId: string): Promise<Batch | null> {
-  const { rows } = await db.query<BatchRow>(`select ${BATCH_COLUMNS} from batches where id = $1`, [batchId]);
-  return rows[0] ? batchFromRow(rows[0]) : null;
+  return selectOne(db, `select ${BATCH_COLUMNS} from batches where id = $1`, [batchId], batchFromRow);
 }
 
 interface ItemRow {

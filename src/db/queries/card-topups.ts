@@ -1,16 +1,12 @@
 /** Card top-up rows (migration 017) and their timeline. */
 import type { CardTopup, CardTopupAttentionReason, CardTopupEvent, CardTopupStatus, PaymentIntentOutcome } from '../../domain/card-topups';
-import type { Currency } from '../../domain/money';
 import type { Pool, PoolClient, Queryable } from '../pool';
+import { camelize, type WalletMovementColumns } from '../rows';
+import { selectOne } from '../select';
+import { setGiven } from '../sql';
 
 
-interface CardTopupRow {
-  id: string;
-  env_id: string;
-  wallet_id: string;
-  user_id: string;
-  amount: string;
-  currency: string;
+interface CardTopupRow extends WalletMovementColumns {
   status: CardTopupStatus;
   workflow_id: string;
   payment_intent_id: string | null;
@@ -37,41 +33,10 @@ const COLUMNS =
 /** The row with the first outcome the webhook recorded (the expiry's arbiter). */
 export type LockedCardTopup = CardTopup & { outcome: PaymentIntentOutcome['status'] | null };
 
-function fromRow(r: CardTopupRow): LockedCardTopup {
-  return {
-    id: r.id,
-    envId: r.env_id,
-    walletId: r.wallet_id,
-    userId: r.user_id,
-    amount: r.amount,
-    currency: r.currency as Currency,
-    status: r.status,
-    workflowId: r.workflow_id,
-    paymentIntentId: r.payment_intent_id,
-    clientSecret: r.client_secret,
-    expiresAt: r.expires_at?.toISOString() ?? null,
-    outcome: r.outcome,
-    creditTransactionId: r.credit_transaction_id,
-    availableAt: r.available_at?.toISOString() ?? null,
-    stripeBalanceTransactionId: r.stripe_balance_transaction_id,
-    stripeFee: r.stripe_fee,
-    stripeFeeCurrency: r.stripe_fee_currency,
-    failureCode: r.failure_code,
-    failureMessage: r.failure_message,
-    attentionReason: r.attention_reason,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
-}
+const fromRow = (r: CardTopupRow): LockedCardTopup => camelize(r);
 
-export interface NewCardTopup {
-  workflowId: string;
-  envId: string;
-  walletId: string;
-  userId: string;
-  amount: string;
-  currency: Currency;
-}
+/** What the workflow's first step writes: the top-up's terms and the workflow that owns it. */
+export type NewCardTopup = Pick<CardTopup, 'workflowId' | 'envId' | 'walletId' | 'userId' | 'amount' | 'currency'>;
 
 /** Inserts the workflow's top-up; a retried call returns the existing row. */
 export async function insertCardTopup(client: PoolClient, t: NewCardTopup): Promise<LockedCardTopup> {
@@ -86,24 +51,20 @@ export async function insertCardTopup(client: PoolClient, t: NewCardTopup): Prom
 }
 
 export async function lockCardTopup(client: PoolClient, id: string): Promise<LockedCardTopup | null> {
-  const { rows } = await client.query<CardTopupRow>(`select ${COLUMNS} from card_topups where id = $1 for update`, [id]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(client, `select ${COLUMNS} from card_topups where id = $1 for update`, [id], fromRow);
 }
 
 /** The webhook's lookup: the event's PaymentIntent id (data.object.id), locked for the event's transaction. */
 export async function lockCardTopupByPaymentIntent(client: PoolClient, paymentIntentId: string): Promise<LockedCardTopup | null> {
-  const { rows } = await client.query<CardTopupRow>(`select ${COLUMNS} from card_topups where payment_intent_id = $1 for update`, [paymentIntentId]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(client, `select ${COLUMNS} from card_topups where payment_intent_id = $1 for update`, [paymentIntentId], fromRow);
 }
 
 export async function findCardTopup(db: Queryable, envId: string, id: string): Promise<LockedCardTopup | null> {
-  const { rows } = await db.query<CardTopupRow>(`select ${COLUMNS} from card_topups where env_id = $1 and id = $2`, [envId, id]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(db, `select ${COLUMNS} from card_topups where env_id = $1 and id = $2`, [envId, id], fromRow);
 }
 
 export async function findCardTopupByWorkflow(db: Queryable, workflowId: string): Promise<LockedCardTopup | null> {
-  const { rows } = await db.query<CardTopupRow>(`select ${COLUMNS} from card_topups where workflow_id = $1`, [workflowId]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(db, `select ${COLUMNS} from card_topups where workflow_id = $1`, [workflowId], fromRow);
 }
 
 export interface CardTopupChange {
@@ -122,41 +83,33 @@ export interface CardTopupChange {
 }
 
 export async function updateCardTopup(db: Queryable, id: string, c: CardTopupChange): Promise<LockedCardTopup> {
+  const given = setGiven(
+    {
+      status: c.status,
+      payment_intent_id: c.paymentIntentId,
+      client_secret: c.clientSecret,
+      outcome: c.outcome,
+      credit_transaction_id: c.creditTransactionId,
+      clearing_transaction_id: c.clearingTransactionId,
+      stripe_balance_transaction_id: c.available?.balanceTransactionId,
+      stripe_fee: c.available?.fee,
+      stripe_fee_currency: c.available?.feeCurrency,
+      failure_code: c.failureCode,
+      failure_message: c.failureMessage,
+      attention_reason: c.attentionReason,
+    },
+    4,
+  );
+  // expires_at and available_at are not given but computed on the database's clock.
   const { rows } = await db.query<CardTopupRow>(
     `update card_topups set
-       status = coalesce($2, status),
-       payment_intent_id = coalesce($3, payment_intent_id),
-       client_secret = coalesce($4, client_secret),
-       expires_at = coalesce(now() + make_interval(secs => $5::double precision / 1000), expires_at),
-       outcome = coalesce($6, outcome),
-       credit_transaction_id = coalesce($7, credit_transaction_id),
-       clearing_transaction_id = coalesce($8, clearing_transaction_id),
-       available_at = case when $9::text is null then available_at else now() end,
-       stripe_balance_transaction_id = coalesce($9, stripe_balance_transaction_id),
-       stripe_fee = coalesce($10, stripe_fee),
-       stripe_fee_currency = coalesce($11, stripe_fee_currency),
-       failure_code = coalesce($12, failure_code),
-       failure_message = coalesce($13, failure_message),
-       attention_reason = coalesce($14, attention_reason),
+       ${given.set},
+       expires_at = coalesce(now() + make_interval(secs => $2::double precision / 1000), expires_at),
+       available_at = case when $3::text is null then available_at else now() end,
        updated_at = now()
      where id = $1
      returning ${COLUMNS}`,
-    [
-      id,
-      c.status ?? null,
-      c.paymentIntentId ?? null,
-      c.clientSecret ?? null,
-      c.expiresInMs ?? null,
-      c.outcome ?? null,
-      c.creditTransactionId ?? null,
-      c.clearingTransactionId ?? null,
-      c.available?.balanceTransactionId ?? null,
-      c.available?.fee ?? null,
-      c.available?.feeCurrency ?? null,
-      c.failureCode ?? null,
-      c.failureMessage ?? null,
-      c.attentionReason ?? null,
-    ],
+    [id, c.expiresInMs ?? null, c.available?.balanceTransactionId ?? null, ...given.params],
   );
   return fromRow(rows[0]!);
 }

@@ -3,6 +3,7 @@
  * environment filter and a row limit; none takes a lock or writes.
  */
 import type { Pool } from '../pool';
+import type { LedgerTransactionColumns, WalletMovementColumns } from '../rows';
 
 export interface EnvironmentRow {
   id: string;
@@ -42,14 +43,7 @@ export async function consoleWallets(pool: Pool, envId: string | null, limit: nu
   return rows;
 }
 
-export interface TransactionRow {
-  id: string;
-  env_id: string;
-  type: string;
-  currency: string;
-  amount: string;
-  reference: string | null;
-  idempotency_id: string;
+export interface TransactionRow extends LedgerTransactionColumns {
   created_at: Date;
   wallet_ids: string[];
 }
@@ -66,14 +60,8 @@ export async function consoleTransactions(pool: Pool, envId: string | null, limi
   return rows;
 }
 
-export interface ConsoleOrderRow {
-  id: string;
-  env_id: string;
-  wallet_id: string;
-  user_id: string;
+export interface ConsoleOrderRow extends WalletMovementColumns {
   product_id: string;
-  amount: string;
-  currency: string;
   status: string;
   failure_code: string | null;
   workflow_id: string;
@@ -89,13 +77,7 @@ export async function consoleOrders(pool: Pool, envId: string | null, limit: num
   return rows;
 }
 
-export interface ConsoleWithdrawalRow {
-  id: string;
-  env_id: string;
-  wallet_id: string;
-  user_id: string;
-  amount: string;
-  currency: string;
+export interface ConsoleWithdrawalRow extends WalletMovementColumns {
   status: string;
   failure_code: string | null;
   created_at: Date;
@@ -196,13 +178,7 @@ export async function consoleDailyVolume(pool: Pool, envId: string | null, days:
   return rows;
 }
 
-export interface AttentionRow {
-  id: string;
-  env_id: string;
-  wallet_id: string;
-  user_id: string;
-  amount: string;
-  currency: string;
+export interface AttentionRow extends WalletMovementColumns {
   failure_code: string | null;
   failure_message: string | null;
   stripe_transfer_id: string | null;

@@ -12,6 +12,7 @@
 import type { Currency } from '../../domain/money';
 import type { Wallet } from '../../domain/types';
 import type { PoolClient, Queryable } from '../pool';
+import { camelize } from '../rows';
 import { recordEvent } from './outbox';
 import { money } from '../../wire/money';
 import { presentWallet } from '../../wire/present';
@@ -42,27 +43,16 @@ interface MonitorRow {
   field: MonitorField;
   op: MonitorOp;
   value: string;
-  currency: string;
+  currency: Currency;
   status: 'enabled' | 'disabled';
   created_at: Date;
 }
 
-const SELECT = `select m.id::text, m.env_id::text, m.wallet_id::text, m.field, m.op, m.value::text, w.currency, m.status, m.created_at
-  from wallet_monitors m join wallets w on w.id = m.wallet_id`;
+/** A monitor `m` with its wallet's currency (`w`): what every statement here returns. */
+const MONITOR_COLUMNS = 'm.id::text, m.env_id::text, m.wallet_id::text, m.field, m.op, m.value::text, w.currency, m.status, m.created_at';
+const SELECT = `select ${MONITOR_COLUMNS} from wallet_monitors m join wallets w on w.id = m.wallet_id`;
 
-function fromRow(r: MonitorRow): Monitor {
-  return {
-    id: r.id,
-    envId: r.env_id,
-    walletId: r.wallet_id,
-    field: r.field,
-    op: r.op,
-    value: r.value,
-    currency: r.currency as Currency,
-    status: r.status,
-    createdAt: r.created_at.toISOString(),
-  };
-}
+const fromRow = (r: MonitorRow): Monitor => camelize(r);
 
 export function presentMonitor(m: Monitor) {
   return {
@@ -97,8 +87,7 @@ export async function createMonitor(
 ): Promise<Monitor> {
   const { rows } = await db.query<MonitorRow>(
     `with m as (insert into wallet_monitors (env_id, wallet_id, field, op, value) values ($1, $2, $3, $4, $5) returning *)
-     select m.id::text, m.env_id::text, m.wallet_id::text, m.field, m.op, m.value::text, w.currency, m.status, m.created_at
-     from m join wallets w on w.id = m.wallet_id`,
+     select ${MONITOR_COLUMNS} from m join wallets w on w.id = m.wallet_id`,
     [m.envId, m.walletId, m.field, m.op, m.value.toString()],
   );
   return fromRow(rows[0]!);
@@ -115,8 +104,7 @@ export async function listMonitors(db: Queryable, envId: string, walletId?: stri
 export async function disableMonitor(db: Queryable, envId: string, monitorId: string): Promise<Monitor | null> {
   const { rows } = await db.query<MonitorRow>(
     `with m as (update wallet_monitors set status = 'disabled', updated_at = now() where env_id = $1 and id = $2 returning *)
-     select m.id::text, m.env_id::text, m.wallet_id::text, m.field, m.op, m.value::text, w.currency, m.status, m.created_at
-     from m join wallets w on w.id = m.wallet_id`,
+     select ${MONITOR_COLUMNS} from m join wallets w on w.id = m.wallet_id`,
     [envId, monitorId],
   );
   return rows[0] ? fromRow(rows[0]) : null;

@@ -1,20 +1,16 @@
 /** Order queries: payments for products, owned by the payment workflow that created them. */
-import type { Currency } from '../../domain/money';
 import type { SplitPart } from '../../domain/fees';
-import type { Order, OrderStatus, PaymentInput, VoidReason } from '../../domain/types';
+import type { VoidReason } from '../../domain/authorizations';
+import type { Order, OrderStatus, PaymentInput } from '../../domain/types';
 import type { Pool, PoolClient, Queryable } from '../pool';
+import { camelize, type WalletMovementColumns } from '../rows';
+import { selectOne, selectUserPage } from '../select';
 
 
-interface OrderRow {
-  id: string;
-  env_id: string;
-  wallet_id: string;
-  user_id: string;
+interface OrderRow extends WalletMovementColumns {
   product_id: string;
-  amount: string;
   captured_amount: string;
   refunded_amount: string;
-  currency: string;
   status: OrderStatus;
   transaction_id: string | null;
   failure_code: string | null;
@@ -36,27 +32,7 @@ const ORDER_COLUMNS =
    (select coalesce(json_agg(json_build_object('walletId', s.wallet_id::text, 'amount', s.amount::text, 'fee', s.fee::text) order by s.position), '[]'::json)
       from order_splits s where s.order_id = orders.id) as splits`;
 
-function orderFromRow(row: OrderRow): Order {
-  return {
-    id: row.id,
-    envId: row.env_id,
-    walletId: row.wallet_id,
-    userId: row.user_id,
-    productId: row.product_id,
-    amount: row.amount,
-    capturedAmount: row.captured_amount,
-    refundedAmount: row.refunded_amount,
-    currency: row.currency as Currency,
-    status: row.status,
-    transactionId: row.transaction_id,
-    failureCode: row.failure_code,
-    expiresAt: row.expires_at ? row.expires_at.toISOString() : null,
-    voidReason: row.void_reason,
-    createdAt: row.created_at.toISOString(),
-    fee: row.fee,
-    splits: row.splits,
-  };
-}
+const orderFromRow = (r: OrderRow): Order => camelize(r);
 
 /** The splits rows of a new order (fee 0 until it is charged), in one CTE of the order's insert. */
 const INSERT_SPLITS = `s as (
@@ -123,8 +99,7 @@ export async function createPendingOrderLockingWallet(client: PoolClient, o: New
 }
 
 export async function lockOrder(client: PoolClient, orderId: string): Promise<Order | null> {
-  const { rows } = await client.query<OrderRow>(`select ${ORDER_COLUMNS} from orders where id = $1 for update`, [orderId]);
-  return rows[0] ? orderFromRow(rows[0]) : null;
+  return selectOne(client, `select ${ORDER_COLUMNS} from orders where id = $1 for update`, [orderId], orderFromRow);
 }
 
 /**
@@ -158,25 +133,13 @@ export async function failOrder(db: Queryable, orderId: string, failureCode: str
 }
 
 /** A user's orders, newest first, keyset-paginated on id (ids only grow). */
-export async function listUserOrders(
-  db: Queryable,
-  envId: string,
-  userId: string,
-  limit: number,
-  beforeId: string | null,
-): Promise<Order[]> {
-  const { rows } = await db.query<OrderRow>(
-    `select ${ORDER_COLUMNS} from orders
-     where env_id = $1 and user_id = $2 and ($3::bigint is null or id < $3)
-     order by id desc limit $4`,
-    [envId, userId, beforeId, limit],
-  );
+export async function listUserOrders(db: Queryable, envId: string, userId: string, limit: number, beforeId: string | null): Promise<Order[]> {
+  const rows = await selectUserPage<OrderRow>(db, { table: 'orders', columns: ORDER_COLUMNS }, { envId, userId, limit, beforeId });
   return rows.map(orderFromRow);
 }
 
 export async function findOrder(db: Queryable, envId: string, orderId: string): Promise<Order | null> {
-  const { rows } = await db.query<OrderRow>(`select ${ORDER_COLUMNS} from orders where id = $1 and env_id = $2`, [orderId, envId]);
-  return rows[0] ? orderFromRow(rows[0]) : null;
+  return selectOne(db, `select ${ORDER_COLUMNS} from orders where id = $1 and env_id = $2`, [orderId, envId], orderFromRow);
 }
 
 /** Adds a refund to an order locked by lockOrder: refunded in full or in part (of what was captured). */
@@ -258,12 +221,12 @@ export async function findOrderDecision(
     `select ${ORDER_COLUMNS}, workflow_id, decision_id from orders where id = $1 and env_id = $2`,
     [orderId, envId],
   );
-  const row = rows[0];
-  return row ? { order: orderFromRow(row), workflowId: row.workflow_id, decisionId: row.decision_id } : null;
+  if (!rows[0]) return null;
+  const { workflow_id: workflowId, decision_id: decisionId, ...row } = rows[0];
+  return { order: orderFromRow(row), workflowId, decisionId };
 }
 
 /** The order a payment workflow created, if any. */
 export async function findOrderByWorkflow(db: Queryable, workflowId: string): Promise<Order | null> {
-  const { rows } = await db.query<OrderRow>(`select ${ORDER_COLUMNS} from orders where workflow_id = $1`, [workflowId]);
-  return rows[0] ? orderFromRow(rows[0]) : null;
+  return selectOne(db, `select ${ORDER_COLUMNS} from orders where workflow_id = $1`, [workflowId], orderFromRow);
 }

@@ -1,17 +1,13 @@
 /** Schedules and their runs (migration 012). */
-import type { Currency } from '../../domain/money';
 import type { RunOutcome, Schedule, ScheduleKind, ScheduleRun, ScheduleStatus } from '../../domain/schedules';
 import type { PoolClient, Queryable } from '../pool';
+import { camelize, type WalletMovementColumns } from '../rows';
+import { selectOne } from '../select';
+import { newestFirstPage } from '../sql';
 
 
-interface ScheduleRow {
-  id: string;
-  env_id: string;
-  wallet_id: string;
-  user_id: string;
+interface ScheduleRow extends WalletMovementColumns {
   kind: ScheduleKind;
-  amount: string;
-  currency: string;
   product_id: string | null;
   to_wallet_id: string | null;
   cron: string | null;
@@ -30,29 +26,9 @@ interface ScheduleRow {
 const COLUMNS =
   'id, env_id, wallet_id, user_id, kind, amount, currency, product_id, to_wallet_id, cron, every_seconds, timezone, start_at, end_at, status, status_reason, consecutive_failures, temporal_schedule_id, created_at, updated_at';
 
+/** every_seconds is a bigint (a string from pg); the domain counts it as a number. */
 function fromRow(r: ScheduleRow): Schedule {
-  return {
-    id: r.id,
-    envId: r.env_id,
-    walletId: r.wallet_id,
-    userId: r.user_id,
-    kind: r.kind,
-    amount: r.amount,
-    currency: r.currency as Currency,
-    productId: r.product_id,
-    toWalletId: r.to_wallet_id,
-    cron: r.cron,
-    everySeconds: r.every_seconds === null ? null : Number(r.every_seconds),
-    timezone: r.timezone,
-    startAt: r.start_at?.toISOString() ?? null,
-    endAt: r.end_at?.toISOString() ?? null,
-    status: r.status,
-    statusReason: r.status_reason,
-    consecutiveFailures: r.consecutive_failures,
-    temporalScheduleId: r.temporal_schedule_id,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
+  return { ...camelize(r), everySeconds: r.every_seconds === null ? null : Number(r.every_seconds) };
 }
 
 interface RunRow {
@@ -70,20 +46,7 @@ interface RunRow {
 
 const RUN_COLUMNS = 'schedule_id, scheduled_at, workflow_id, outcome, movement_id, movement_workflow_id, code, message, created_at, finished_at';
 
-function runFromRow(r: RunRow): ScheduleRun {
-  return {
-    scheduleId: r.schedule_id,
-    scheduledAt: r.scheduled_at.toISOString(),
-    workflowId: r.workflow_id,
-    outcome: r.outcome,
-    movementId: r.movement_id,
-    movementWorkflowId: r.movement_workflow_id,
-    code: r.code,
-    message: r.message,
-    createdAt: r.created_at.toISOString(),
-    finishedAt: r.finished_at?.toISOString() ?? null,
-  };
-}
+const runFromRow = (r: RunRow): ScheduleRun => camelize(r);
 
 /** What a create writes: the schedule's own terms (the rest is state the rows keep). */
 export type NewSchedule = Pick<
@@ -117,19 +80,17 @@ export async function deleteUnstartedSchedule(db: Queryable, id: string): Promis
 }
 
 export async function findSchedule(db: Queryable, envId: string, id: string): Promise<Schedule | null> {
-  const { rows } = await db.query<ScheduleRow>(`select ${COLUMNS} from schedules where env_id = $1 and id = $2`, [envId, id]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(db, `select ${COLUMNS} from schedules where env_id = $1 and id = $2`, [envId, id], fromRow);
 }
 
 export async function lockSchedule(client: PoolClient, id: string): Promise<Schedule | null> {
-  const { rows } = await client.query<ScheduleRow>(`select ${COLUMNS} from schedules where id = $1 for update`, [id]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(client, `select ${COLUMNS} from schedules where id = $1 for update`, [id], fromRow);
 }
 
 /** A wallet's schedules, newest first, keyset on the id. */
 export async function listWalletSchedules(db: Queryable, envId: string, walletId: string, limit: number, beforeId: string | null): Promise<Schedule[]> {
   const { rows } = await db.query<ScheduleRow>(
-    `select ${COLUMNS} from schedules where env_id = $1 and wallet_id = $2 and ($3::bigint is null or id < $3) order by id desc limit $4`,
+    `select ${COLUMNS} from schedules where env_id = $1 and wallet_id = $2 and ${newestFirstPage({ before: 3, limit: 4 })}`,
     [envId, walletId, beforeId, limit],
   );
   return rows.map(fromRow);
@@ -174,8 +135,7 @@ export async function endWalletSchedules(client: PoolClient, envId: string, wall
 }
 
 export async function findRun(db: Queryable, scheduleId: string, scheduledAt: string): Promise<ScheduleRun | null> {
-  const { rows } = await db.query<RunRow>(`select ${RUN_COLUMNS} from schedule_runs where schedule_id = $1 and scheduled_at = $2`, [scheduleId, scheduledAt]);
-  return rows[0] ? runFromRow(rows[0]) : null;
+  return selectOne(db, `select ${RUN_COLUMNS} from schedule_runs where schedule_id = $1 and scheduled_at = $2`, [scheduleId, scheduledAt], runFromRow);
 }
 
 /** Inserts the run as `running` (or finished, for a skipped one); an existing run is returned as it is. */
@@ -255,10 +215,10 @@ export async function listSchedulesForConsole(db: Queryable, envId: string | nul
      from schedules s where ($1::bigint is null or s.env_id = $1) order by s.id desc limit $2`,
     [envId, limit],
   );
-  return rows.map((r) => ({
+  return rows.map(({ last_run: lastRun, ...r }) => ({
     ...fromRow(r),
-    lastRun: r.last_run
-      ? runFromRow({ ...r.last_run, scheduled_at: new Date(r.last_run.scheduled_at), created_at: new Date(r.last_run.created_at), finished_at: r.last_run.finished_at ? new Date(r.last_run.finished_at) : null })
+    lastRun: lastRun
+      ? runFromRow({ ...lastRun, scheduled_at: new Date(lastRun.scheduled_at), created_at: new Date(lastRun.created_at), finished_at: lastRun.finished_at ? new Date(lastRun.finished_at) : null })
       : null,
   }));
 }

@@ -3,16 +3,13 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Currency } from '../../domain/money';
 import type { Withdrawal, WithdrawalEvent, WithdrawalStatus } from '../../domain/withdrawals';
 import type { PoolClient, Queryable } from '../pool';
+import { camelize, type WalletMovementColumns } from '../rows';
+import { selectOne, selectUserPage } from '../select';
+import { setGiven } from '../sql';
 
 
-interface WithdrawalRow {
-  id: string;
-  env_id: string;
-  wallet_id: string;
-  user_id: string;
-  amount: string;
+interface WithdrawalRow extends WalletMovementColumns {
   fee: string;
-  currency: string;
   status: WithdrawalStatus;
   workflow_id: string;
   stripe_account_id: string | null;
@@ -27,40 +24,15 @@ interface WithdrawalRow {
 const COLUMNS =
   'id, env_id, wallet_id, user_id, amount, fee, currency, status, workflow_id, stripe_account_id, stripe_transfer_id, stripe_payout_id, failure_code, failure_message, created_at, updated_at';
 
-function fromRow(r: WithdrawalRow): Withdrawal {
-  return {
-    id: r.id,
-    envId: r.env_id,
-    walletId: r.wallet_id,
-    userId: r.user_id,
-    amount: r.amount,
-    fee: r.fee,
-    currency: r.currency as Currency,
-    status: r.status,
-    workflowId: r.workflow_id,
-    stripeAccountId: r.stripe_account_id,
-    stripeTransferId: r.stripe_transfer_id,
-    stripePayoutId: r.stripe_payout_id,
-    failureCode: r.failure_code,
-    failureMessage: r.failure_message,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-  };
-}
+const fromRow = (r: WithdrawalRow): Withdrawal => camelize(r);
 
-export interface NewWithdrawal {
-  workflowId: string;
-  envId: string;
-  walletId: string;
-  userId: string;
-  amount: string;
-  currency: Currency;
+/** What the workflow's hold writes: the withdrawal's terms, the workflow that owns it and its hold posting. */
+export type NewWithdrawal = Pick<Withdrawal, 'workflowId' | 'envId' | 'walletId' | 'userId' | 'amount' | 'currency'> & {
   holdTransactionId: string;
   /** Minor units; 0 without a withdrawal fee. */
   fee?: string;
-}
+};
 
-/** Inserts the workflow's withdrawal; a retried call returns the existing row. */
 /**
  * The id the withdrawal of this workflow has or will have: the existing row's (a retried
  * hold), else a fresh one from the identity's sequence. Drawn before the hold is posted so
@@ -74,6 +46,7 @@ export async function withdrawalIdFor(client: PoolClient, workflowId: string): P
   return rows[0]!.id;
 }
 
+/** Inserts the workflow's withdrawal; a retried call returns the existing row. */
 export async function insertWithdrawal(client: PoolClient, w: NewWithdrawal & { id: string }): Promise<Withdrawal> {
   const { rows } = await client.query<WithdrawalRow>(
     `insert into withdrawals (id, workflow_id, env_id, wallet_id, user_id, amount, currency, status, hold_transaction_id, fee)
@@ -119,30 +92,25 @@ export async function withdrawalsTowardLimit(client: PoolClient, envId: string, 
 }
 
 export async function lockWithdrawal(client: PoolClient, id: string): Promise<Withdrawal | null> {
-  const { rows } = await client.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where id = $1 for update`, [id]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(client, `select ${COLUMNS} from withdrawals where id = $1 for update`, [id], fromRow);
 }
 
 export async function findWithdrawal(db: Queryable, envId: string, id: string): Promise<Withdrawal | null> {
-  const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where id = $1 and env_id = $2`, [id, envId]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(db, `select ${COLUMNS} from withdrawals where id = $1 and env_id = $2`, [id, envId], fromRow);
 }
 
 /** The withdrawal that recorded this Stripe transfer or payout id (reconciliation). */
 export async function findWithdrawalByStripeId(db: Queryable, kind: 'transfer' | 'payout', stripeId: string): Promise<Withdrawal | null> {
   const column = kind === 'transfer' ? 'stripe_transfer_id' : 'stripe_payout_id';
-  const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where ${column} = $1 order by id limit 1`, [stripeId]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(db, `select ${COLUMNS} from withdrawals where ${column} = $1 order by id limit 1`, [stripeId], fromRow);
 }
 
 export async function findWithdrawalById(db: Queryable, id: string): Promise<Withdrawal | null> {
-  const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where id = $1`, [id]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(db, `select ${COLUMNS} from withdrawals where id = $1`, [id], fromRow);
 }
 
 export async function findWithdrawalByWorkflow(db: Queryable, workflowId: string): Promise<Withdrawal | null> {
-  const { rows } = await db.query<WithdrawalRow>(`select ${COLUMNS} from withdrawals where workflow_id = $1`, [workflowId]);
-  return rows[0] ? fromRow(rows[0]) : null;
+  return selectOne(db, `select ${COLUMNS} from withdrawals where workflow_id = $1`, [workflowId], fromRow);
 }
 
 /** Withdrawals of a user waiting for their connected account to be ready. */
@@ -154,19 +122,8 @@ export async function findAwaitingOnboarding(db: Queryable, envId: string, userI
   return rows.map(fromRow);
 }
 
-export async function listUserWithdrawals(
-  db: Queryable,
-  envId: string,
-  userId: string,
-  limit: number,
-  beforeId: string | null,
-): Promise<Withdrawal[]> {
-  const { rows } = await db.query<WithdrawalRow>(
-    `select ${COLUMNS} from withdrawals
-     where env_id = $1 and user_id = $2 and ($3::bigint is null or id < $3)
-     order by id desc limit $4`,
-    [envId, userId, beforeId, limit],
-  );
+export async function listUserWithdrawals(db: Queryable, envId: string, userId: string, limit: number, beforeId: string | null): Promise<Withdrawal[]> {
+  const rows = await selectUserPage<WithdrawalRow>(db, { table: 'withdrawals', columns: COLUMNS }, { envId, userId, limit, beforeId });
   return rows.map(fromRow);
 }
 
@@ -182,28 +139,26 @@ export interface WithdrawalChange {
 
 /** Applies the given fields (the others stay) and returns the row. */
 export async function updateWithdrawal(db: Queryable, id: string, c: WithdrawalChange): Promise<Withdrawal> {
+  const given = setGiven(
+    {
+      status: c.status,
+      stripe_account_id: c.stripeAccountId,
+      stripe_transfer_id: c.stripeTransferId,
+      stripe_payout_id: c.stripePayoutId,
+      final_transaction_id: c.finalTransactionId,
+    },
+    5,
+  );
+  // The failure's code and message are written together whenever either is given: a
+  // change may clear them to null, which setGiven cannot express.
   const { rows } = await db.query<WithdrawalRow>(
     `update withdrawals set
-       status = coalesce($2, status),
-       stripe_account_id = coalesce($3, stripe_account_id),
-       stripe_transfer_id = coalesce($4, stripe_transfer_id),
-       stripe_payout_id = coalesce($5, stripe_payout_id),
-       failure_code = case when $6::boolean then $7 else failure_code end,
-       failure_message = case when $6::boolean then $8 else failure_message end,
-       final_transaction_id = coalesce($9, final_transaction_id),
+       ${given.set},
+       failure_code = case when $2::boolean then $3 else failure_code end,
+       failure_message = case when $2::boolean then $4 else failure_message end,
        updated_at = now()
      where id = $1 returning ${COLUMNS}`,
-    [
-      id,
-      c.status ?? null,
-      c.stripeAccountId ?? null,
-      c.stripeTransferId ?? null,
-      c.stripePayoutId ?? null,
-      c.failureCode !== undefined || c.failureMessage !== undefined,
-      c.failureCode ?? null,
-      c.failureMessage ?? null,
-      c.finalTransactionId ?? null,
-    ],
+    [id, c.failureCode !== undefined || c.failureMessage !== undefined, c.failureCode ?? null, c.failureMessage ?? null, ...given.params],
   );
   return fromRow(rows[0]!);
 }
@@ -298,9 +253,9 @@ export async function findWithdrawalByLink(db: Queryable, id: string, token: str
     `select ${COLUMNS}, link_token from withdrawals where id = $1`,
     [id],
   );
-  const row = rows[0];
-  if (!row || !sameToken(row.link_token, token)) return null;
-  return fromRow(row);
+  if (!rows[0]) return null;
+  const { link_token: linkToken, ...row } = rows[0];
+  return sameToken(linkToken, token) ? fromRow(row) : null;
 }
 
 function sameToken(a: string, b: string): boolean {
