@@ -14,7 +14,6 @@ import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
 import { buildWorkflowBundle } from '../workflow-bundle';
 import { ROOT, ensureTools, freePort, pickDatabase, startTemporal, stopChild } from '../stack';
-import { compileToJs } from './compile-js';
 import { perRequest, snapshot } from './cpu';
 import type { ScenarioKind } from './driver';
 import { runLoad } from './load';
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
       // Memory levers (issue 11: peak RSS of the default layout).
       // No WORKFLOW_BUNDLE_PATH: the worker builds its bundle at start, as `npm run dev` and the image do.
       ['bundle-at-start', 'combined', { WORKFLOW_BUNDLE_PATH: '' }, ['payment']],
-      ['js', 'combined', { PAYNOCCHIO_BENCH_JS_DIR: 'compile' }, ['payment']],
+      ['tsx', 'combined', { PAYNOCCHIO_BENCH_RUNTIME: 'tsx' }, ['payment']],
       ['cache-500', 'combined', { WORKER_MAX_CACHED_WORKFLOWS: '500' }, ['payment']],
       ['cache-200', 'combined', { WORKER_MAX_CACHED_WORKFLOWS: '200' }, ['payment']],
       ['wft-10', 'combined', { WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '10' }, ['payment']],
@@ -81,8 +80,7 @@ async function main(): Promise<void> {
     ];
     for (const [name, layout, env, kinds] of variants) {
       if (only && !only.includes(name)) continue;
-      const jsDir = env.PAYNOCCHIO_BENCH_JS_DIR === 'compile' ? { PAYNOCCHIO_BENCH_JS_DIR: compileToJs(join(dataDir, 'js')) } : {};
-      const running = await startLayout({ layout, env: { ...base, ...env, ...jsDir } });
+      const running = await startLayout({ layout, env: { ...base, ...env } });
       const procs = () => [running.pids.api, running.pids.worker, running.pids.combined, running.pids.b0];
       const startRssMb = procs().map(peakRssMb).filter((x) => x !== null);
       try {

@@ -4,8 +4,7 @@
  * port and environment; their output is kept quiet and shown only when one fails.
  */
 import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
-import { freePort, nodeScript, portOpen, spawnPrefixed, stopChild, waitFor } from '../stack';
+import { appScript, freePort, nodeScript, portOpen, spawnPrefixed, stopChild, waitFor } from '../stack';
 
 export type Layout = 'two-process' | 'combined' | 'b0';
 
@@ -25,9 +24,9 @@ export interface StartOptions {
 
 function spawnWatched(name: string, script: string, env: NodeJS.ProcessEnv, verbose: boolean, tail: string[]): { child: ChildProcess; ready: () => boolean } {
   let ready = false;
-  // PAYNOCCHIO_BENCH_JS_DIR (the A/B's `js` variant): plain node on src/ compiled there (compile-js.ts).
-  const jsDir = env.PAYNOCCHIO_BENCH_JS_DIR;
-  const cmd: [string, string[]] = jsDir ? [process.execPath, [join(jsDir, script.replace(/\.ts$/, '.js'))]] : nodeScript(script);
+  // The app runs compiled, as the default layout does (appScript); B0 and PAYNOCCHIO_BENCH_RUNTIME=tsx (the A/B's `tsx` variant) through tsx.
+  const tsx = env.PAYNOCCHIO_BENCH_RUNTIME === 'tsx' || !script.startsWith('src/');
+  const cmd = tsx ? nodeScript(script) : appScript(script);
   const child = spawnPrefixed(name, ...cmd, env, !verbose, (line) => {
     tail.push(`[${name}] ${line}`);
     if (tail.length > 40) tail.shift();

@@ -9,11 +9,15 @@
  * `npm run histories:*` fingerprints (plus OpenTelemetry's interceptors when tracing is on).
  */
 import { fork } from 'node:child_process';
+import { join, resolve } from 'node:path';
 
-export const WORKFLOWS_PATH = require.resolve('../workflows');
+// Compiled to dist/src/worker/ (scripts/build.ts), the bundle is still built from the
+// TypeScript sources, so it is the one the recorded histories replay against, not a transpiled copy.
+const SOURCES = __filename.endsWith('.js') ? resolve(__dirname, '../../../src') : resolve(__dirname, '..');
+export const WORKFLOWS_PATH = join(SOURCES, 'workflows/index.ts');
 /** Workflow interceptor modules: a prebuilt bundle must be built with these (bundleWorkflowCode's workflowInterceptorModules). */
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
-const OTEL_WORKFLOW_INTERCEPTORS = require.resolve('../workflows/otel-interceptors');
+export const WORKFLOW_INTERCEPTOR_MODULES = [join(SOURCES, 'workflows/interceptors.ts')];
+const OTEL_WORKFLOW_INTERCEPTORS = join(SOURCES, 'workflows/otel-interceptors.ts');
 
 /** The interceptor modules a bundle holds: ours, and OpenTelemetry's when tracing is on. */
 export function workflowInterceptorModules(tracing: boolean): string[] {
