@@ -3,7 +3,7 @@
  * by the idempotency id the workflow passes (workflow id + step).
  */
 import { postings } from '../domain/postings';
-import { BUSINESS_ERROR_CODES, DATABASE_ERROR, DomainError } from '../domain/errors';
+import { BUSINESS_ERROR_CODES, DATABASE_ERROR, DomainError, type ErrorCode } from '../domain/errors';
 import { isPermanentDatabaseError } from './failures';
 import type { Currency } from '../domain/money';
 import type { Order, PaymentResult, TopupResult } from '../domain/types';
@@ -50,6 +50,13 @@ async function charge(client: PoolClient, input: ChargeOrderInput): Promise<Paym
   const order = await lockOrder(client, input.orderId);
   if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
   if (order.status === 'failed') {
+    // The workflow recorded this order's refusal, and its task is being run again (a
+    // workflow task that outlived its timeout re-runs its local activities): answer the
+    // same refusal, so the client gets the first answer's code, not a conflict.
+    const code = order.failureCode as ErrorCode | null;
+    if (code && BUSINESS_ERROR_CODES.includes(code)) {
+      throw new DomainError(code, `order ${order.id} was refused (${code})`, { order_id: order.id });
+    }
     throw new DomainError('conflict', `order ${order.id} already failed (${order.failureCode})`);
   }
   const amount = BigInt(order.amount);

@@ -2,56 +2,29 @@
  * The API's side of the cardTopup workflow: start it with an update-with-start (the
  * answer is the PaymentIntent, not the payment) and the signal the Stripe webhook sends.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { CardTopupInput, CardTopupStarted, PaymentIntentOutcome } from '../domain/card-topups';
 import type { Pool } from '../db/pool';
 import { findCardTopupByWorkflow } from '../db/queries/card-topups';
 import { getWallets } from '../db/queries/wallets';
-import { executeUpdateWithStart, workflowIdFor } from '../temporal/start-workflow';
 import { cardTopupStartedUpdate, paymentIntentOutcomeSignal } from '../workflows/card-topup-messages';
 import type { Idempotency } from './idempotency';
-import { failedForGood, withinSyncTimeout, type TemporalDeps } from './temporal';
+import { signalIfRunning, startWithEarlyAnswer, type TemporalDeps } from './temporal';
 
 const STILL_STARTING = 'the card top-up is still starting; retry with the same Idempotency-Key to get its PaymentIntent';
 
-/**
- * Starts (or attaches to) the card top-up's workflow and returns once its PaymentIntent
- * exists. Same ids and policies as runMovement: one workflow per Idempotency-Key and
- * body, a running one attached to, a finished one never started again.
- */
-export async function startCardTopupWorkflow(
-  deps: TemporalDeps,
-  pool: Pool,
-  req: Idempotency & { input: CardTopupInput },
-): Promise<{ started: CardTopupStarted; workflowId: string }> {
-  const { envId, walletId, userId } = req.input;
-  const workflowId = workflowIdFor('cardTopup', envId, req.idempotencyKey, req.requestHash);
-  try {
-    const started = await withinSyncTimeout(deps, workflowId, STILL_STARTING, () =>
-      executeUpdateWithStart(deps, 'cardTopup', { workflowId, args: [req.input], subject: { envId, walletId, userId } }, cardTopupStartedUpdate, { args: [] }),
-    );
-    return { started, workflowId };
-  } catch (err) {
-    // The same Idempotency-Key as a card top-up whose workflow has ended: answer what it became.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw failedForGood(err, workflowId);
-    const done = await findCardTopupByWorkflow(pool, workflowId);
-    if (!done || done.paymentIntentId === null) {
-      // Refused before a PaymentIntent existed: the workflow's failure carries the code.
-      await deps.client.workflow.getHandle(workflowId).result().catch((e: unknown) => Promise.reject(failedForGood(e, workflowId)));
-      throw err;
-    }
+/** Starts (or attaches to) the card top-up's workflow and returns once its PaymentIntent exists. */
+export async function startCardTopupWorkflow(deps: TemporalDeps, pool: Pool, req: Idempotency & { input: CardTopupInput }): Promise<{ started: CardTopupStarted; workflowId: string }> {
+  const { answer, workflowId } = await startWithEarlyAnswer(deps, 'cardTopup', req, cardTopupStartedUpdate, STILL_STARTING, async (id) => {
+    const done = await findCardTopupByWorkflow(pool, id);
+    // Refused before a PaymentIntent existed: nothing to answer but the workflow's failure.
+    if (!done || done.paymentIntentId === null) return null;
     const [wallet] = await getWallets(pool, done.envId, [done.walletId]);
-    return { started: { topup: done, wallet: wallet! }, workflowId };
-  }
+    return { topup: done, wallet: wallet! };
+  });
+  return { started: answer, workflowId };
 }
 
 /** True when a running workflow received it; false when it had finished. */
-export async function signalPaymentIntentOutcome(deps: TemporalDeps, workflowId: string, outcome: PaymentIntentOutcome): Promise<boolean> {
-  try {
-    await deps.client.workflow.getHandle(workflowId).signal(paymentIntentOutcomeSignal, outcome);
-    return true;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return false;
-    throw err;
-  }
+export function signalPaymentIntentOutcome(deps: TemporalDeps, workflowId: string, outcome: PaymentIntentOutcome): Promise<boolean> {
+  return signalIfRunning(() => deps.client.workflow.getHandle(workflowId).signal(paymentIntentOutcomeSignal, outcome));
 }

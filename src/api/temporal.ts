@@ -4,8 +4,14 @@
  * Idempotency-Key, so a retried request attaches to the workflow the first one started
  * and never moves money twice) and wait for its result, bounded by the sync timeout.
  */
-import { WorkflowFailedError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { DATABASE_ERROR, DomainError } from '../domain/errors';
 import { workflowOutcomes } from '../observability/metrics';
 import {
@@ -16,9 +22,11 @@ import {
   type StartDeps,
   type WorkflowArgs,
   type WorkflowResult,
+  type WorkflowType,
 } from '../temporal/start-workflow';
 import { payUpdate } from '../workflows/wallet-payments-messages';
 import { toDomainError } from './errors';
+import type { Idempotency } from './idempotency';
 
 export interface TemporalDeps extends StartDeps {
   client: Client;
@@ -78,6 +86,51 @@ export async function runMovement<K extends MovementType>(
   } catch (err) {
     workflowOutcomes.inc({ type: req.workflowType, outcome: outcomeOf(err) });
     throw failedForGood(err, workflowId);
+  }
+}
+
+/**
+ * Starts (or attaches to) a workflow that answers before it ends — a withdrawal its URL,
+ * a card top-up its PaymentIntent — with an update-with-start, bounded by syncTimeoutMs
+ * (past it 503 `stillStarting`). Same ids and policies as runMovement: one workflow per
+ * Idempotency-Key and body, a running one attached to, a finished one never started
+ * again. For a finished one `ended` reads what it became from Postgres; when that holds
+ * nothing, the workflow was refused before it could answer and its failure is the answer
+ * (the refusal's code, or failed for good: 500 with its id).
+ */
+export async function startWithEarlyAnswer<K extends 'withdraw' | 'cardTopup', Ret>(
+  deps: TemporalDeps,
+  type: K,
+  req: Idempotency & { input: WorkflowArgs<K>[0] },
+  update: UpdateDefinition<Ret, []>,
+  stillStarting: string,
+  ended: (workflowId: string) => Promise<Ret | null>,
+): Promise<{ answer: Ret; workflowId: string }> {
+  const { envId, walletId, userId } = req.input;
+  const workflowId = workflowIdFor(type, envId, req.idempotencyKey, req.requestHash);
+  const start = { workflowId, args: [req.input] as WorkflowArgs<K>, subject: { envId, walletId, userId } };
+  try {
+    const answer = await withinSyncTimeout(deps, workflowId, stillStarting, () => executeUpdateWithStart(deps, type, start, update, { args: [] }));
+    return { answer, workflowId };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw failedForGood(err, workflowId);
+    const answer = await ended(workflowId);
+    if (answer === null) {
+      await deps.client.workflow.getHandle(workflowId).result().catch((e: unknown) => Promise.reject(failedForGood(e, workflowId)));
+      throw err;
+    }
+    return { answer, workflowId };
+  }
+}
+
+/** Sends a signal; true when a running workflow received it, false when it had finished (nothing waits for it any more). */
+export async function signalIfRunning(send: () => Promise<void>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }
 

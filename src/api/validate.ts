@@ -16,8 +16,8 @@ import { isLosslessNumber } from 'lossless-json';
 import { z } from 'zod';
 import { DomainError } from '../domain/errors';
 
-type Schemas = { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
-type Parsed<S extends Schemas> = {
+export type Schemas = { body?: z.ZodType; query?: z.ZodType; params?: z.ZodType };
+export type Parsed<S extends Schemas> = {
   body: S['body'] extends z.ZodType ? z.output<S['body']> : undefined;
   query: S['query'] extends z.ZodType ? z.output<S['query']> : undefined;
   params: S['params'] extends z.ZodType ? z.output<S['params']> : undefined;

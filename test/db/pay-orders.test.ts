@@ -72,3 +72,27 @@ test('a batch: decided in order, a refusal alone, a data error alone; the same b
     { type: 'payment.failed', n: 1 },
   ]);
 });
+
+test('payOrder run again after the workflow recorded its refusal answers the same refusal, not a conflict', async () => {
+  // A workflow task that outlives its timeout runs its local activities again: payOrder
+  // then finds the order its first run's refusal left failed (createOrder + failOrder).
+  const wallet = (await createWallet(pool, envId, 'pay-order-again-user', 'USD')).wallet;
+  const ledger = createTopupPaymentActivities({ pool });
+  const workflowId = `payment-${envId}-again-${wallet.id}`;
+  const input = { workflowId, idempotencyId: `${workflowId}:charge`, envId, walletId: wallet.id, userId: 'pay-order-again-user', productId: 'p', amount: '500', currency: 'USD' as const };
+  await expect(ledger.payOrder(input)).rejects.toMatchObject({ code: 'insufficient_funds' });
+  const order = await ledger.createOrder(input);
+  const { failOrder } = await import('../../src/db/queries/orders');
+  await failOrder(pool, order.id, 'insufficient_funds');
+  await expect(ledger.payOrder(input)).rejects.toMatchObject({ code: 'insufficient_funds', details: { order_id: order.id } });
+  // An order failed for another reason (internal) stays a conflict: there is no refusal to repeat.
+  const other = { ...input, workflowId: `${workflowId}-b`, idempotencyId: `${workflowId}-b:charge` };
+  const failed = await ledger.createOrder(other);
+  await failOrder(pool, failed.id, 'internal');
+  await expect(ledger.payOrder(other)).rejects.toMatchObject({ code: 'conflict' });
+  const rows = await pool.query(`select status, failure_code from orders where wallet_id = $1 order by id`, [wallet.id]);
+  expect(rows.rows).toEqual([
+    { status: 'failed', failure_code: 'insufficient_funds' },
+    { status: 'failed', failure_code: 'internal' },
+  ]);
+});

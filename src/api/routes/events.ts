@@ -11,10 +11,9 @@ import { DomainError } from '../../domain/errors';
 import { EVENT_TYPES, type EventType } from '../../domain/events';
 import type { Pool } from '../../db/pool';
 import { feedPosition, listFeedEvents, sequenceEvents } from '../../db/queries/events-feed';
-import { requireEnv } from '../auth';
+import { envEndpoint } from '../env-endpoint';
 import { sendJsonText } from '../json';
 import { id } from '../schemas';
-import { endpoint } from '../validate';
 
 const types = z
   .string({ error: 'must be a comma-separated list of event types' })
@@ -48,8 +47,7 @@ export function eventRoutes(pool: Pool): Router {
   const router = Router();
   router.get(
     '/events',
-    ...endpoint({ query: EventsQuery }, async ({ query }, _req, res) => {
-      const envId = requireEnv(res, query.env_id);
+    ...envEndpoint({ query: EventsQuery }, 'query', async ({ query }, envId, _req, res) => {
       let { more } = await sequenceEvents(pool, envId);
       let afterSeq = '0';
       if (query.after !== undefined) {

@@ -8,11 +8,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Currency } from '../../domain/money';
 import { readFeeSchedule, setFeeSchedule } from '../../services/fees';
-import { requireEnv } from '../auth';
 import type { Pool } from '../../db/pool';
-import { fieldText, sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
+import { fieldText } from '../json';
 import { currency, id } from '../schemas';
-import { endpoint } from '../validate';
 
 const decimal = (example: number | string, description: string) =>
   z
@@ -55,18 +54,14 @@ export function feeRoutes(pool: Pool): Router {
   const router = Router();
   router.put(
     '/environments/:env_id/fees',
-    ...endpoint({ params: EnvParams, body: PutBody }, async ({ params, body }, _req, res) => {
-      const envId = requireEnv(res, params.env_id);
+    ...envEndpoint({ params: EnvParams, body: PutBody }, 'params', async ({ body }, envId) => {
       const { currency: cur, ...schedule } = body;
-      sendJson(res, 200, await setFeeSchedule(pool, envId, cur as Currency, schedule));
+      return setFeeSchedule(pool, envId, cur as Currency, schedule);
     }),
   );
   router.get(
     '/environments/:env_id/fees',
-    ...endpoint({ params: EnvParams, query: GetQuery }, async ({ params, query }, _req, res) => {
-      const envId = requireEnv(res, params.env_id);
-      sendJson(res, 200, await readFeeSchedule(pool, envId, query.currency as Currency));
-    }),
+    ...envEndpoint({ params: EnvParams, query: GetQuery }, 'params', ({ query }, envId) => readFeeSchedule(pool, envId, query.currency as Currency)),
   );
   return router;
 }

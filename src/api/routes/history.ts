@@ -7,12 +7,11 @@ import { requireWallet } from '../../services/wallets';
 import { z } from 'zod';
 import type { Pool } from '../../db/pool';
 import { balanceAt, listWalletMovements } from '../../db/queries/history';
-import { requireEnv } from '../auth';
-import { sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
+import { keysetPage } from '../pagination';
 import { money } from '../../wire/money';
 import { presentMovement } from '../../wire/present';
 import { cursor, id, pageLimit, userId } from '../schemas';
-import { endpoint } from '../validate';
 
 /** An ISO 8601 timestamp with a time zone (2025-01-31T12:00:00Z), or a Unix time in seconds. */
 export const timestamp = z
@@ -38,46 +37,32 @@ export const WalletParams = z.object({ wallet_id: id });
 export const TransactionsQuery = z.object({ env_id: id, user_id: userId.optional(), limit: pageLimit, cursor, from: timestamp.optional(), to: timestamp.optional() });
 export const BalanceQuery = z.object({ env_id: id, user_id: userId.optional(), at: timestamp.optional() });
 
-
 export function historyRoutes(pool: Pool): Router {
   const router = Router();
 
   router.get(
     '/wallet/:wallet_id/transactions',
-    ...endpoint(
-      { params: WalletParams, query: TransactionsQuery },
-      async ({ params, query }, _req, res) => {
-        const envId = requireEnv(res, query.env_id);
-        const wallet = await requireWallet(pool, envId, params.wallet_id, query.user_id);
-        const rows = await listWalletMovements(pool, {
-          walletId: wallet.id,
-          limit: query.limit + 1,
-          beforePostingId: query.cursor ?? null,
-          from: query.from ?? null,
-          to: query.to ?? null,
-        });
-        const page = rows.slice(0, query.limit);
-        const nextCursor = rows.length > query.limit ? page[page.length - 1]!.postingId : null;
-        sendJson(res, 200, { transactions: page.map((m) => presentMovement(m, wallet.currency)), next_cursor: nextCursor });
-      },
-    ),
+    ...envEndpoint({ params: WalletParams, query: TransactionsQuery }, 'query', async ({ params, query }, envId) => {
+      const wallet = await requireWallet(pool, envId, params.wallet_id, query.user_id);
+      const { page, nextCursor } = await keysetPage(
+        query,
+        (limit, before) => listWalletMovements(pool, { walletId: wallet.id, limit, beforePostingId: before, from: query.from ?? null, to: query.to ?? null }),
+        (m) => m.postingId,
+      );
+      return { transactions: page.map((m) => presentMovement(m, wallet.currency)), next_cursor: nextCursor };
+    }),
   );
 
   router.get(
     '/wallet/:wallet_id/balance',
-    ...endpoint(
-      { params: WalletParams, query: BalanceQuery },
-      async ({ params, query }, _req, res) => {
-        const envId = requireEnv(res, query.env_id);
-        const wallet = await requireWallet(pool, envId, params.wallet_id, query.user_id);
-        if (!query.at) {
-          sendJson(res, 200, { wallet_id: wallet.id, balance: money(wallet.balance, wallet.currency), held: money(wallet.held, wallet.currency), currency: wallet.currency, at: new Date().toISOString() });
-          return;
-        }
-        const balance = await balanceAt(pool, wallet.id, query.at);
-        sendJson(res, 200, { wallet_id: wallet.id, balance: money(balance, wallet.currency), currency: wallet.currency, at: query.at.toISOString() });
-      },
-    ),
+    ...envEndpoint({ params: WalletParams, query: BalanceQuery }, 'query', async ({ params, query }, envId) => {
+      const wallet = await requireWallet(pool, envId, params.wallet_id, query.user_id);
+      if (!query.at) {
+        return { wallet_id: wallet.id, balance: money(wallet.balance, wallet.currency), held: money(wallet.held, wallet.currency), currency: wallet.currency, at: new Date().toISOString() };
+      }
+      const balance = await balanceAt(pool, wallet.id, query.at);
+      return { wallet_id: wallet.id, balance: money(balance, wallet.currency), currency: wallet.currency, at: query.at.toISOString() };
+    }),
   );
 
   return router;

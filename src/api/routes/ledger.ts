@@ -9,10 +9,8 @@ import { z } from 'zod';
 import type { Pool } from '../../db/pool';
 import { DomainError } from '../../domain/errors';
 import { ledgerHead, ledgerLink } from '../../db/ledger-chain';
-import { requireEnv } from '../auth';
-import { sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
 import { id } from '../schemas';
-import { endpoint } from '../validate';
 
 export const EnvParams = z.object({ env_id: id });
 export const HeadQuery = z.object({
@@ -25,19 +23,18 @@ export function ledgerRoutes(pool: Pool): Router {
   const router = Router();
   router.get(
     '/environments/:env_id/ledger/head',
-    ...endpoint({ params: EnvParams, query: HeadQuery }, async ({ params: p, query: q }, _req, res) => {
-      const envId = requireEnv(res, p.env_id);
+    ...envEndpoint({ params: EnvParams, query: HeadQuery }, 'params', async ({ query: q }, envId) => {
       const head = q.transaction_id ? await ledgerLink(pool, envId, q.transaction_id) : await ledgerHead(pool, envId);
       if (q.transaction_id && !head) {
         throw new DomainError('not_found', `ledger transaction ${q.transaction_id} is not sealed in environment ${envId}`);
       }
-      sendJson(res, 200, {
+      return {
         env_id: envId,
         transaction_id: head?.transactionId ?? null,
         seal_seq: head?.sealSeq ?? null,
         hash: head?.hash ?? null,
         sealed_at: head ? head.sealedAt.toISOString() : null,
-      });
+      };
     }),
   );
   return router;

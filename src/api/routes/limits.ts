@@ -17,13 +17,11 @@ import {
   type LimitPatch,
   type LimitStatus,
 } from '../../db/queries/spend-limits';
-import { requireEnv } from '../auth';
-import { sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
+import { fieldText } from '../json';
 import { money } from '../../wire/money';
 import { presentWallet } from '../../wire/present';
 import { currency, id, userId } from '../schemas';
-import { fieldText } from '../json';
-import { endpoint } from '../validate';
 
 /** A limit amount: a decimal in major units (0 allowed: nothing may leave), or null to remove it. */
 const limitAmount = z
@@ -53,8 +51,6 @@ export const WalletParams = z.object({ wallet_id: id });
 export const EnvParams = z.object({ env_id: id });
 export const PatchBody = z.object({ env_id: id, user_id: userId, daily_amount: limitAmount, monthly_amount: limitAmount, daily_count: limitCount });
 export const PutBody = z.object({ currency, daily_amount: limitAmount, monthly_amount: limitAmount, daily_count: limitCount });
-
-
 
 export function presentLimits(s: LimitStatus) {
   const entry = (field: LimitField, resetsAt: string) => {
@@ -90,33 +86,30 @@ export function limitRoutes(pool: Pool): Router {
 
   router.patch(
     '/wallet/:wallet_id/limits',
-    ...endpoint({ params: WalletParams, body: PatchBody }, async ({ params, body }, _req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      const answer = await withTransaction(pool, async (client) => {
+    ...envEndpoint({ params: WalletParams, body: PatchBody }, 'body', ({ params, body }, envId) =>
+      withTransaction(pool, async (client) => {
         const wallet = await lockOwnedWallet(client, envId, params.wallet_id, body.user_id);
         await patchWalletLimits(client, envId, wallet.id, toMinor(body, wallet.currency));
         const status = (await getLimitStatuses(client, envId, [wallet.id])).get(wallet.id);
         return { ...presentWallet(wallet), ...(status ? { limits: presentLimits(status) } : {}) };
-      });
-      sendJson(res, 200, answer);
-    }),
+      }),
+    ),
   );
 
   router.put(
     '/environments/:env_id/limits',
-    ...endpoint({ params: EnvParams, body: PutBody }, async ({ params, body }, _req, res) => {
-      const envId = requireEnv(res, params.env_id);
+    ...envEndpoint({ params: EnvParams, body: PutBody }, 'params', async ({ body }, envId) => {
       const cur = body.currency as Currency;
       const patch = toMinor(body, cur);
       const values = Object.fromEntries(LIMIT_FIELDS.map((f) => [f, patch[f] ?? null])) as Record<LimitField, bigint | null>;
       await putEnvironmentLimits(pool, envId, cur, values);
-      sendJson(res, 200, {
+      return {
         env_id: envId,
         currency: cur,
         daily_amount: values.daily_amount === null ? null : money(values.daily_amount, cur),
         monthly_amount: values.monthly_amount === null ? null : money(values.monthly_amount, cur),
         daily_count: values.daily_count === null ? null : Number(values.daily_count),
-      });
+      };
     }),
   );
 

@@ -10,10 +10,9 @@ import { DomainError } from '../../domain/errors';
 import { parseAmountOrZero } from '../../domain/money';
 import type { Pool } from '../../db/pool';
 import { createMonitor, disableMonitor, listMonitors, MONITOR_FIELDS, MONITOR_OPS, presentMonitor } from '../../db/queries/monitors';
-import { requireEnv } from '../auth';
-import { fieldText, sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
+import { fieldText } from '../json';
 import { id } from '../schemas';
-import { endpoint } from '../validate';
 
 const threshold = z
   .preprocess(
@@ -41,30 +40,31 @@ export function monitorRoutes(pool: Pool): Router {
 
   router.post(
     '/wallet/monitors',
-    ...endpoint({ body: CreateBody }, async ({ body }, _req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      const wallet = await requireWallet(pool, envId, body.wallet_id);
-      const value = parseAmountOrZero(body.value, wallet.currency, 'value');
-      const monitor = await createMonitor(pool, { envId, walletId: wallet.id, field: body.field, op: body.op, value });
-      sendJson(res, 201, presentMonitor(monitor));
-    }),
+    ...envEndpoint(
+      { body: CreateBody },
+      'body',
+      async ({ body }, envId) => {
+        const wallet = await requireWallet(pool, envId, body.wallet_id);
+        const value = parseAmountOrZero(body.value, wallet.currency, 'value');
+        return presentMonitor(await createMonitor(pool, { envId, walletId: wallet.id, field: body.field, op: body.op, value }));
+      },
+      { status: 201 },
+    ),
   );
 
   router.get(
     '/wallet/monitors',
-    ...endpoint({ query: ListQuery }, async ({ query }, _req, res) => {
-      const envId = requireEnv(res, query.env_id);
-      sendJson(res, 200, { monitors: (await listMonitors(pool, envId, query.wallet_id)).map(presentMonitor) });
-    }),
+    ...envEndpoint({ query: ListQuery }, 'query', async ({ query }, envId) => ({
+      monitors: (await listMonitors(pool, envId, query.wallet_id)).map(presentMonitor),
+    })),
   );
 
   router.delete(
     '/wallet/monitors/:monitor_id',
-    ...endpoint({ params: MonitorParams, query: DeleteQuery }, async ({ params, query }, _req, res) => {
-      const envId = requireEnv(res, query.env_id);
+    ...envEndpoint({ params: MonitorParams, query: DeleteQuery }, 'query', async ({ params }, envId) => {
       const disabled = await disableMonitor(pool, envId, params.monitor_id);
       if (!disabled) throw new DomainError('not_found', `monitor ${params.monitor_id} not found`);
-      sendJson(res, 200, presentMonitor(disabled));
+      return presentMonitor(disabled);
     }),
   );
 

@@ -21,9 +21,10 @@ import {
   setScheduleStatus,
 } from '../../db/queries/schedules';
 import { presentSchedule, presentScheduleRun } from '../../wire/present';
-import { requireEnv } from '../auth';
-import { respondIdempotently } from '../idempotency';
-import { fieldText, sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
+import { fieldText } from '../json';
+import { moneyEndpoint } from '../money-endpoint';
+import { keysetPage } from '../pagination';
 import {
   createTemporalSchedule,
   deleteTemporalSchedule,
@@ -35,7 +36,6 @@ import {
 } from '../schedules-temporal';
 import { amount, cursor, id, pageLimit, productId, userId } from '../schemas';
 import { withinSyncTimeout, type TemporalDeps } from '../temporal';
-import { endpoint } from '../validate';
 import { requireWallet } from '../../services/wallets';
 
 const text = (schema: z.ZodString) => z.preprocess(fieldText, schema);
@@ -99,7 +99,6 @@ export const ScheduleParams = z.object({ schedule_id: id });
 export const EnvQuery = z.object({ env_id: id });
 export const EnvBody = z.object({ env_id: id });
 
-
 type CreateBodyT = z.infer<typeof CreateBody>;
 
 function invalid(field: string, message: string): DomainError {
@@ -135,65 +134,59 @@ export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: Schedul
 
   router.post(
     '/wallet/schedules',
-    ...endpoint({ body: CreateBody }, async ({ body }, req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      await respondIdempotently(pool, req, res, envId, async (idem) => {
-        const everySeconds = checkShape(body, minIntervalMs);
-        const wallet = await requireWallet(pool, envId, body.wallet_id, body.user_id);
-        if (wallet.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${wallet.id} is closed`, { wallet_id: wallet.id });
-        const minor = parseAmount(body.amount, wallet.currency);
-        if (body.to_wallet_id !== undefined) {
-          if (body.to_wallet_id === wallet.id) throw invalid('to_wallet_id', 'must be another wallet than wallet_id');
-          const to = await requireWallet(pool, envId, body.to_wallet_id);
-          if (to.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${to.id} is closed`, { wallet_id: to.id });
-          if (to.currency !== wallet.currency) {
-            throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${wallet.currency}`, { wallet_id: to.id });
-          }
+    ...moneyEndpoint(pool, CreateBody, async (body, envId, idem) => {
+      const everySeconds = checkShape(body, minIntervalMs);
+      const wallet = await requireWallet(pool, envId, body.wallet_id, body.user_id);
+      if (wallet.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${wallet.id} is closed`, { wallet_id: wallet.id });
+      const minor = parseAmount(body.amount, wallet.currency);
+      if (body.to_wallet_id !== undefined) {
+        if (body.to_wallet_id === wallet.id) throw invalid('to_wallet_id', 'must be another wallet than wallet_id');
+        const to = await requireWallet(pool, envId, body.to_wallet_id);
+        if (to.status === 'closed') throw new DomainError('wallet_not_active', `wallet ${to.id} is closed`, { wallet_id: to.id });
+        if (to.currency !== wallet.currency) {
+          throw new DomainError('currency_mismatch', `wallet ${to.id} holds ${to.currency}, not ${wallet.currency}`, { wallet_id: to.id });
         }
-        const { schedule, created } = await insertSchedule(pool, {
-          envId,
-          walletId: wallet.id,
-          userId: wallet.userId,
-          kind: body.kind,
-          amount: minor.toString(),
-          currency: wallet.currency,
-          productId: body.product_id ?? null,
-          toWalletId: body.to_wallet_id ?? null,
-          cron: body.cron ?? null,
-          everySeconds,
-          timezone: body.timezone ?? null,
-          startAt: body.start_at ?? null,
-          endAt: body.end_at ?? null,
-          // With the request's hash: a key reused for another body after its row was purged makes a new schedule.
-          idempotencyKey: idem.idempotencyKey ? `${idem.idempotencyKey}-${idem.requestHash!.slice(0, 16)}` : null,
-        });
-        let next: string | null;
-        try {
-          await bounded(schedule, () => createTemporalSchedule(temporal, schedule, deps));
-          next = await bounded(schedule, () => nextRunAt(temporal, schedule));
-          if (next === null && created) {
-            await deleteTemporalSchedule(temporal, schedule.temporalScheduleId);
-            throw invalid(body.cron ? 'cron' : 'end_at', 'the schedule would never run (no time matches before end_at)');
-          }
-        } catch (err) {
-          // Nothing of it may stay: no run can have happened, the client gets the error and nothing changed.
-          if (created) await deleteUnstartedSchedule(pool, schedule.id);
-          throw err;
-        }
-        return { status: 201, body: { schedule: presentSchedule(schedule, next) } };
+      }
+      const { schedule, created } = await insertSchedule(pool, {
+        envId,
+        walletId: wallet.id,
+        userId: wallet.userId,
+        kind: body.kind,
+        amount: minor.toString(),
+        currency: wallet.currency,
+        productId: body.product_id ?? null,
+        toWalletId: body.to_wallet_id ?? null,
+        cron: body.cron ?? null,
+        everySeconds,
+        timezone: body.timezone ?? null,
+        startAt: body.start_at ?? null,
+        endAt: body.end_at ?? null,
+        // With the request's hash: a key reused for another body after its row was purged makes a new schedule.
+        idempotencyKey: idem.idempotencyKey ? `${idem.idempotencyKey}-${idem.requestHash!.slice(0, 16)}` : null,
       });
+      let next: string | null;
+      try {
+        await bounded(schedule, () => createTemporalSchedule(temporal, schedule, deps));
+        next = await bounded(schedule, () => nextRunAt(temporal, schedule));
+        if (next === null && created) {
+          await deleteTemporalSchedule(temporal, schedule.temporalScheduleId);
+          throw invalid(body.cron ? 'cron' : 'end_at', 'the schedule would never run (no time matches before end_at)');
+        }
+      } catch (err) {
+        // Nothing of it may stay: no run can have happened, the client gets the error and nothing changed.
+        if (created) await deleteUnstartedSchedule(pool, schedule.id);
+        throw err;
+      }
+      return { status: 201, body: { schedule: presentSchedule(schedule, next) } };
     }),
   );
 
   router.get(
     '/wallet/schedules',
-    ...endpoint({ query: ListQuery }, async ({ query }, _req, res) => {
-      const envId = requireEnv(res, query.env_id);
+    ...envEndpoint({ query: ListQuery }, 'query', async ({ query }, envId) => {
       const wallet = await requireWallet(pool, envId, query.wallet_id);
-      const rows = await listWalletSchedules(pool, envId, wallet.id, query.limit + 1, query.cursor ?? null);
-      const page = rows.slice(0, query.limit);
-      const nextCursor = rows.length > query.limit ? page[page.length - 1]!.id : null;
-      sendJson(res, 200, { schedules: await Promise.all(page.map((s) => withNext(temporal, s))), next_cursor: nextCursor });
+      const { page, nextCursor } = await keysetPage(query, (limit, before) => listWalletSchedules(pool, envId, wallet.id, limit, before), (s) => s.id);
+      return { schedules: await Promise.all(page.map((s) => withNext(temporal, s))), next_cursor: nextCursor };
     }),
   );
 
@@ -205,11 +198,10 @@ export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: Schedul
 
   router.get(
     '/wallet/schedules/:schedule_id',
-    ...endpoint({ params: ScheduleParams, query: EnvQuery }, async ({ params, query }, _req, res) => {
-      const envId = requireEnv(res, query.env_id);
+    ...envEndpoint({ params: ScheduleParams, query: EnvQuery }, 'query', async ({ params }, envId) => {
       const s = await found(envId, params.schedule_id);
       const runs = await listRecentRuns(pool, s.id, 20);
-      sendJson(res, 200, { schedule: await withNext(temporal, s), runs: runs.map(presentScheduleRun) });
+      return { schedule: await withNext(temporal, s), runs: runs.map(presentScheduleRun) };
     }),
   );
 
@@ -232,32 +224,28 @@ export function scheduleRoutes(pool: Pool, temporal: TemporalDeps, deps: Schedul
 
   router.post(
     '/wallet/schedules/:schedule_id/pause',
-    ...endpoint({ params: ScheduleParams, body: EnvBody }, async ({ params, body }, _req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      sendJson(res, 200, { schedule: presentSchedule(await change(envId, params.schedule_id, 'paused')) });
-    }),
+    ...envEndpoint({ params: ScheduleParams, body: EnvBody }, 'body', async ({ params }, envId) => ({
+      schedule: presentSchedule(await change(envId, params.schedule_id, 'paused')),
+    })),
   );
 
   router.post(
     '/wallet/schedules/:schedule_id/resume',
-    ...endpoint({ params: ScheduleParams, body: EnvBody }, async ({ params, body }, _req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      const s = await change(envId, params.schedule_id, 'active');
-      sendJson(res, 200, { schedule: await withNext(temporal, s) });
-    }),
+    ...envEndpoint({ params: ScheduleParams, body: EnvBody }, 'body', async ({ params }, envId) => ({
+      schedule: await withNext(temporal, await change(envId, params.schedule_id, 'active')),
+    })),
   );
 
   router.delete(
     '/wallet/schedules/:schedule_id',
-    ...endpoint({ params: ScheduleParams, query: EnvQuery }, async ({ params, query }, _req, res) => {
-      const envId = requireEnv(res, query.env_id);
+    ...envEndpoint({ params: ScheduleParams, query: EnvQuery }, 'query', async ({ params }, envId) => {
       await found(envId, params.schedule_id);
       const s = await withTransaction(pool, async (db) => {
         const current = (await lockSchedule(db, params.schedule_id))!;
         return current.status === 'ended' ? current : setScheduleStatus(db, current.id, 'ended', 'deleted');
       });
       await bounded(s, () => deleteTemporalSchedule(temporal, s.temporalScheduleId));
-      sendJson(res, 200, { schedule: presentSchedule(s) });
+      return { schedule: presentSchedule(s) };
     }),
   );
 

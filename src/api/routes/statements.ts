@@ -13,11 +13,9 @@ import { DomainError } from '../../domain/errors';
 import { formatAmount } from '../../domain/money';
 import type { Pool } from '../../db/pool';
 import { ledgerHeadForStatement, walletStatement, type StatementLine } from '../../db/queries/statements';
-import { requireEnv } from '../auth';
-import { sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
 import { money } from '../../wire/money';
 import { id, userId } from '../schemas';
-import { endpoint } from '../validate';
 import { timestamp } from './history';
 import { requireWallet } from '../../services/wallets';
 
@@ -55,8 +53,7 @@ export function statementRoutes(pool: Pool): Router {
   const router = Router();
   router.get(
     '/wallet/:wallet_id/statement',
-    ...endpoint({ params: WalletParams, query: StatementQuery }, async ({ params, query }, _req, res) => {
-      const envId = requireEnv(res, query.env_id);
+    ...envEndpoint({ params: WalletParams, query: StatementQuery }, 'query', async ({ params, query }, envId, _req, res) => {
       if (query.from.getTime() >= query.to.getTime()) {
         throw new DomainError('invalid_request', 'from must be before to', { field: 'from' });
       }
@@ -105,7 +102,7 @@ export function statementRoutes(pool: Pool): Router {
         return;
       }
       const head = await ledgerHeadForStatement(pool, envId);
-      sendJson(res, 200, {
+      return {
         wallet_id: wallet.id,
         currency: cur,
         from,
@@ -124,7 +121,7 @@ export function statementRoutes(pool: Pool): Router {
           balance_after: money(l.balanceAfter, cur),
         })),
         ledger_head: head && { transaction_id: head.transactionId, hash: head.hash },
-      });
+      };
     }),
   );
   return router;

@@ -27,11 +27,17 @@ export const linkInput = {
 export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: StripeDeps | undefined, maxLinkRefreshes?: number): Router {
   const router = Router();
 
+  /** The withdrawal the link names, if the token is its own (404 otherwise: the token is the credential). */
+  const linkedWithdrawal = async (withdrawalId: string, token: string) => {
+    const w = await findWithdrawalByLink(pool, withdrawalId, token);
+    if (!w) throw new DomainError('not_found', `withdrawal ${withdrawalId} not found`);
+    return w;
+  };
+
   router.get(
     '/stripe/connect/return/:withdrawal_id',
     ...endpoint(linkInput, async ({ params, query }, _req, res) => {
-      const w = await findWithdrawalByLink(pool, params.withdrawal_id, query.token);
-      if (!w) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
+      const w = await linkedWithdrawal(params.withdrawal_id, query.token);
       let payoutsEnabled = false;
       if (w.stripeAccountId && w.status === 'awaiting_onboarding') {
         const accountId = w.stripeAccountId;
@@ -54,8 +60,7 @@ export function stripeConnectRoutes(pool: Pool, temporal: TemporalDeps, stripe: 
   router.get(
     '/stripe/connect/refresh/:withdrawal_id',
     ...endpoint(linkInput, async ({ params, query }, _req, res) => {
-      const w = await findWithdrawalByLink(pool, params.withdrawal_id, query.token);
-      if (!w) throw new DomainError('not_found', `withdrawal ${params.withdrawal_id} not found`);
+      const w = await linkedWithdrawal(params.withdrawal_id, query.token);
       if (w.status !== 'awaiting_onboarding') {
         throw new DomainError('conflict', `the withdrawal is ${w.status}: no onboarding link is needed`, { status: w.status });
       }

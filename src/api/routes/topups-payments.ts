@@ -11,7 +11,7 @@ import { MAX_SPLITS } from '../../domain/splits';
 import { pay, topUp } from '../../services/movements';
 import type { CardTopupSettings } from '../../services/card-topups';
 import { presentOrder, presentWallet } from '../../wire/present';
-import { moneyEndpoint, movementAnswer } from '../money-endpoint';
+import { moneyEndpoint, movementAnswer, walletRequest } from '../money-endpoint';
 import { amount, authorizationTtl, id, productId, userId } from '../schemas';
 import type { TemporalDeps } from '../temporal';
 import { cardTopupAnswer } from './card-topups';
@@ -52,8 +52,8 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopup
   router.post(
     '/wallet/topup',
     ...moneyEndpoint(pool, TopupBody, async (body, envId, idem) => {
-      if (body.method === 'card') return cardTopupAnswer(pool, temporal, cardTopups, { ...body, env_id: envId }, idem);
-      const { result, workflowId } = await topUp(deps, { envId, userId: body.user_id, walletId: body.wallet_id, amount: body.amount }, idem);
+      if (body.method === 'card') return cardTopupAnswer(pool, temporal, cardTopups, walletRequest(body, envId), idem);
+      const { result, workflowId } = await topUp(deps, walletRequest(body, envId), idem);
       const after = presentWallet(result.wallet);
       return movementAnswer(workflowId, { transaction_id: result.transactionId, wallet: after, wallets: [after] });
     }),
@@ -63,10 +63,7 @@ export function topupPaymentRoutes(pool: Pool, temporal: TemporalDeps, cardTopup
     '/wallet/payment',
     ...moneyEndpoint(pool, PaymentBody, async (body, envId, idem) => {
       const request = {
-        envId,
-        userId: body.user_id,
-        walletId: body.wallet_id,
-        amount: body.amount,
+        ...walletRequest(body, envId),
         productId: body.product_id,
         capture: body.capture,
         authorizationTtlSeconds: body.authorization_ttl_seconds,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Pool } from '../../db/pool';
 import { transfer } from '../../services/movements';
 import { presentTransfer, presentWallet } from '../../wire/present';
-import { moneyEndpoint, movementAnswer } from '../money-endpoint';
+import { moneyEndpoint, movementAnswer, walletRequest } from '../money-endpoint';
 import { amount, id, userId } from '../schemas';
 import type { TemporalDeps } from '../temporal';
 
@@ -23,14 +23,7 @@ export function transferRoutes(pool: Pool, temporal: TemporalDeps): Router {
   router.post(
     '/wallet/transfer',
     ...moneyEndpoint(pool, TransferBody, async (body, envId, idem) => {
-      const request = {
-        envId,
-        userId: body.user_id,
-        walletId: body.wallet_id,
-        toWalletId: body.to_wallet_id,
-        amount: body.amount,
-        reference: body.reference ?? null,
-      };
+      const request = { ...walletRequest(body, envId), toWalletId: body.to_wallet_id, reference: body.reference ?? null };
       const { result, workflowId } = await transfer({ pool, temporal }, request, idem);
       return movementAnswer(workflowId, { transfer: presentTransfer(result.transfer), wallet: presentWallet(result.wallet) });
     }),

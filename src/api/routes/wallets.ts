@@ -9,11 +9,9 @@ import type { Currency } from '../../domain/money';
 import type { Pool } from '../../db/pool';
 import { listUserWallets } from '../../db/queries/wallets';
 import type { TemporalDeps } from '../temporal';
-import { requireEnv } from '../auth';
-import { sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
 import { presentWallet } from '../../wire/present';
 import { currency, id, userId, walletStatus } from '../schemas';
-import { endpoint } from '../validate';
 import { getLimitStatuses } from '../../db/queries/spend-limits';
 import { presentLimits } from './limits';
 
@@ -27,41 +25,31 @@ export function walletRoutes(pool: Pool, temporal?: TemporalDeps): Router {
 
   router.post(
     '/wallet',
-    ...endpoint({ body: CreateBody }, async ({ body }, _req, res) => {
-      const envId = requireEnv(res, body.env_id);
-      const wallet = await openWallet(pool, envId, body.user_id, body.currency as Currency);
-      sendJson(res, 200, presentWallet(wallet));
-    }),
+    ...envEndpoint({ body: CreateBody }, 'body', async ({ body }, envId) => presentWallet(await openWallet(pool, envId, body.user_id, body.currency as Currency))),
   );
 
   router.get(
     '/wallet',
-    ...endpoint({ query: ListQuery }, async ({ query }, _req, res) => {
-      const envId = requireEnv(res, query.env_id);
+    ...envEndpoint({ query: ListQuery }, 'query', async ({ query }, envId) => {
       const wallets = await listUserWallets(pool, envId, query.user_id);
       // Spend limits (README, Spend limits): shown only on a wallet a limit applies to.
       const limits = await getLimitStatuses(pool, envId, wallets.map((w) => w.id));
-      sendJson(res, 200, {
+      return {
         wallets: wallets.map((w) => {
           const status = limits.get(w.id);
           return status ? { ...presentWallet(w), limits: presentLimits(status) } : presentWallet(w);
         }),
-      });
+      };
     }),
   );
 
   router.patch(
     '/wallet/:wallet_id/status',
-    ...endpoint(
-      { params: StatusParams, body: StatusBody },
-      async ({ params, body }, _req, res) => {
-        const envId = requireEnv(res, body.env_id);
-        const request = { envId, walletId: params.wallet_id, userId: body.user_id, status: body.status };
-        const wallet = await changeWalletStatus(pool, temporal, request);
-        const { id: walletId, balance, currency: cur, status, held } = presentWallet(wallet);
-        sendJson(res, 200, { id: walletId, balance, held, currency: cur, status });
-      },
-    ),
+    ...envEndpoint({ params: StatusParams, body: StatusBody }, 'body', async ({ params, body }, envId) => {
+      const request = { envId, walletId: params.wallet_id, userId: body.user_id, status: body.status };
+      const { id: walletId, balance, currency: cur, status, held } = presentWallet(await changeWalletStatus(pool, temporal, request));
+      return { id: walletId, balance, held, currency: cur, status };
+    }),
   );
 
   return router;

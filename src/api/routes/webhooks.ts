@@ -10,11 +10,9 @@ import { DomainError } from '../../domain/errors';
 import { EVENT_TYPES } from '../../domain/events';
 import type { Pool } from '../../db/pool';
 import { createEndpoint, disableEndpoint, listEndpoints } from '../../db/queries/webhook-endpoints';
-import { requireEnv } from '../auth';
-import { sendJson } from '../json';
+import { envEndpoint } from '../env-endpoint';
 import { presentWebhookEndpoint } from '../../wire/present';
 import { id } from '../schemas';
-import { endpoint } from '../validate';
 import { webhookUrlProblem } from '../../domain/webhook-url';
 
 // The syntax rules (scheme, credentials, control characters): the same for every
@@ -59,41 +57,41 @@ export function webhookRoutes(pool: Pool, policy: WebhookPolicy = {}): Router {
   const router = Router();
   router.post(
     '/environments/:env_id/webhooks',
-    ...endpoint({ params: EnvParams, body: CreateBody }, async ({ params: p, body }, _req, res) => {
-      const envId = requireEnv(res, p.env_id);
-      const problem = webhookUrlProblem(body.url, { allowPrivateNetworks });
-      if (problem) {
-        throw new DomainError('invalid_request', `url: ${problem}`, { issues: [{ location: 'body', path: 'url', message: problem }] });
-      }
-      const types = [...new Set(body.event_types ?? EVENT_TYPES)];
-      const secret = newSigningSecret();
-      const created = await createEndpoint(pool, envId, body.url, types, secret, maxEndpoints);
-      if ('limitReached' in created) {
-        throw new DomainError(
-          'conflict',
-          `environment ${envId} already has ${created.limitReached} enabled webhook endpoints, the most allowed (${maxEndpoints}); disable one first`,
-          { limit: maxEndpoints },
-        );
-      }
-      sendJson(res, 201, { ...presentWebhookEndpoint(created.endpoint), secret });
-    }),
+    ...envEndpoint(
+      { params: EnvParams, body: CreateBody },
+      'params',
+      async ({ body }, envId) => {
+        const problem = webhookUrlProblem(body.url, { allowPrivateNetworks });
+        if (problem) {
+          throw new DomainError('invalid_request', `url: ${problem}`, { issues: [{ location: 'body', path: 'url', message: problem }] });
+        }
+        const types = [...new Set(body.event_types ?? EVENT_TYPES)];
+        const secret = newSigningSecret();
+        const created = await createEndpoint(pool, envId, body.url, types, secret, maxEndpoints);
+        if ('limitReached' in created) {
+          throw new DomainError(
+            'conflict',
+            `environment ${envId} already has ${created.limitReached} enabled webhook endpoints, the most allowed (${maxEndpoints}); disable one first`,
+            { limit: maxEndpoints },
+          );
+        }
+        return { ...presentWebhookEndpoint(created.endpoint), secret };
+      },
+      { status: 201 },
+    ),
   );
 
   router.get(
     '/environments/:env_id/webhooks',
-    ...endpoint({ params: EnvParams }, async ({ params: p }, _req, res) => {
-      const envId = requireEnv(res, p.env_id);
-      sendJson(res, 200, { webhooks: (await listEndpoints(pool, envId)).map(presentWebhookEndpoint) });
-    }),
+    ...envEndpoint({ params: EnvParams }, 'params', async (_input, envId) => ({ webhooks: (await listEndpoints(pool, envId)).map(presentWebhookEndpoint) })),
   );
 
   router.delete(
     '/environments/:env_id/webhooks/:webhook_id',
-    ...endpoint({ params: WebhookParams }, async ({ params: p }, _req, res) => {
-      const envId = requireEnv(res, p.env_id);
-      const disabled = await disableEndpoint(pool, envId, p.webhook_id);
-      if (!disabled) throw new DomainError('not_found', `webhook ${p.webhook_id} not found`);
-      sendJson(res, 200, presentWebhookEndpoint(disabled));
+    ...envEndpoint({ params: WebhookParams }, 'params', async ({ params }, envId) => {
+      const disabled = await disableEndpoint(pool, envId, params.webhook_id);
+      if (!disabled) throw new DomainError('not_found', `webhook ${params.webhook_id} not found`);
+      return presentWebhookEndpoint(disabled);
     }),
   );
 
