@@ -1,7 +1,9 @@
 # syntax=docker/dockerfile:1
-# Multi-stage: `deps` installs production dependencies with the exact lockfile;
-# `runtime` holds only node_modules and the sources (tsx runs TypeScript directly),
-# runs as the unprivileged `node` user, and checks its own health.
+# Multi-stage: `deps` installs production dependencies with the exact lockfile and compiles
+# src/ to dist/ (scripts/build.ts: esbuild, which tsx brings); `runtime` holds node_modules,
+# the sources (the worker bundles its workflows from them at start) and dist/, runs the
+# compiled JavaScript with plain node (less memory than tsx; BENCHMARKS.md) as the
+# unprivileged `node` user, and checks its own health.
 # One image, two roles: the API (default) and the worker (`command: npm run worker`).
 
 FROM node:20-bookworm-slim AS deps
@@ -9,6 +11,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # Dev dependencies (jest, puppeteer-core…) stay out of the image; install scripts follow package.json allowScripts.
 RUN npm ci --omit=dev --no-audit --no-fund
+COPY tsconfig.json ./
+COPY src ./src
+COPY scripts/build.ts ./scripts/build.ts
+RUN node --import tsx scripts/build.ts
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -20,12 +26,13 @@ WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json package-lock.json tsconfig.json ./
 COPY --chown=node:node src ./src
+COPY --from=deps --chown=node:node /app/dist ./dist
 USER node
 EXPOSE 3000 9464
 # The API answers /healthz on PORT; the worker on WORKER_METRICS_PORT (compose overrides the check for it).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Exec form: node is PID 1's only child of tini-less images, so SIGTERM reaches it directly.
-# The default layout: API + worker in one process (src/main.ts); src/api/main.ts and
-# src/worker/main.ts run them apart (docker-compose.yml's two-process profile).
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# The default layout: API + worker in one process (dist/src/main.js); dist/src/api/main.js and
+# dist/src/worker/main.js run them apart (docker-compose.yml's two-process profile).
+CMD ["node", "dist/src/main.js"]

@@ -1,7 +1,8 @@
 /**
  * `npm run dev`: picks Postgres, applies migrations, seeds environment 123, starts
  * the Temporal dev server (Web UI on :8233) and stripe-mock unless they are given,
- * then the API and the worker in one process on :3000 (`-- --two-process`: apart).
+ * then the API and the worker in one process on :3000 (`-- --two-process`: apart), compiled
+ * to dist/ first (scripts/build.ts, under a second) and run by plain node.
  * Ctrl-C stops everything; data stays in .data/.
  * `-- --temporal=postgres`: the real Temporal server (built once from the pinned module)
  * with its state in the databases paynocchio_temporal(_visibility) of the same Postgres;
@@ -17,10 +18,10 @@ import { devOperatorToken, removeDevEnv, writeDevEnv } from '../src/dev-env';
 import { DEV_ENV_ID, seedDevData } from './dev-seed';
 import {
   ROOT,
+  appScript,
   ensureTemporalServerTools,
   ensureTools,
   freePort,
-  nodeScript,
   pickDatabase,
   portOpen,
   spawnPrefixed,
@@ -118,8 +119,9 @@ async function main(): Promise<void> {
   const onLine = (line: string) => {
     if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) workerReady = true;
   };
-  const worker = twoProcess ? spawnPrefixed('worker', ...nodeScript('src/worker/main.ts'), env, false, onLine) : null;
-  const api = twoProcess ? spawnPrefixed('api', ...nodeScript('src/api/main.ts'), env) : spawnPrefixed('app', ...nodeScript('src/main.ts'), env, false, onLine);
+  // Compiled JavaScript (scripts/build.ts, rebuilt here at each start), not tsx: less memory (BENCHMARKS.md).
+  const worker = twoProcess ? spawnPrefixed('worker', ...appScript('src/worker/main.ts'), env, false, onLine) : null;
+  const api = twoProcess ? spawnPrefixed('api', ...appScript('src/api/main.ts'), env) : spawnPrefixed('app', ...appScript('src/main.ts'), env, false, onLine);
   const procs = worker ? ([['worker', worker], ['api', api]] as const) : ([['app', api]] as const);
   for (const [, child] of procs) children.push(child);
   for (const [name, child] of procs) {

@@ -3,6 +3,7 @@
  * the pinned tools, a Postgres database, the Temporal dev server and stripe-mock.
  * Each child's output is prefixed with its name.
  */
+import { compiledScript, ensureDist } from './build';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
@@ -92,6 +93,15 @@ export function spawnPrefixed(
 
 export function nodeScript(script: string): [string, string[]] {
   return [process.execPath, ['--import', 'tsx', join(ROOT, script)]];
+}
+
+/**
+ * The app as the default layout runs it (`npm run dev`, the image, the bench): a src/ entry
+ * compiled to dist/ (scripts/build.ts, built here once per process), run by plain node.
+ */
+export function appScript(script: string): [string, string[]] {
+  ensureDist();
+  return [process.execPath, [compiledScript(script)]];
 }
 
 export async function freePort(): Promise<number> {

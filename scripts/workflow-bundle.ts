@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../src/worker/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../src/worker/workflow-bundle';
 import { ROOT } from './stack';
 
 const quiet = { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} };

@@ -162,6 +162,7 @@ const schema = z.object({
   SCHEDULE_CATCHUP_WINDOW_MS: z.coerce.number().int().min(10_000).max(365 * 24 * 3600_000).default(7 * 24 * 3600_000),
   /** The shortest `every` a schedule may have (one minute; tests lower it). */
   SCHEDULE_MIN_INTERVAL_MS: z.coerce.number().int().min(1000).max(24 * 3600_000).default(60_000),
+  /** A prebuilt workflow bundle; unset (the default layout), the worker builds one at start in a child process (src/worker/workflow-bundle.ts). */
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   /** Idempotency keys are kept at least 24 hours (issue 5), then purged by the worker. */
   IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(24).max(24 * 365).default(48),

@@ -1,25 +1,26 @@
 /**
  * A/B of levers, back to back on one stack (for decisions on a shared machine; the full
- * `npm run bench` is the record): `node --import tsx scripts/bench/ab.ts [seconds]`.
+ * `npm run bench` is the record): `node --import tsx scripts/bench/ab.ts [seconds] [variant,…]`.
  * Each variant: payments (closed loop, 32 connections), payments one at a time, and
- * (where it matters) reads, with CPU per request per process. Prints JSON lines.
- * A third argument picks variants by name (`b0,default,no-rate-limit`). The database is
- * `paynocchio_bench_ab`, or PAYNOCCHIO_BENCH_DB (so two people can A/B on one server).
+ * (where it matters) reads, with CPU per request per process. Prints JSON lines; rssMb is
+ * each process's peak so far, startRssMb its peak when it was ready (before any load).
+ * PAYNOCCHIO_BENCH_DB: the database (fresh each run; default paynocchio_bench_ab) and the
+ * data folder `.data/<it>`, so two people can run A/Bs on one machine.
+ * A third argument picks variants by name (`b0,default,no-rate-limit`).
  * PAYNOCCHIO_BENCH_KINDS=read (comma-separated) keeps only those scenarios of each variant.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { buildWorkflowBundle } from '../workflow-bundle';
 import { ROOT, ensureTools, freePort, pickDatabase, startTemporal, stopChild } from '../stack';
 import { perRequest, snapshot } from './cpu';
 import type { ScenarioKind } from './driver';
 import { runLoad } from './load';
 import { startLayout, type Layout } from './processes';
-import { peakRssMb } from './rss';
+import { memoryNow, peakRssMb } from './rss';
 import { DEFAULT_LAYOUT } from './run';
 import { createBenchEnvironment, seedWallets } from './seed';
 
@@ -27,18 +28,18 @@ async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
   const only = process.argv[3]?.split(',');
   const kindsWanted = process.env.PAYNOCCHIO_BENCH_KINDS?.split(',');
-  const dataDir = join(ROOT, '.data/bench-ab');
+  const database = process.env.PAYNOCCHIO_BENCH_DB ?? 'paynocchio_bench_ab';
+  const dataDir = join(ROOT, '.data', database === 'paynocchio_bench_ab' ? 'bench-ab' : database);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const tools = ensureTools();
-  const database = process.env.PAYNOCCHIO_BENCH_DB ?? 'paynocchio_bench_ab';
   const db = await pickDatabase(database, { fresh: true, dataDir });
   const pool = createPool(db.url, 4);
   await migrate(pool);
   const temporal = await startTemporal({ temporal: tools.temporal, port: await freePort(), dbFile: join(dataDir, 'temporal.sqlite'), quiet: true });
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } });
+  // The same bundle the shipped layouts run (interceptors included).
   const bundlePath = join(dataDir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, bundle.code);
+  writeFileSync(bundlePath, await buildWorkflowBundle());
   try {
     const { envId, secret } = await createBenchEnvironment(pool);
     const main = await seedWallets(pool, envId, 'main', 1000, dataDir);
@@ -50,8 +51,10 @@ async function main(): Promise<void> {
       DATABASE_URL: db.url,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_TASK_QUEUE: 'paynocchio-ab',
-      WORKFLOW_BUNDLE_PATH: bundlePath,
       ...DEFAULT_LAYOUT.env,
+      // Prebuilt, so a variant starts sooner; the worker's own build at start (the default
+      // layout's) happens in a child process and leaves no memory behind: `bundle-at-start`.
+      WORKFLOW_BUNDLE_PATH: bundlePath,
     };
     // 'payment-hot': payments on one wallet (32 connections), for the coalescing lever.
     const variants: [string, Layout, NodeJS.ProcessEnv, (ScenarioKind | 'payment-hot')[]][] = [
@@ -66,10 +69,23 @@ async function main(): Promise<void> {
       ['coalesce-off', 'combined', {}, ['payment', 'payment-hot']],
       ['coalesce', 'combined', { PAYMENT_COALESCE: 'true' }, ['payment', 'payment-hot']],
       ['default-again', 'combined', {}, ['payment', 'read']],
+      // Memory levers (issue 11: peak RSS of the default layout).
+      // No WORKFLOW_BUNDLE_PATH: the worker builds its bundle at start, as `npm run dev` and the image do.
+      ['bundle-at-start', 'combined', { WORKFLOW_BUNDLE_PATH: '' }, ['payment']],
+      ['tsx', 'combined', { PAYNOCCHIO_BENCH_RUNTIME: 'tsx' }, ['payment']],
+      ['cache-500', 'combined', { WORKER_MAX_CACHED_WORKFLOWS: '500' }, ['payment']],
+      ['cache-200', 'combined', { WORKER_MAX_CACHED_WORKFLOWS: '200' }, ['payment']],
+      ['wft-10', 'combined', { WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '10' }, ['payment']],
+      ['semi-4', 'combined', { NODE_OPTIONS: '--max-semi-space-size=4' }, ['payment']],
+      ['semi-8', 'combined', { NODE_OPTIONS: '--max-semi-space-size=8' }, ['payment']],
+      ['old-192', 'combined', { NODE_OPTIONS: '--max-old-space-size=192' }, ['payment']],
+      ['workflows-main-thread', 'combined', { TEMPORAL_DEBUG: '1' }, ['payment']],
     ];
     for (const [name, layout, env, kinds] of variants) {
       if (only && !only.includes(name)) continue;
       const running = await startLayout({ layout, env: { ...base, ...env } });
+      const procs = () => [running.pids.api, running.pids.worker, running.pids.combined, running.pids.b0];
+      const startRssMb = procs().map(peakRssMb).filter((x) => x !== null);
       try {
         const load = (kind: ScenarioKind | 'payment-hot', concurrency: number, durationMs: number) =>
           runLoad({
@@ -91,9 +107,9 @@ async function main(): Promise<void> {
             const before = snapshot(pids, database);
             const r = await load(kind, conc, seconds * 1000);
             const cpu = perRequest(before, snapshot(pids, database), r.sent ?? r.requests);
-            const rss = [running.pids.api, running.pids.worker, running.pids.combined, running.pids.b0].map(peakRssMb).filter((x) => x !== null);
+            const rss = procs().map(peakRssMb).filter((x) => x !== null);
             console.log(
-              JSON.stringify({ variant: name, kind, conc, rps: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, errors: r.errors, cpu: { ...cpu, driver: r.driverCpuMsPerRequest }, rssMb: rss }),
+              JSON.stringify({ variant: name, kind, conc, rps: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, errors: r.errors, cpu: { ...cpu, driver: r.driverCpuMsPerRequest }, rssMb: rss, startRssMb, mem: procs().map(memoryNow).filter((x) => x !== null) }),
             );
           }
         }

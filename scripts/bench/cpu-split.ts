@@ -13,10 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { buildWorkflowBundle } from '../workflow-bundle';
 import { startOwnCluster } from '../chaos/pg-cluster';
 import {
   ROOT,
@@ -92,9 +91,9 @@ async function main(): Promise<void> {
       ? await startTemporalServer({ tools: serverTools, postgresUrl: cluster.url, database: 'paynocchio_cpu_temporal', port, fresh: true, maxConns: 20, quiet: true })
       : await startTemporal({ temporal: tools.temporal, port, dbFile: join(dir, 'temporal.sqlite'), quiet: true });
     stops.unshift(() => stopChild(temporal.child));
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } });
+    const bundle = await buildWorkflowBundle();
     const bundlePath = join(dir, 'workflow-bundle.js');
-    writeFileSync(bundlePath, bundle.code);
+    writeFileSync(bundlePath, bundle);
     const running = await startLayout({
       layout: 'two-process',
       env: {

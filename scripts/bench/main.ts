@@ -11,10 +11,9 @@
  */
 import { rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { buildWorkflowBundle } from '../workflow-bundle';
 import { ROOT, ensureTemporalServerTools, ensureTools, freePort, pickDatabase, startTemporal, startTemporalServer, stopChild, temporalKindFromArgs } from '../stack';
 import { PROFILES } from './profiles';
 import { writeResults } from './report';
@@ -50,11 +49,11 @@ async function main(): Promise<void> {
       temporalKind === 'postgres'
         ? startTemporalServer({ tools: ensureTemporalServerTools(), postgresUrl: db.url, database: 'paynocchio_bench_temporal', port: temporalPort, fresh: true, maxConns: 20, quiet: true })
         : startTemporal({ temporal: tools.temporal, port: temporalPort, dbFile: join(dataDir, 'temporal.sqlite'), quiet: true }),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { log() {}, info() {}, warn() {}, error: console.error, debug() {}, trace() {} } }),
+      buildWorkflowBundle(),
     ]);
     stops.push(() => stopChild(temporal.child));
     const bundlePath = join(dataDir, 'workflow-bundle.js');
-    writeFileSync(bundlePath, bundle.code);
+    writeFileSync(bundlePath, bundle);
     log(
       temporalKind === 'postgres'
         ? `temporal server ${temporal.address} (Postgres: paynocchio_bench_temporal)`

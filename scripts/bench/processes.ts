@@ -4,7 +4,7 @@
  * port and environment; their output is kept quiet and shown only when one fails.
  */
 import type { ChildProcess } from 'node:child_process';
-import { freePort, nodeScript, portOpen, spawnPrefixed, stopChild, waitFor } from '../stack';
+import { appScript, freePort, nodeScript, portOpen, spawnPrefixed, stopChild, waitFor } from '../stack';
 
 export type Layout = 'two-process' | 'combined' | 'b0';
 
@@ -24,7 +24,10 @@ export interface StartOptions {
 
 function spawnWatched(name: string, script: string, env: NodeJS.ProcessEnv, verbose: boolean, tail: string[]): { child: ChildProcess; ready: () => boolean } {
   let ready = false;
-  const child = spawnPrefixed(name, ...nodeScript(script), env, !verbose, (line) => {
+  // The app runs compiled, as the default layout does (appScript); B0 and PAYNOCCHIO_BENCH_RUNTIME=tsx (the A/B's `tsx` variant) through tsx.
+  const tsx = env.PAYNOCCHIO_BENCH_RUNTIME === 'tsx' || !script.startsWith('src/');
+  const cmd = tsx ? nodeScript(script) : appScript(script);
+  const child = spawnPrefixed(name, ...cmd, env, !verbose, (line) => {
     tail.push(`[${name}] ${line}`);
     if (tail.length > 40) tail.shift();
     if (line.startsWith('worker ready') || line.includes('"msg":"worker ready"')) ready = true;

@@ -14,3 +14,16 @@ export function peakRssMb(pid: number | undefined): number | null {
     return null;
   }
 }
+
+/** Resident memory now, split as the kernel counts it (anonymous: heaps; file: mapped code), and the thread count. */
+export function memoryNow(pid: number | undefined): { rssMb: number; anonMb: number; fileMb: number; threads: number } | null {
+  if (!pid) return null;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+    const mb = (kb: number) => Math.round(kb / 1024);
+    return { rssMb: mb(field('VmRSS')), anonMb: mb(field('RssAnon')), fileMb: mb(field('RssFile')), threads: field('Threads') };
+  } catch {
+    return null;
+  }
+}

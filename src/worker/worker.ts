@@ -1,5 +1,6 @@
 /**
- * Builds the Temporal worker: workflows from src/workflows (or a prebuilt bundle),
+ * Builds the Temporal worker: workflows from a prebuilt bundle (WORKFLOW_BUNDLE_PATH) or one
+ * built from src/workflows in a child process (workflow-bundle.ts),
  * activities from createActivities, interceptors that carry the request id and time
  * activities, and OpenTelemetry when tracing is on. Kept apart from main.ts so tests
  * and the single-process layout (src/main.ts) can build one with their own connection and pool.
@@ -13,6 +14,7 @@ import type { Tracing } from '../observability/tracing';
 import { createStripe } from '../stripe';
 import type { Config } from '../config';
 import { activityInterceptors } from './interceptors';
+import { buildWorkflowBundleInChild } from './workflow-bundle';
 
 export interface WorkerTuning {
   /** Cached workflows answer the next task without replaying their history (0: no cache). */
@@ -36,10 +38,7 @@ export interface WorkerDeps extends ActivityDeps {
   shutdownGraceMs?: number;
 }
 
-export const WORKFLOWS_PATH = require.resolve('../workflows');
-/** Workflow interceptor modules: a prebuilt bundle must be built with these (bundleWorkflowCode's workflowInterceptorModules). */
-export const WORKFLOW_INTERCEPTOR_MODULES = [require.resolve('../workflows/interceptors')];
-const OTEL_WORKFLOW_INTERCEPTORS = require.resolve('../workflows/otel-interceptors');
+export { WORKFLOWS_PATH, WORKFLOW_INTERCEPTOR_MODULES } from './workflow-bundle';
 
 /** Tuning from config; unset values keep the SDK's defaults. */
 export function tuningFromConfig(config: {
@@ -93,15 +92,15 @@ export async function createWorker(deps: WorkerDeps, overrides: Partial<WorkerOp
     // A bundle's interceptors are fixed when it is built: workflows are then not traced, activities are.
     logger.warn('tracing is on but WORKFLOW_BUNDLE_PATH is set: workflow spans need the OTel interceptors in the bundle');
   }
-  const workflowModules = [...WORKFLOW_INTERCEPTOR_MODULES, ...(tracing ? [OTEL_WORKFLOW_INTERCEPTORS] : [])];
+  // No prebuilt bundle: webpack runs in a child process, so its memory is not kept for the life of this one.
+  const workflowBundle = deps.workflowBundlePath ? { codePath: deps.workflowBundlePath } : { code: await buildWorkflowBundleInChild(Boolean(tracing)) };
   return Worker.create({
     connection: deps.connection,
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
-    ...(deps.workflowBundlePath ? { workflowBundle: { codePath: deps.workflowBundlePath } } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle,
     activities: createActivities(deps),
     interceptors: {
-      workflowModules: deps.workflowBundlePath ? [] : workflowModules,
       activity: [
         activityInterceptors(logger),
         ...(tracing ? [(ctx: Parameters<ReturnType<typeof activityInterceptors>>[0]) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx) })] : []),
