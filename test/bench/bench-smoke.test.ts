@@ -86,14 +86,19 @@ describe('npm run bench (smoke)', () => {
     expect(results.machine.postgres).toMatch(/PostgreSQL/);
     expect(results.history!.pages.length).toBeGreaterThan(1);
     for (const page of results.history!.pages) expect(page.rows).toBe(50);
-    // The route's own statement, on the dense and on the sparse wallet: each whole plan
-    // walks the (wallet_id, id desc) index.
+    // The route's own statement, on the dense and on the sparse wallet: each plan reaches
+    // the postings through a wallet index, never a scan of the table. (Which of the two
+    // wallet indexes is the planner's call on the smoke's 2,000 postings: a bitmap scan and
+    // a sort of 2,000 rows can cost less than the ordered walk there. test/api/history.test.ts
+    // asserts the (wallet_id, id) walk on a table where it matters, and the full profile's
+    // pages are judged flat with depth.)
     expect(results.history!.sparsePages.length).toBeGreaterThan(0);
     expect(results.history!.plans.map((p) => p.name)).toEqual([
       'dense wallet, first page', 'dense wallet, depth 1,950', 'sparse wallet, first page', 'sparse wallet, depth 50',
     ]);
     for (const { name, plan } of results.history!.plans) {
-      expect({ name, plan }).toEqual({ name, plan: expect.stringMatching(/Index Scan using ledger_postings_wallet on ledger_postings p[\s\S]*Execution Time/) });
+      expect({ name, plan }).toEqual({ name, plan: expect.stringMatching(/Index Scan using ledger_postings_wallet(_time)? on ledger_postings p[\s\S]*Execution Time/) });
+      expect({ name, plan }).not.toEqual({ name, plan: expect.stringMatching(/Seq Scan on ledger_postings/) });
     }
     expect(judge(results).find((t) => t.name.startsWith('history pages (dense and sparse wallet)'))).toMatchObject({ met: true });
   });
