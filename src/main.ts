@@ -3,9 +3,9 @@
  * NativeConnection and one Postgres pool. Only this layout can use eager workflow
  * start: the server hands a new workflow's first task straight back in the start
  * response to the worker on the same connection, skipping a task-queue poll round trip.
- * The two-process layout (`npm run api` + `npm run worker`) stays the default and
- * scales each side apart; this one saves a hop and a process's memory. Both serve the
- * same routes and run the same services (deps-from-config.ts, worker/services.ts).
+ * The default layout since issue 11 (`npm run dev`, the image, compose); the two-process
+ * layout (`npm run api` + `npm run worker`) scales each side apart. Both serve the same
+ * routes and run the same services (deps-from-config.ts, worker/services.ts).
  *
  * SIGINT/SIGTERM: the API stops taking requests and drains (shutdown.ts) while the SDK
  * drains the worker; then the services, connections and pool close.
