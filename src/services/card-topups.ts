@@ -6,11 +6,10 @@
  * database's changes in the event's transaction, the signal after its commit).
  */
 import { DomainError } from '../domain/errors';
-import { parseAmount } from '../domain/money';
 import type { CardTopup, CardTopupEvent, CardTopupStarted, PaymentIntentOutcome } from '../domain/card-topups';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
 import { addCardTopupEvent, findCardTopup, listCardTopupEvents, lockCardTopup, lockCardTopupByPaymentIntent, updateCardTopup } from '../db/queries/card-topups';
-import { findWallet } from '../db/queries/wallets';
+import { walletAndAmount } from './wallets';
 import { markCardTopupNeedsAttention } from '../activities/card-topups';
 import { signalPaymentIntentOutcome, startCardTopupWorkflow } from '../api/card-topup-temporal';
 import type { Idempotency } from '../api/idempotency';
@@ -37,9 +36,7 @@ export async function startCardTopup(
   settings: CardTopupSettings,
   req: StartCardTopup,
 ): Promise<{ started: CardTopupStarted; workflowId: string }> {
-  const wallet = await findWallet(pool, req.envId, req.walletId, req.userId);
-  if (!wallet) throw new DomainError('not_found', `wallet ${req.walletId} not found for user ${req.userId}`, { wallet_id: req.walletId });
-  const minor = parseAmount(req.amount, wallet.currency);
+  const { wallet, minor } = await walletAndAmount(pool, req);
   return startCardTopupWorkflow(temporal, pool, {
     idempotencyKey: req.idempotencyKey,
     ...(req.requestHash ? { requestHash: req.requestHash } : {}),
