@@ -42,15 +42,19 @@ test('the API and worker get only variables the configuration knows, and the wor
       expect({ name, key, known: (CONFIG_KEYS as string[]).includes(key) }).toEqual({ name, key, known: true });
     }
   }
-  expect(JSON.stringify(compose.services.worker!.command)).toContain('src/worker/main.ts');
+  expect(JSON.stringify(compose.services.worker!.command)).toContain('dist/src/worker/main.js');
   expect(compose.services.api!.build).toBeDefined();
 });
 
-test('the default layout is one process (API + worker: src/main.ts); the separate worker is the two-process profile (issue 11)', () => {
+test('the default layout is one process (API + worker: src/main.ts, run compiled); the separate worker is the two-process profile (issue 11)', () => {
   const api = compose.services.api as { command?: string[] };
-  expect(api.command!.join(' ')).toContain('src/main.ts');
+  expect(api.command!.join(' ')).toContain('dist/src/main.js');
   expect((compose.services.worker as { profiles?: string[] }).profiles).toEqual(['two-process']);
-  expect(readFileSync(join(ROOT, 'Dockerfile'), 'utf8')).toMatch(/^CMD \[.*"src\/main\.ts"\]/m);
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]/m);
+  // The image compiles src/ itself (scripts/build.ts) and carries what it compiled.
+  expect(dockerfile).toMatch(/^RUN node --import tsx scripts\/build\.ts$/m);
+  expect(dockerfile).toMatch(/^COPY --from=deps .*\/app\/dist \.\/dist$/m);
 });
 
 test('compose ships no default secret: tokens, passwords and the pepper must be given (${VAR:?…}), and every port is on 127.0.0.1', () => {
