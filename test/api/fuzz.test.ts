@@ -259,7 +259,8 @@ const hostileCase = fc.record({
   control: fc.constantFrom(...CONTROL_CHARS),
   surrogate: fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'),
   hugeLength: fc.integer({ min: 3_000, max: 80_000 }),
-  unknownName: fc.constantFrom('capture_method', 'splits', 'payment_method', 'expand', 'metadata', 'x', 'amount_cents', 'currency_code'),
+  // Names no fuzzed route knows (`splits` was one until issue 12 made it a payment field).
+  unknownName: fc.constantFrom('capture_method', 'refund_to_card', 'payment_method', 'expand', 'metadata', 'x', 'amount_cents', 'currency_code'),
   unknownValue: fc.constantFrom<unknown>(false, 'card', [{ wallet_id: 1, amount: 1 }], { a: 1 }, 0, null),
   idempotencyKey: fc.boolean(),
 });
