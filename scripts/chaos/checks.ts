@@ -215,6 +215,12 @@ export async function checkOutcomes(
   const violations: string[] = [];
   const add = (v: string) => violations.push(v);
   const byKey = new Map(outcomes.map((o) => [o.key, o]));
+  /** The load's request of this kind whose workflow made the row (`<workflow id>:<step>`), or undefined. */
+  const madeBy = (workflowId: string, step: string, kind: string) => {
+    const owner = loadKeyOf(`${workflowId}:${step}`);
+    const o = owner ? byKey.get(owner.key) : undefined;
+    return o && o.kind === kind ? o : undefined;
+  };
 
   // The load's transactions with their postings, by request.
   const { rows } = await pool.query<{ id: string; idempotency_id: string; type: string; amount: string; reference: string | null; account: string; wallet_id: string | null; posting: string }>(
@@ -292,9 +298,8 @@ export async function checkOutcomes(
     [envId, since.orderId],
   );
   for (const row of orders.rows) {
-    const owner = loadKeyOf(`${row.workflow_id}:order`);
-    const o = owner && byKey.get(owner.key);
-    if (!o || o.kind !== 'payment') {
+    const o = madeBy(row.workflow_id, 'order', 'payment');
+    if (!o) {
       add(`order ${row.id} (workflow ${row.workflow_id}) was made by no payment of the load`);
       continue;
     }
@@ -324,9 +329,8 @@ export async function checkOutcomes(
   );
   const answeredWithdrawals = new Set<string>();
   for (const row of withdrawals.rows) {
-    const owner = loadKeyOf(`${row.workflow_id}:withdrawal`);
-    const o = owner && byKey.get(owner.key);
-    if (!o || o.kind !== 'withdraw') {
+    const o = madeBy(row.workflow_id, 'withdrawal', 'withdraw');
+    if (!o) {
       add(`withdrawal ${row.id} (workflow ${row.workflow_id}) was made by no withdraw of the load`);
       continue;
     }
