@@ -91,7 +91,7 @@ export class PaymentBatcher<I, T> {
           // Nobody waits for a payment still queued: drop it (nothing ran; a retry runs it).
           if (entry.waiters.size === 0 && env.queue.get(paymentId) === entry) this.dequeue(env, entry);
           reject(this.opts.timeoutError(paymentId));
-        }, this.opts.timeoutMs),
+        }, this.opts.timeoutMs).unref(),
       };
       entry.waiters.add(waiter);
       if (this.full(env)) this.flushOne(envId, env);
