@@ -20,6 +20,16 @@
  */
 import { AsyncResource } from 'node:async_hooks';
 
+/**
+ * Thrown by a batch run whose workflow did not start (e.g. a cluster without the batch's
+ * search attributes registered): nothing of it ran, so each payment runs alone instead.
+ */
+export class BatchNotStarted extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`the payment batch did not start: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
 /** What one payment ended as: its value, or the error its request answers. */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -154,7 +164,11 @@ export class PaymentBatcher<I, T> {
       return;
     }
     const items = batch.map((e) => ({ paymentId: e.paymentId, input: e.input }));
-    const run = this.opts.runBatch(envId, items).catch((error: unknown) => batch.map((): Settled<T> => ({ ok: false, error })));
+    const run = this.opts.runBatch(envId, items).catch((error: unknown) => {
+      // Not started: nothing ran, each payment runs alone (still within its own deadline).
+      if (error instanceof BatchNotStarted) return Promise.all(batch.map((e) => settle(e.solo())));
+      return batch.map((): Settled<T> => ({ ok: false, error }));
+    });
     void this.track(envId, env, run).then((outcomes) => batch.forEach((entry, i) => answer(entry, outcomes[i] ?? { ok: false, error: new Error('batch answered no outcome') })));
   }
 }

@@ -30,7 +30,7 @@ import {
 import { payUpdate } from '../workflows/wallet-payments-messages';
 import { toDomainError } from './errors';
 import type { Idempotency } from './idempotency';
-import { PaymentBatcher, type Settled } from './payment-batcher';
+import { BatchNotStarted, PaymentBatcher, type Settled } from './payment-batcher';
 
 export interface TemporalDeps extends StartDeps {
   client: Client;
@@ -290,7 +290,11 @@ export async function runPaymentBatch(
   try {
     const outcomes = await requestContext.exit(() =>
       withinSyncTimeout(deps, workflowId, STILL_RUNNING, async () => {
-        const handle = await startWorkflow(deps, 'paymentBatch', { workflowId, args: [{ payments }], subject });
+        // A start Temporal refuses as invalid (e.g. PaynocchioPaymentIds not registered on
+        // this cluster) started nothing: each payment then runs its own workflow.
+        const handle = await startWorkflow(deps, 'paymentBatch', { workflowId, args: [{ payments }], subject }).catch((err: unknown) => {
+          throw isInvalidArgument(err) ? new BatchNotStarted(err) : err;
+        });
         return handle.result();
       }),
     );
@@ -300,6 +304,7 @@ export async function runPaymentBatch(
       return { ok: false, error: new DomainError(o.type as ErrorCode, o.message, o.details) };
     });
   } catch (err) {
+    if (err instanceof BatchNotStarted) throw err;
     // Past the sync timeout each payment is named (a retry with its key runs it again, posting nothing twice).
     if (err instanceof DomainError && err.code === 'unavailable') {
       return items.map((i) => ({ ok: false, error: new DomainError('unavailable', STILL_RUNNING, { workflow_id: i.paymentId }) }));
@@ -307,4 +312,12 @@ export async function runPaymentBatch(
     const error = failedForGood(err, workflowId);
     return items.map(() => ({ ok: false, error }));
   }
+}
+
+/** gRPC INVALID_ARGUMENT (3) from a start: the request was refused as sent, nothing started. */
+function isInvalidArgument(err: unknown): boolean {
+  for (let e: unknown = err, n = 0; e && n < 5; e = (e as { cause?: unknown }).cause, n++) {
+    if ((e as { code?: unknown }).code === 3) return true;
+  }
+  return false;
 }
