@@ -60,13 +60,14 @@ export interface ScenarioRecord {
 }
 
 /**
- * The shipped default layout (README, Process layouts): one process, eager start on (the
- * config's default), the rate limiter on at a limit far above any load here.
+ * The shipped default layout (README, Process layouts): one process, eager start on and
+ * payments batched (PAYMENT_BATCH; the config's defaults), the rate limiter on at a limit
+ * far above any load here.
  */
 export const DEFAULT_LAYOUT: { layout: Layout; env: NodeJS.ProcessEnv; setup: string } = {
   layout: 'combined',
   env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '0' },
-  setup: 'default: one process (API + worker), eager start, rate limiter on',
+  setup: 'default: one process (API + worker), eager start, payments batched, rate limiter on',
 };
 
 export interface BenchResults {
