@@ -30,6 +30,13 @@ beforeAll(async () => {
 afterEach(async () => expectLedgerExact(ctx.pool));
 afterAll(async () => ctx.close());
 
+/** n funded wallets, made a few at a time (each topup is a workflow: a busy machine must not push 40 past the sync timeout). */
+async function newWallets(n: number, amount: number): Promise<{ walletId: string; user: string }[]> {
+  const out: { walletId: string; user: string }[] = [];
+  while (out.length < n) out.push(...(await Promise.all(Array.from({ length: Math.min(8, n - out.length) }, () => newWallet(amount)))));
+  return out;
+}
+
 async function newWallet(amount: number): Promise<{ walletId: string; user: string }> {
   const user = `batch-user-${++users}`;
   const walletId = await m.wallet(user);
@@ -75,7 +82,7 @@ function shape(body: unknown): unknown {
 }
 
 test('a burst across 40 wallets batches: each answer as one workflow per payment answers it, a refusal fails only its own, ledger exact', async () => {
-  const wallets = await Promise.all(Array.from({ length: 40 }, () => newWallet(100)));
+  const wallets = await newWallets(40, 100);
   // Wallet 7 pays more than it holds: insufficient_funds, its payment alone.
   const amounts = wallets.map((_, i) => (i === 7 ? 150 : 10 + i));
   const answers = await Promise.all(wallets.map((w, i) => m.post('/wallet/payment/', payBody(w, amounts[i]!, `burst-${i}`))));
@@ -132,7 +139,7 @@ test('a burst across 40 wallets batches: each answer as one workflow per payment
 }, 120_000);
 
 test('a retried request after a batched payment answers the same and posts nothing twice, run alone or in another batch', async () => {
-  const wallets = await Promise.all(Array.from({ length: 12 }, () => newWallet(100)));
+  const wallets = await newWallets(12, 100);
   const key = (i: number) => `batch-retry-${env.envId}-${i}`;
   const first = await Promise.all(wallets.map((w, i) => m.post('/wallet/payment/', payBody(w, 5 + i), key(i))));
   for (const r of first) expect(r.status).toBe(200);
@@ -190,7 +197,7 @@ test("a retry batched while the payment's own workflow runs, and a payment's own
   };
 
   const target = await newWallet(100);
-  const others = await Promise.all(Array.from({ length: 6 }, () => newWallet(100)));
+  const others = await newWallets(6, 100);
   const body = payBody(target, 30, 'twin');
   const k = `batch-twin-${env.envId}`;
   // The payment's own workflow runs (and waits on the wallet's lock) ...
