@@ -212,7 +212,7 @@ const schema = z.object({
    */
   PAYMENT_BATCH: bool.default(true),
   PAYMENT_BATCH_MAX_SIZE: z.coerce.number().int().min(2).max(64).default(64),
-  PAYMENT_BATCH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(2),
+  PAYMENT_BATCH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(1),
   /**
    * The API's Temporal client: `grpc` (@temporalio/client's Connection, lazy: the API
    * starts while Temporal is down) or `native` (the Rust core's NativeConnection).

@@ -1,5 +1,5 @@
 /**
- * Natural batching of payments at the API (PAYMENT_BATCH; issue 11). Per environment:
+ * Natural batching of payments at the API (PAYMENT_BATCH; issue 11). Per environment and process:
  *
  * - a payment that finds fewer than `maxInFlight` runs in flight and nothing queued runs
  *   alone, exactly as without batching (`solo`: its own `payment` workflow), so one payment

@@ -81,7 +81,7 @@ export async function startTestContext(
     searchAttributes: true,
     syncTimeoutMs: opts.syncTimeoutMs ?? 30_000,
   };
-  const batch = opts.paymentBatch ?? (process.env.PAYMENT_BATCH === 'false' ? false : { maxSize: 64, maxInFlight: 2 });
+  const batch = opts.paymentBatch ?? (process.env.PAYMENT_BATCH === 'false' ? false : { maxSize: 64, maxInFlight: 1 });
   if (batch) temporal.paymentBatcher = paymentBatcherFor(temporal, batch);
   const app = createApp({
     pool,
