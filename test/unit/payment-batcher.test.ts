@@ -4,7 +4,7 @@
  * once, each request's own deadline (a queued payment nobody waits for is dropped),
  * one entry for a payment id queued twice, and drain() at shutdown.
  */
-import { PaymentBatcher, type Settled } from '../../src/api/payment-batcher';
+import { BatchNotStarted, PaymentBatcher, type Settled } from '../../src/api/payment-batcher';
 
 interface Deferred<T> {
   promise: Promise<T>;
@@ -164,4 +164,19 @@ test('drain (shutdown): the queue is sent now and later payments run alone', asy
   expect(batches.map((b) => b.ids)).toEqual([['b', 'c']]);
   void pay('d');
   expect(solos.map((s) => s.id)).toEqual(['a', 'd']);
+});
+
+test('a batch that did not start (BatchNotStarted: nothing ran) runs each payment alone', async () => {
+  const { solos, batches, pay } = setup();
+  void pay('a');
+  const queued = ['b', 'c'].map((id) => pay(id));
+  solos[0]!.done.resolve('A');
+  await tick();
+  batches[0]!.done.reject(new BatchNotStarted(new Error('search attribute not registered')));
+  await tick();
+  expect(solos.map((s) => s.id)).toEqual(['a', 'b', 'c']);
+  solos[1]!.done.resolve('B');
+  solos[2]!.done.reject(new Error('refused c'));
+  await expect(queued[0]).resolves.toBe('B');
+  await expect(queued[1]).rejects.toThrow('refused c');
 });
