@@ -218,6 +218,23 @@ export async function voidOrder(client: PoolClient, orderId: string, reason: Voi
   return orderFromRow(rows[0]!);
 }
 
+/**
+ * One page (by id after `afterId`) of authorizations still holding money past their
+ * expires_at, with the workflow that owns each: the hold sweeper's listing (a terminated
+ * payment workflow never runs its expiry). A sequential scan of orders, once per sweep
+ * (HOLD_SWEEP_INTERVAL_MS); a partial index on status = 'authorized' would make it an
+ * index scan if orders grow past what that allows.
+ */
+export async function listExpiredAuthorizations(db: Queryable, afterId: string | null, limit: number): Promise<{ orderId: string; workflowId: string }[]> {
+  const { rows } = await db.query<{ id: string; workflow_id: string }>(
+    `select id, workflow_id from orders
+     where status = 'authorized' and expires_at <= now() and ($1::bigint is null or id > $1)
+     order by id limit $2`,
+    [afterId, limit],
+  );
+  return rows.map((r) => ({ orderId: r.id, workflowId: r.workflow_id }));
+}
+
 /** Whether the authorization's time is up, by the database's clock (the capture's refusal). */
 export async function authorizationExpiredAt(client: PoolClient, orderId: string): Promise<boolean> {
   const { rows } = await client.query<{ expired: boolean }>('select expires_at <= now() as expired from orders where id = $1', [orderId]);
