@@ -103,9 +103,15 @@ async function main(): Promise<void> {
             maxRequests: 1e6,
             warmupMs: 1000,
           });
-        await load('payment', 32, 2000);
-        for (const kind of kinds) {
-          if (kindsWanted && !kindsWanted.includes(kind)) continue;
+        const measured = kinds.filter((k) => !kindsWanted || kindsWanted.includes(k));
+        // Warm-up (JIT, pool connections) with what is measured: payments only when payments
+        // are, and reads last. A read row measured straight after a payment warm-up also paid
+        // for the Temporal work those payments left behind (the 12-01 A/B's 'no-rate-limit'
+        // read: 1.31 ms of app CPU per read vs 0.86 for the default, whose reads came after
+        // its payment rows).
+        if (measured.some((k) => k !== 'read')) await load('payment', 32, 2000);
+        if (measured.includes('read')) await load('read', 32, 2000);
+        for (const kind of measured) {
           for (const conc of kind === 'payment' ? [32, 1] : [32]) {
             const pids = { ...running.pids, temporal: temporal.child?.pid };
             const before = snapshot(pids, database);
