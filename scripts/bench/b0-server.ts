@@ -105,4 +105,6 @@ if (require.main === module) {
   const config = loadConfig();
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   createB0App(pool).listen(config.PORT, config.HOST, () => console.log(`b0 ready: http://${config.HOST}:${config.PORT}`));
+  // Exit through process.exit so `--cpu-prof` writes its profile (read-path.ts).
+  process.once('SIGTERM', () => process.exit(0));
 }

@@ -4,7 +4,8 @@
  * port and environment; their output is kept quiet and shown only when one fails.
  */
 import type { ChildProcess } from 'node:child_process';
-import { appScript, freePort, nodeScript, portOpen, spawnPrefixed, stopChild, waitFor } from '../stack';
+import { join } from 'node:path';
+import { ROOT, appScript, freePort, nodeScript, portOpen, spawnPrefixed, stopChild, waitFor } from '../stack';
 
 export type Layout = 'two-process' | 'combined' | 'b0';
 
@@ -26,7 +27,9 @@ function spawnWatched(name: string, script: string, env: NodeJS.ProcessEnv, verb
   let ready = false;
   // The app runs compiled, as the default layout does (appScript); B0 and PAYNOCCHIO_BENCH_RUNTIME=tsx (the A/B's `tsx` variant) through tsx.
   const tsx = env.PAYNOCCHIO_BENCH_RUNTIME === 'tsx' || !script.startsWith('src/');
-  const cmd = tsx ? nodeScript(script) : appScript(script);
+  // PAYNOCCHIO_BENCH_DIST: the app compiled into another folder of this checkout (an A/B against a copy of dist/ from before a change).
+  const dist = env.PAYNOCCHIO_BENCH_DIST;
+  const cmd: [string, string[]] = tsx ? nodeScript(script) : dist ? [process.execPath, [join(ROOT, dist, script.replace(/\.ts$/, '.js'))]] : appScript(script);
   const child = spawnPrefixed(name, ...cmd, env, !verbose, (line) => {
     tail.push(`[${name}] ${line}`);
     if (tail.length > 40) tail.shift();

@@ -187,8 +187,14 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     );
     return record;
   };
+  let layouts = 0;
   const withLayout = async <T>(layout: Layout, env: NodeJS.ProcessEnv, fn: (r: Running) => Promise<T>): Promise<T> => {
-    const running = await startLayout({ layout, env });
+    // A task queue per layout: workflows a layout leaves open (the coalescing lever's
+    // walletPayments wait a minute idle, then end) must not be replayed by the next layout's
+    // worker during its rows. In the 12-01 runs they were: the rate-limiter-off read row ran
+    // right after the coalescing lever at half the default's rate, with Temporal CPU per
+    // read 0.26-0.80 ms instead of 0.01.
+    const running = await startLayout({ layout, env: { ...env, TEMPORAL_TASK_QUEUE: `${stack.taskQueue}-${++layouts}` } });
     try {
       // Uncounted: the first requests of a fresh process pay for JIT and pool connections.
       // Payments and reads alike (the read row is the first after a start: 11-27 reading).

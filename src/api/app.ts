@@ -2,7 +2,7 @@
  * createApp(deps) builds the Express app; main.ts listens. Tests build it with their
  * own pool and Temporal client and drive it with supertest.
  */
-import express, { type RequestHandler } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../db/pool';
 import { authenticate, type AuthOptions } from './auth';
@@ -73,6 +73,8 @@ export interface AppDeps {
   /** Logging, console and Web UI links; every field has a default so tests can omit it. */
   ops?: {
     logger?: Logger;
+    /** The "request completed" lines (createAccessLogger: buffered); absent = `logger`. */
+    accessLogger?: Logger;
     operatorToken?: string;
     /** METRICS_TOKEN: GET /metrics then needs it as a bearer token. */
     metricsToken?: string;
@@ -87,14 +89,68 @@ export const BODY_LIMIT = '64kb';
 /** POST /wallet/batch: up to 1,000 items (a transfer item is ~100 bytes; with the longest fields ~700). */
 export const BATCH_BODY_LIMIT = '1mb';
 
+type Gate = RequestHandler & { stack?: unknown[] };
+const stackOf = (h: RequestHandler): unknown[] => (h as Gate).stack ?? [];
+
 /**
- * Runs `router` only when the path starts with one of `prefixes`; any other request
- * skips it. The router's stack stays visible, so walking the app's routes (the
- * OpenAPI coverage test) still finds its routes.
+ * Runs `handlers` in order, then `next`: a handler that answers ends the chain, an error
+ * goes to `next`. What app.use(a, b, …) does, without a router layer per handler.
  */
-function forPaths(prefixes: string[], router: RequestHandler): RequestHandler {
-  const gate: RequestHandler = (req, res, next) => (prefixes.some((p) => req.path.startsWith(p)) ? router(req, res, next) : next());
-  return Object.assign(gate, { stack: (router as { stack?: unknown }).stack });
+function runInOrder(handlers: RequestHandler[], req: Request, res: Response, next: NextFunction): void {
+  let i = 0;
+  const step = (err?: unknown): void => {
+    if (err) return next(err);
+    const h = handlers[i++];
+    if (!h) return next();
+    h(req, res, step);
+  };
+  step();
+}
+
+/**
+ * One app layer for the routes outside the merchant API (health, metrics, docs, console,
+ * Stripe): each entry runs only when the path starts with one of its prefixes, so any other
+ * request passes them all with one scan instead of a layer per router (issue 11: the read
+ * path). The routers' stacks stay visible, so walking the app's routes (the OpenAPI coverage
+ * test) still finds theirs.
+ */
+function forPrefixes(entries: [prefixes: string[], handler: RequestHandler][]): Gate {
+  const gate: RequestHandler = (req, res, next) => {
+    const path = req.path;
+    const wanted = ([prefixes]: (typeof entries)[number]) => prefixes.some((p) => path.startsWith(p));
+    if (!entries.some(wanted)) return next();
+    runInOrder(entries.filter(wanted).map(([, h]) => h), req, res, next);
+  };
+  return Object.assign(gate, { stack: entries.flatMap(([, h]) => stackOf(h)) });
+}
+
+/**
+ * The merchant API's paths, as app.use(['/wallet', '/environments', '/events'], …) matches
+ * them: the segment itself or anything under it, case-insensitively (Express routes are
+ * case-insensitive, so the routes behind must never be reachable around this).
+ */
+export const MERCHANT_API_PATH = /^\/(?:wallet|environments|events)(?:\/|$)/i;
+
+/** `handlers` (authentication, then the rate limit) in order for merchant API paths only: one layer, no mount-path rewriting. */
+function forMerchantApi(handlers: RequestHandler[]): RequestHandler {
+  return (req, res, next) => (MERCHANT_API_PATH.test(req.path) ? runInOrder(handlers, req, res, next) : next());
+}
+
+/**
+ * Enters `router` only when one of its routes matches the path (the router's own matchers,
+ * so the same case and trailing-slash rules), so a request walks only the routers that can
+ * answer it: a wallet read no longer passes through the monitor, limit and fee routers
+ * first (issue 11). A router with a middleware of its own (a layer without a route) is
+ * always entered.
+ */
+export function forRoutes(router: Router): Gate {
+  const layers = router.stack as unknown as { route?: unknown; match(path: string): unknown }[];
+  const gate: RequestHandler = (req, res, next) => {
+    const path = req.path;
+    for (const layer of layers) if (!layer.route || layer.match(path)) return router(req, res, next);
+    next();
+  };
+  return Object.assign(gate, { stack: router.stack });
 }
 
 /** Reads any body as bytes (whatever its Content-Type) and parses it exactly; see parseJsonBody. */
@@ -132,47 +188,56 @@ export function createApp(deps: AppDeps): express.Express {
     namespace: deps.ops?.namespace ?? 'default',
   };
 
-  app.use(observability(ops)); // request id, JSON log line, request metrics
+  // Request id, the access line, request metrics.
+  app.use(observability({ ...ops, accessLogger: deps.ops?.accessLogger }));
   app.use(closeWhenShuttingDown(deps.ops?.isShuttingDown));
-  // Operational routers are entered only for their own paths, so a wallet request does
-  // not walk their layers (measured on the read path: BENCHMARKS.md).
-  app.use(forPaths(['/healthz', '/readyz'], healthRoutes(deps.pool, deps.temporal.client, deps.ops?.isShuttingDown)));
-  app.use(forPaths(['/metrics'], metricsRoutes(deps.ops?.metricsToken)));
-  app.use(forPaths(['/docs', '/openapi.json'], docsRoutes()));
-  app.use(forPaths(['/console'], consoleRoutes({ pool: deps.pool, operatorToken: deps.ops?.operatorToken, ...ops })));
+  // Operational routes, entered only for their own paths (one layer for all of them).
+  const stripeLimits: [string[], RequestHandler][] = [];
   if (deps.stripeRateLimit) {
     const { connectPerMinute, webhookPerSecond } = deps.stripeRateLimit;
-    app.use(forPaths(['/stripe/connect/'], addressRateLimit({ points: connectPerMinute, durationSeconds: 60, what: '/stripe/connect' })));
-    app.use(forPaths(['/stripe/webhook'], addressRateLimit({ points: webhookPerSecond, durationSeconds: 1, what: '/stripe/webhook' })));
+    stripeLimits.push([['/stripe/connect/'], addressRateLimit({ points: connectPerMinute, durationSeconds: 60, what: '/stripe/connect' })]);
+    stripeLimits.push([['/stripe/webhook'], addressRateLimit({ points: webhookPerSecond, durationSeconds: 1, what: '/stripe/webhook' })]);
   }
-  // Before jsonBody: the webhook's signature covers the raw bytes.
-  app.use(forPaths(['/stripe/'], stripeWebhookRoutes(deps.pool, deps.temporal, deps.stripe)));
-  // Browser GETs: no body. The refresh URL is bounded per withdrawal (withdrawWaits.maxLinkRefreshes).
-  app.use(forPaths(['/stripe/'], stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe, deps.withdrawWaits?.maxLinkRefreshes)));
+  app.use(
+    forPrefixes([
+      [['/healthz', '/readyz'], healthRoutes(deps.pool, deps.temporal.client, deps.ops?.isShuttingDown)],
+      [['/metrics'], metricsRoutes(deps.ops?.metricsToken)],
+      [['/docs', '/openapi.json'], docsRoutes()],
+      [['/console'], consoleRoutes({ pool: deps.pool, operatorToken: deps.ops?.operatorToken, ...ops })],
+      ...stripeLimits,
+      // Before jsonBody: the webhook's signature covers the raw bytes.
+      [['/stripe/'], stripeWebhookRoutes(deps.pool, deps.temporal, deps.stripe)],
+      // Browser GETs: no body. The refresh URL is bounded per withdrawal (withdrawWaits.maxLinkRefreshes).
+      [['/stripe/'], stripeConnectRoutes(deps.pool, deps.temporal, deps.stripe, deps.withdrawWaits?.maxLinkRefreshes)],
+    ]),
+  );
   app.use(jsonBody);
   app.use(enterRequestContext); // after the body parser: see its comment
-  const auth = authenticate(deps.pool, deps.auth);
-  app.use(['/wallet', '/environments', '/events'], auth);
-  if (deps.rateLimit) app.use(['/wallet', '/environments', '/events'], rateLimit(deps.pool, deps.rateLimit));
-  app.use(monitorRoutes(deps.pool)); // before walletRoutes: /wallet/monitors is not a wallet id
-  app.use(limitRoutes(deps.pool));
-  app.use(feeRoutes(deps.pool));
-  app.use(walletRoutes(deps.pool, deps.temporal));
-  app.use(topupPaymentRoutes(deps.pool, deps.temporal, deps.cardTopups));
-  app.use(cardTopupRoutes(deps.pool));
-  app.use(transferRoutes(deps.pool, deps.temporal));
-  app.use(batchRoutes(deps.pool, deps.temporal));
-  app.use(scheduleRoutes(deps.pool, deps.temporal, deps.schedules));
-  app.use(refundRoutes(deps.pool, deps.temporal));
-  app.use(authorizationRoutes(deps.pool, deps.temporal));
-  app.use(historyRoutes(deps.pool));
-  app.use(statementRoutes(deps.pool));
-  app.use(eventRoutes(deps.pool));
-  app.use(orderRoutes(deps.pool));
-  app.use(webhookRoutes(deps.pool, deps.webhooks));
-  app.use(ledgerRoutes(deps.pool));
-
-  app.use(withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits));
+  const merchant: RequestHandler[] = [authenticate(deps.pool, deps.auth)];
+  if (deps.rateLimit) merchant.push(rateLimit(deps.pool, deps.rateLimit));
+  app.use(forMerchantApi(merchant));
+  // Each router is entered only when one of its routes matches (forRoutes).
+  const routers: Router[] = [
+    monitorRoutes(deps.pool), // before walletRoutes: /wallet/monitors is not a wallet id
+    limitRoutes(deps.pool),
+    feeRoutes(deps.pool),
+    walletRoutes(deps.pool, deps.temporal),
+    topupPaymentRoutes(deps.pool, deps.temporal, deps.cardTopups),
+    cardTopupRoutes(deps.pool),
+    transferRoutes(deps.pool, deps.temporal),
+    batchRoutes(deps.pool, deps.temporal),
+    scheduleRoutes(deps.pool, deps.temporal, deps.schedules),
+    refundRoutes(deps.pool, deps.temporal),
+    authorizationRoutes(deps.pool, deps.temporal),
+    historyRoutes(deps.pool),
+    statementRoutes(deps.pool),
+    eventRoutes(deps.pool),
+    orderRoutes(deps.pool),
+    webhookRoutes(deps.pool, deps.webhooks),
+    ledgerRoutes(deps.pool),
+    withdrawalRoutes(deps.pool, deps.temporal, deps.withdrawWaits),
+  ];
+  for (const router of routers) app.use(forRoutes(router));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -90,9 +90,9 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
       : null;
 
   /** Throws 429 when this address has failed too often; called before any database query. */
-  const notThrottled = async (address: string): Promise<void> => {
+  const notThrottled = async (addressOf: () => string): Promise<void> => {
     if (!throttle) return;
-    const state = await throttle.limiter.get(address);
+    const state = await throttle.limiter.get(addressOf());
     if (state && state.consumedPoints >= throttle.limit) {
       const retryAfter = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
       throw new DomainError('rate_limited', `too many failed authentication attempts from this address; retry in ${retryAfter} s`, {
@@ -101,7 +101,7 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
     }
   };
 
-  const bearer = async (secret: string, address: string): Promise<string> => {
+  const bearer = async (secret: string, address: () => string): Promise<string> => {
     if (secret.length > 256) throw refuse('invalid X-Wallet-Signature');
     const digest = hashSecret(secret);
     const key = digest.toString('hex');
@@ -122,7 +122,7 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
     return found.envId;
   };
 
-  const signed = async (req: Request, res: Response, signature: string, timestampText: string, address: string): Promise<string> => {
+  const signed = async (req: Request, res: Response, signature: string, timestampText: string, address: () => string): Promise<string> => {
     if (signature.startsWith('v1=')) {
       throw refuse('v1 signatures (keyed with the SHA-256 of the secret) are no longer accepted: sign with v2 (README: Signed requests)');
     }
@@ -168,8 +168,10 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
   return (req, res, next) => {
     const signature = req.get('X-Wallet-Signature');
     if (!signature) return next(refuse('missing X-Wallet-Signature header'));
-    // Per /64 for IPv6 (one client holds a whole /64), IPv4-mapped as IPv4.
-    const address = clientAddressKey(req);
+    // Per /64 for IPv6 (one client holds a whole /64), IPv4-mapped as IPv4. Worked out only
+    // when the throttle needs it: a cached secret (almost every request) never does.
+    let addressKey: string | undefined;
+    const address = () => (addressKey ??= clientAddressKey(req));
     const timestamp = req.get('X-Wallet-Timestamp');
     const check =
       timestamp !== undefined && /^v[0-9]+=/.test(signature) ? signed(req, res, signature, timestamp, address) : bearer(signature, address);
@@ -182,7 +184,7 @@ export function authenticate(pool: Pool, opts: AuthOptions = {}): RequestHandler
         if (err instanceof DomainError && err.code === 'rate_limited') res.setHeader('Retry-After', String(err.details.retry_after_seconds));
         const failed = err instanceof DomainError && (err.code === 'unauthorized' || err.code === 'replayed_signature');
         if (!failed || !throttle) return next(err);
-        throttle.limiter.penalty(address, 1).then(
+        throttle.limiter.penalty(address(), 1).then(
           () => next(err),
           () => next(err),
         );

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Pool } from '../db/pool';
-import type { Logger } from '../observability/logger';
+import { createAccessLogger, type Logger } from '../observability/logger';
 import { createStripe } from '../stripe';
 import type { AppDeps } from './app';
 import { paymentBatcherFor, type TemporalDeps } from './temporal';
@@ -57,6 +57,8 @@ export function appDepsFromConfig(
       config.RATE_LIMIT_PER_SECOND > 0 ? { perSecond: config.RATE_LIMIT_PER_SECOND, burst: config.RATE_LIMIT_BURST } : undefined,
     ops: {
       logger: runtime.logger,
+      // The access lines, buffered (logger.ts), under the process logger's name.
+      accessLogger: createAccessLogger({ name: String(runtime.logger.bindings().name ?? 'api'), level: runtime.logger.level }),
       operatorToken: config.OPERATOR_TOKEN,
       metricsToken: config.METRICS_TOKEN,
       temporalUiUrl: config.TEMPORAL_UI_URL,

@@ -16,7 +16,10 @@ import { requestContext, type RequestContext } from '../observability/request-co
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export interface ObservabilityOptions {
+  /** The process logger: handed to the request (res.locals.logger) for its error lines. */
   logger: Logger;
+  /** Where the "request completed" lines go (createAccessLogger: buffered); absent = `logger`. */
+  accessLogger?: Logger;
   temporalUiUrl: string;
   namespace: string;
 }
@@ -49,6 +52,7 @@ const UNLOGGED = new Set(['/healthz', '/readyz', '/metrics']);
  */
 export function observability(opts: ObservabilityOptions): RequestHandler {
   const { logger } = opts;
+  const access = opts.accessLogger ?? logger;
   return (req, res, next) => {
     const given = req.get('X-Request-Id');
     const id = given && REQUEST_ID.test(given) ? given : randomUUID();
@@ -57,14 +61,15 @@ export function observability(opts: ObservabilityOptions): RequestHandler {
     res.locals.requestContext = { requestId: id } satisfies RequestContext;
     res.locals.logger = logger;
     const started = process.hrtime.bigint();
-    res.once('finish', () => {
+    // `on`, not `once`: 'finish' is emitted once per response, and once() wraps the listener.
+    res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       httpRequestDuration.observe({ method: req.method, route: routeLabel(req), status: String(res.statusCode) }, seconds);
       if (UNLOGGED.has(req.originalUrl.split('?', 1)[0]!)) return;
       const level = res.statusCode >= 500 ? 'error' : 'info';
-      if (!logger.isLevelEnabled(level)) return;
+      if (!access.isLevelEnabled(level)) return;
       const ctx = contextOf(res);
-      logger[level](
+      access[level](
         {
           req: { id, method: req.method, url: safeUrl(req.originalUrl), remote_address: req.socket.remoteAddress },
           res: { status: res.statusCode },

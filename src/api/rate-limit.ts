@@ -81,20 +81,41 @@ export class LeasedRateLimiter {
     this.block = Math.max(1, Math.floor(opts.block ?? Math.ceil(opts.perSecond / 20)));
   }
 
-  async take(envId: string): Promise<Decision> {
+  private bucket(envId: string): Bucket {
     let bucket = this.buckets.get(envId);
     if (!bucket) {
       bucket = { tokens: 0, expiresAt: 0, left: this.opts.perSecond, deniedUntil: 0, pending: null, openUntil: 0 };
       this.buckets.set(envId, bucket);
     }
+    return bucket;
+  }
+
+  /** The decision from this process's bucket alone, or null when it needs a lease first. */
+  private decideNow(bucket: Bucket): Decision | null {
+    const now = Date.now();
+    if (bucket.tokens > 0 && now < bucket.expiresAt) {
+      bucket.tokens--;
+      return { ok: true, remaining: bucket.left + bucket.tokens, resetMs: bucket.expiresAt - now };
+    }
+    if (now < bucket.deniedUntil) return { ok: false, remaining: 0, resetMs: bucket.deniedUntil - now };
+    if (now < bucket.openUntil) return { ok: true, remaining: 0, resetMs: 0, failedOpen: true };
+    return null;
+  }
+
+  /**
+   * Without waiting: the decision when the bucket can make it (almost every request: one
+   * lease serves `block` of them), or null when a lease is needed (then `take`). Saves a
+   * promise and a microtask hop per request on the hot path.
+   */
+  takeNow(envId: string): Decision | null {
+    return this.decideNow(this.bucket(envId));
+  }
+
+  async take(envId: string): Promise<Decision> {
+    const bucket = this.bucket(envId);
     for (;;) {
-      const now = Date.now();
-      if (bucket.tokens > 0 && now < bucket.expiresAt) {
-        bucket.tokens--;
-        return { ok: true, remaining: bucket.left + bucket.tokens, resetMs: bucket.expiresAt - now };
-      }
-      if (now < bucket.deniedUntil) return { ok: false, remaining: 0, resetMs: bucket.deniedUntil - now };
-      if (now < bucket.openUntil) return { ok: true, remaining: 0, resetMs: 0, failedOpen: true };
+      const now = this.decideNow(bucket);
+      if (now) return now;
       if (!bucket.pending) {
         const b = bucket;
         b.pending = this.refill(envId, b).finally(() => (b.pending = null));
@@ -158,7 +179,7 @@ export function rateLimit(pool: Pool, opts: RateLimitOptions | LeasedRateLimiter
   return (req, res, next) => {
     const envId = res.locals.envId as string | undefined;
     if (!envId) return next();
-    limiter.take(envId).then((d) => {
+    const answer = (d: Decision) => {
       if (d.failedOpen) return next();
       res.setHeader('RateLimit-Limit', perSecond);
       res.setHeader('RateLimit-Remaining', String(Math.max(0, d.remaining)));
@@ -167,6 +188,9 @@ export function rateLimit(pool: Pool, opts: RateLimitOptions | LeasedRateLimiter
       const retryAfter = Math.max(1, Math.ceil(d.resetMs / 1000));
       res.setHeader('Retry-After', String(retryAfter));
       next(new DomainError('rate_limited', `too many requests for environment ${envId}; retry in ${retryAfter} s`, { retry_after_seconds: retryAfter }));
-    }, next);
+    };
+    const now = limiter.takeNow(envId);
+    if (now) return answer(now);
+    limiter.take(envId).then(answer, next);
   };
 }
