@@ -17,7 +17,10 @@ COPY scripts/build.ts ./scripts/build.ts
 RUN node --import tsx scripts/build.ts
 
 FROM node:20-bookworm-slim AS runtime
+# NODE_OPTIONS: the app's V8 flags (src/node-flags.ts NODE_FLAGS; test/ops/docker.test.ts
+# checks they agree): every node in the image gets them, whatever command compose gives.
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-semi-space-size=8 --heap-growing-percent=50" \
     HOST=0.0.0.0 \
     PORT=3000 \
     WORKER_METRICS_HOST=0.0.0.0 \

@@ -26,7 +26,9 @@ function spawnWatched(name: string, script: string, env: NodeJS.ProcessEnv, verb
   let ready = false;
   // The app runs compiled, as the default layout does (appScript); B0 and PAYNOCCHIO_BENCH_RUNTIME=tsx (the A/B's `tsx` variant) through tsx.
   const tsx = env.PAYNOCCHIO_BENCH_RUNTIME === 'tsx' || !script.startsWith('src/');
-  const cmd = tsx ? nodeScript(script) : appScript(script);
+  // PAYNOCCHIO_BENCH_NODE_FLAGS (the A/B's flag variants; '' = none) replaces the app's NODE_FLAGS.
+  const flags = env.PAYNOCCHIO_BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean);
+  const cmd = tsx ? nodeScript(script) : appScript(script, flags);
   const child = spawnPrefixed(name, ...cmd, env, !verbose, (line) => {
     tail.push(`[${name}] ${line}`);
     if (tail.length > 40) tail.shift();

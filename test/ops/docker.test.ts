@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS } from '../../src/config';
+import { NODE_OPTIONS_VALUE } from '../../src/node-flags';
 
 const ROOT = join(__dirname, '../..');
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -89,4 +90,14 @@ test('Dockerfile: multi-stage, non-root, health check, exec-form command', () =>
   expect(['root', '0']).not.toContain(user);
   expect(dockerfile).toMatch(/^HEALTHCHECK /m);
   expect(dockerfile).toMatch(/^CMD \[/m);
+});
+
+test('the image runs node with the app\'s V8 flags (src/node-flags.ts) for every command, and compose does not override them (issue 11: peak RSS)', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+  expect(/^\s+NODE_OPTIONS="([^"]*)"/m.exec(runtime)?.[1]).toBe(NODE_OPTIONS_VALUE);
+  for (const name of ['api', 'worker']) {
+    expect({ name, nodeOptions: compose.services[name]!.environment?.NODE_OPTIONS }).toEqual({ name, nodeOptions: undefined });
+    expect({ name, flagsOnCommand: JSON.stringify(compose.services[name]!.command).includes('--max-') }).toEqual({ name, flagsOnCommand: false });
+  }
 });
