@@ -8,7 +8,8 @@
  * data folder `.data/<it>`, so two people can run A/Bs on one machine.
  * A third argument picks variants by name, run in that order, repeats allowed
  * (`default,semi-8,default,semi-8`).
- * PAYNOCCHIO_BENCH_KINDS=read (comma-separated) keeps only those scenarios of each variant.
+ * PAYNOCCHIO_BENCH_KINDS=read (comma-separated) keeps only those scenarios of each variant;
+ * PAYNOCCHIO_BENCH_READ_RATE=<n>/s runs the reads open loop at that rate (CPU per read at equal work).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
       const procs = () => [running.pids.api, running.pids.worker, running.pids.combined, running.pids.b0];
       const startRssMb = procs().map(peakRssMb).filter((x) => x !== null);
       try {
-        const load = (kind: ScenarioKind | 'payment-hot', concurrency: number, durationMs: number) =>
+        const load = (kind: ScenarioKind | 'payment-hot', concurrency: number, durationMs: number, rate?: number) =>
           runLoad({
             baseUrl: running.baseUrl,
             secret,
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
             kind: kind === 'payment-hot' ? 'payment' : kind,
             walletsFile: kind === 'payment-hot' ? hot.file : main.file,
             concurrency,
+            ...(rate ? { rate } : {}),
             durationMs,
             maxRequests: 1e6,
             warmupMs: 1000,
@@ -128,11 +130,13 @@ async function main(): Promise<void> {
           for (const conc of kind === 'payment' ? [32, 1] : [32]) {
             const pids = { ...running.pids, temporal: temporal.child?.pid };
             const before = snapshot(pids, database);
-            const r = await load(kind, conc, seconds * 1000);
+            // PAYNOCCHIO_BENCH_READ_RATE: reads at that fixed rate (open loop), so variants do the same work and their CPU per read compares.
+            const rate = kind === 'read' && process.env.PAYNOCCHIO_BENCH_READ_RATE ? Number(process.env.PAYNOCCHIO_BENCH_READ_RATE) : undefined;
+            const r = await load(kind, conc, seconds * 1000, rate);
             const cpu = perRequest(before, snapshot(pids, database), r.sent ?? r.requests);
             const rss = procs().map(peakRssMb).filter((x) => x !== null);
             console.log(
-              JSON.stringify({ variant: name, slot: round + 1, kind, conc, rps: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, errors: r.errors, cpu: { ...cpu, driver: r.driverCpuMsPerRequest }, rssMb: rss, startRssMb, mem: procs().map(memoryNow).filter((x) => x !== null) }),
+              JSON.stringify({ variant: name, slot: round + 1, kind, conc, ...(rate ? { rate } : {}), rps: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, errors: r.errors, cpu: { ...cpu, driver: r.driverCpuMsPerRequest }, rssMb: rss, startRssMb, mem: procs().map(memoryNow).filter((x) => x !== null) }),
             );
           }
         }
