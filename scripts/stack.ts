@@ -99,7 +99,7 @@ export function nodeScript(script: string): [string, string[]] {
 /**
  * The app as the default layout runs it (`npm run dev`, the image, the bench): a src/ entry
  * compiled to dist/ (scripts/build.ts, built here once per process), run by plain node with
- * the app's V8 flags (src/node-flags.ts; the image sets the same through NODE_OPTIONS).
+ * the app's V8 flags (src/node-flags.ts; the image's CMD and compose's commands carry the same).
  * `nodeFlags` other than NODE_FLAGS: the bench's A/B of those flags only.
  */
 export function appScript(script: string, nodeFlags: readonly string[] = NODE_FLAGS): [string, string[]] {

@@ -1,9 +1,10 @@
 /**
  * The V8 flags the app runs with, in ONE place (issue 11: peak RSS of the default layout).
- * Every launcher passes them to node: scripts/stack.ts `appScript` (`npm run dev` and the
- * bench, both layouts), `npm run start:combined` (package.json), the image's `NODE_OPTIONS`
- * (the Dockerfile, so compose and any `docker run … node dist/…` get them);
- * test/unit/node-flags.test.ts and test/ops/docker.test.ts check that they agree with this list.
+ * Every launcher passes them to node on its command line: scripts/stack.ts `appScript`
+ * (`npm run dev` and the bench, both layouts), `npm run start:combined` (package.json), the
+ * Dockerfile's CMD and compose's commands; test/unit/node-flags.test.ts and
+ * test/ops/docker.test.ts check that they agree with this list. Not NODE_OPTIONS: Node allows
+ * only some V8 flags there, and `--heap-growing-percent` is not one of them (node exits 9).
  *
  * Why: on a machine with many GB, V8 sizes each isolate's heap for it and collects lazily, so
  * the process grows with the request rate (the API's isolate and the workflow thread's), not
@@ -26,8 +27,8 @@ export const NODE_FLAGS: readonly string[] = [
   '--heap-growing-percent=50',
 ];
 
-/** The value for NODE_OPTIONS that carries NODE_FLAGS (the Dockerfile sets exactly this). */
-export const NODE_OPTIONS_VALUE = NODE_FLAGS.join(' ');
+/** NODE_FLAGS as one would type them: `node <this> dist/src/main.js`. */
+export const NODE_FLAGS_LINE = NODE_FLAGS.join(' ');
 
 /** `--name=value` → `--name` (V8 also accepts underscores: `--max_semi_space_size`). */
 function flagName(flag: string): string {

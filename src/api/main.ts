@@ -9,7 +9,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
-import { NODE_OPTIONS_VALUE, missingNodeFlags } from '../node-flags';
+import { NODE_FLAGS_LINE, missingNodeFlags } from '../node-flags';
 import { createLogger } from '../observability/logger';
 import { setupTracing } from '../observability/tracing';
 import { createApp } from './app';
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
   const missing = missingNodeFlags();
-  if (missing.length) logger.warn({ missing, node_options: NODE_OPTIONS_VALUE }, 'node started without the app\'s V8 flags: the heap grows with the request rate; run node with them (README: Process layouts)');
+  if (missing.length) logger.warn({ missing, node_flags: NODE_FLAGS_LINE }, 'node started without the app\'s V8 flags: the heap grows with the request rate; run node with them (README: Process layouts)');
   const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'paynocchio-api' });
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   await migrate(pool);

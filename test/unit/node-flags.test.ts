@@ -1,13 +1,13 @@
 /**
  * The app's V8 flags (src/node-flags.ts) are in every launcher of the default layout, from
  * the one list: `npm run start:combined` here, `appScript` (dev, the bench) below, the
- * image in test/ops/docker.test.ts. And a process started without them still gives them to
+ * image and compose in test/ops/docker.test.ts. And a process started without them still gives them to
  * its workflow threads (isolates created after applyNodeFlags).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { missingNodeFlags, NODE_FLAGS, NODE_OPTIONS_VALUE } from '../../src/node-flags';
+import { missingNodeFlags, NODE_FLAGS, NODE_FLAGS_LINE } from '../../src/node-flags';
 
 const ROOT = join(__dirname, '../..');
 
@@ -15,12 +15,17 @@ test('a flag counts as given on the command line or in NODE_OPTIONS, by name (an
   expect(NODE_FLAGS.length).toBeGreaterThan(0);
   expect(missingNodeFlags([], '')).toEqual([...NODE_FLAGS]);
   expect(missingNodeFlags([...NODE_FLAGS], '')).toEqual([]);
-  expect(missingNodeFlags([], NODE_OPTIONS_VALUE)).toEqual([]);
-  expect(missingNodeFlags(['--import', 'tsx'], `--enable-source-maps ${NODE_OPTIONS_VALUE}`)).toEqual([]);
+  expect(missingNodeFlags([], NODE_FLAGS_LINE)).toEqual([]);
+  expect(missingNodeFlags(['--import', 'tsx'], `--enable-source-maps ${NODE_FLAGS_LINE}`)).toEqual([]);
   const [first] = NODE_FLAGS;
   const name = first!.split('=')[0]!;
   expect(missingNodeFlags([`${name}=32`], '')).not.toContain(first);
   expect(missingNodeFlags([`${name.replace(/(?<=\w)-/g, '_')}=32`], '')).not.toContain(first);
+});
+
+test('this node takes NODE_FLAGS on its command line (a flag it does not know, or a bad value, stops it)', () => {
+  const run = spawnSync(process.execPath, [...NODE_FLAGS, '-e', 'process.stdout.write("up")'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  expect({ status: run.status, out: run.stdout, err: run.stderr }).toEqual({ status: 0, out: 'up', err: '' });
 });
 
 test('npm run start:combined runs node with NODE_FLAGS', () => {
