@@ -192,20 +192,35 @@ export function createAuthorizationActivities({ pool }: { pool: Pool }) {
         if (input.reason === 'requested' && (await authorizationExpiredAt(client, order.id))) {
           throw authorizationExpired(order);
         }
-        const amount = BigInt(order.amount);
-        const released = await postRelease(client, order, authorizationSteps(input.workflowId).void, amount);
-        const voided = await voidOrder(client, order.id, input.reason, input.decisionId);
-        const wallet = await walletOf(client, voided, released.wallets);
-        await recordEvent(client, voided.envId, 'payment.voided', {
-          order: presentOrder(voided),
-          wallet: presentWallet(wallet),
-          reason: input.reason,
-          released_amount: money(amount, voided.currency),
-        });
-        return { order: voided, wallet };
+        return releaseWholeHold(client, order, input);
       });
     },
   };
+}
+
+/**
+ * The void itself, on an order the caller has locked and found `authorized`: the whole hold
+ * back to the wallet (posted under the workflow's `:void` idempotency id, so the hold ends
+ * once whoever posts it), order `voided` with its reason, `payment.voided`. Shared by the
+ * workflow's void and the hold sweeper's release of an expired authorization whose
+ * workflow is gone (src/activities/hold-sweeper.ts).
+ */
+export async function releaseWholeHold(
+  client: PoolClient,
+  order: Order,
+  input: Pick<VoidAuthorizationInput, 'workflowId' | 'reason' | 'decisionId'>,
+): Promise<PaymentResult> {
+  const amount = BigInt(order.amount);
+  const released = await postRelease(client, order, authorizationSteps(input.workflowId).void, amount);
+  const voided = await voidOrder(client, order.id, input.reason, input.decisionId);
+  const wallet = await walletOf(client, voided, released.wallets);
+  await recordEvent(client, voided.envId, 'payment.voided', {
+    order: presentOrder(voided),
+    wallet: presentWallet(wallet),
+    reason: input.reason,
+    released_amount: money(amount, voided.currency),
+  });
+  return { order: voided, wallet };
 }
 
 /** Whether the ledger transaction `transactionId` is the one posted under `idempotencyId`. */

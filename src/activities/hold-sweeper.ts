@@ -7,6 +7,13 @@
  *     `processing` before it schedules the transfer) → release (status `failed`);
  *   - otherwise money may have left (a transfer may exist at Stripe even without a recorded
  *     id) → `needs_attention` with the merchant event, the metric and the console list.
+ * Payment authorizations (`"capture": false`) too: a terminated payment workflow never runs
+ * its expiry timer, so its hold would stay forever (its order `authorized`, nothing able to
+ * capture or void it). `listExpiredAuthorizations` pages through the authorizations past
+ * their expires_at whose workflow is not running; `releaseExpiredAuthorization` voids each
+ * (reason `expired`) exactly as the workflow's timer would have: past expires_at no capture
+ * can succeed (the database's clock refuses it), so a void is the only outcome left, and it
+ * is posted under the workflow's own `:void` idempotency id.
  */
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
@@ -16,6 +23,8 @@ import { IN_FLIGHT_STATUSES } from '../domain/withdrawals';
 import { strandedHolds } from '../observability/metrics';
 import { finishLocked, markNeedsAttention } from './withdrawals';
 import { ledgerStepId } from '../domain/postings';
+import { authorizationExpiredAt, listExpiredAuthorizations, lockOrder } from '../db/queries/orders';
+import { releaseWholeHold } from './authorizations';
 
 /** A closed workflow's status as describe() names it, or NOT_FOUND (gone past retention). */
 export type ClosedStatus = 'FAILED' | 'CANCELLED' | 'TERMINATED' | 'TIMED_OUT' | 'CONTINUED_AS_NEW' | 'NOT_FOUND';
@@ -24,6 +33,13 @@ export interface StrandedHold {
   withdrawalId: string;
   workflowId: string;
   workflowStatus: ClosedStatus;
+}
+
+/** An authorization past its expiry whose payment workflow is not running. */
+export interface ExpiredAuthorization {
+  orderId: string;
+  workflowId: string;
+  workflowStatus: ClosedStatus | 'COMPLETED';
 }
 
 export interface SweeperDeps {
@@ -104,6 +120,41 @@ export function createSweeperActivities({ pool, describeWorkflow }: SweeperDeps)
         return marked ? ('needs_attention' as const) : ('nothing' as const);
       });
       if (outcome !== 'nothing') strandedHolds.inc({ action: outcome });
+      return outcome;
+    },
+
+    /**
+     * One page of authorizations past expires_at (by id after `afterId`) whose payment
+     * workflow is not running. A running one voids itself on its timer: left alone.
+     */
+    async listExpiredAuthorizations(input: { afterId: string | null; limit: number }): Promise<{ expired: ExpiredAuthorization[]; nextAfterId: string | null }> {
+      const page = await listExpiredAuthorizations(pool, input.afterId, input.limit);
+      const expired: ExpiredAuthorization[] = [];
+      for (const a of page) {
+        const status = await describe(a.workflowId);
+        if (status === 'RUNNING') continue;
+        expired.push({ ...a, workflowStatus: status as ExpiredAuthorization['workflowStatus'] });
+      }
+      return { expired, nextAfterId: page.length === input.limit ? page.at(-1)!.orderId : null };
+    },
+
+    /**
+     * Voids one expired authorization whose workflow is gone, in one SQL transaction under
+     * the order's row lock (every transition of an authorization takes it): still
+     * `authorized`, still past expires_at by the database's clock, and its workflow still
+     * not running (read again: a reset since the listing runs it again, and its own timer
+     * will void it), else nothing. The void is the workflow's own (`releaseWholeHold`,
+     * reason `expired`, its `:void` idempotency id, `payment.voided`).
+     */
+    async releaseExpiredAuthorization(input: ExpiredAuthorization): Promise<'released' | 'nothing'> {
+      const outcome = await withTransaction(pool, async (client) => {
+        const order = await lockOrder(client, input.orderId);
+        if (!order || order.status !== 'authorized' || !(await authorizationExpiredAt(client, order.id))) return 'nothing' as const;
+        if ((await describe(input.workflowId)) === 'RUNNING') return 'nothing' as const;
+        await releaseWholeHold(client, order, { workflowId: input.workflowId, reason: 'expired', decisionId: null });
+        return 'released' as const;
+      });
+      if (outcome === 'released') strandedHolds.inc({ action: 'authorization_released' });
       return outcome;
     },
   };

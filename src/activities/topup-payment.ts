@@ -10,10 +10,10 @@ import type { Order, PaymentResult, TopupResult } from '../domain/types';
 import { postTransaction } from '../db/ledger';
 import { postOrderMovement } from './order-posting';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
-import { completeOrder, createPendingOrder, createPendingOrderLockingWallet, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
+import { completeOrder, createPaymentOrder, createPendingOrder, createPendingOrderLockingWallet, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
 import { recordEvent } from '../db/queries/outbox';
 import { getFeeRule, recordFeePayers } from '../db/queries/fees';
-import { computeFee, splitFees } from '../domain/fees';
+import { computeFee, splitFees, type FeeRule } from '../domain/fees';
 import { checkSplits, namingSeller, paymentLegs } from '../domain/splits';
 import { getWallets } from '../db/queries/wallets';
 // The webhook body carries the same wire shapes as the API's answers.
@@ -49,6 +49,15 @@ export interface ChargeOrderInput {
 async function charge(client: PoolClient, input: ChargeOrderInput): Promise<PaymentResult> {
   const order = await lockOrder(client, input.orderId);
   if (!order) throw new DomainError('not_found', `order ${input.orderId} not found`);
+  return chargeLocked(client, order, input.idempotencyId);
+}
+
+/**
+ * charge of an order the caller has locked (lockOrder, or payIn's insert, which returns the
+ * row locked). `feeRule`: the environment's payment fee rule when the caller read it with
+ * the order (payIn: one round trip fewer); absent, it is read here for a pending order.
+ */
+async function chargeLocked(client: PoolClient, order: Order, idempotencyId: string, feeRule?: FeeRule | null): Promise<PaymentResult> {
   if (order.status === 'failed') {
     // The workflow recorded this order's refusal, and its task is being run again (a
     // workflow task that outlived its timeout re-runs its local activities): answer the
@@ -61,11 +70,11 @@ async function charge(client: PoolClient, input: ChargeOrderInput): Promise<Paym
   }
   const amount = BigInt(order.amount);
   const pending = order.status === 'pending';
-  const fee = pending ? computeFee(amount, await getFeeRule(client, order.envId, order.currency, 'payment')) : BigInt(order.fee);
+  const fee = pending ? computeFee(amount, feeRule !== undefined ? feeRule : await getFeeRule(client, order.envId, order.currency, 'payment')) : BigInt(order.fee);
   if (pending) checkSplits(amount, order.walletId, order.splits);
   const parts = pending ? splitFees(amount, fee, order.splits) : order.splits;
   const payment = postings.payment(order.walletId, amount, order.id, paymentLegs(order.walletId, amount, fee, parts));
-  const posted = await postOrderMovement(client, order, input.idempotencyId, payment).catch((err: unknown) => {
+  const posted = await postOrderMovement(client, order, idempotencyId, payment).catch((err: unknown) => {
     throw namingSeller(err, parts);
   });
   let completed = order;
@@ -102,13 +111,14 @@ export async function topupIn(client: PoolClient, input: TopupWalletInput): Prom
 
 /**
  * A payment's order and charge inside the caller's SQL transaction (payOrder, batches):
- * the pending order (locking the wallet) → debit to revenue → order completed → event.
+ * the pending order (locking the wallet, read with its fee rule) → debit to revenue →
+ * order completed → event.
  */
 export async function payIn(client: PoolClient, input: NewOrder & { idempotencyId: string }): Promise<PaymentResult> {
   const { idempotencyId, ...order } = input;
-  const created = await createPendingOrderLockingWallet(client, order);
+  const created = await createPaymentOrder(client, order);
   if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
-  return charge(client, { orderId: created.id, idempotencyId });
+  return chargeLocked(client, created.order, idempotencyId, created.feeRule);
 }
 
 export function createTopupPaymentActivities({ pool }: { pool: Pool }) {

@@ -5,7 +5,7 @@
 import './zod-openapi';
 import { z } from 'zod';
 import { isNumericId, canonicalId } from '../domain/ids';
-import { CURRENCIES, DEFAULT_CURRENCY } from '../domain/money';
+import { CURRENCIES, DEFAULT_CURRENCY, MAX_MAJOR_DIGITS } from '../domain/money';
 import { WALLET_STATUSES } from '../domain/types';
 import { AUTHORIZATION_TTL_SECONDS } from '../domain/authorizations';
 import { fieldText } from './json';
@@ -27,12 +27,19 @@ export const userId = text(
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces'),
 ).openapi({ type: ['string', 'integer'], example: '123', description: "The merchant's own user id (string or number)" });
 
-/** A positive decimal in major units; exact parsing against the currency happens in parseAmount. */
+/**
+ * A positive decimal in major units. What needs no currency is refused here, before any
+ * request is stored or any workflow starts (a batch's items are otherwise only parsed in
+ * its activity): a sign, an exponent, zero (0, 0.00, -0) and more than MAX_MAJOR_DIGITS
+ * integer digits. The decimals allowed depend on the wallet's currency: parseAmount.
+ */
 export const amount = text(
   z
     .string({ error: 'must be a decimal number such as 12.50' })
     .max(40, 'is too long')
-    .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a plain positive decimal number such as 12.50 (no sign, no exponent)'),
+    .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a plain positive decimal number such as 12.50 (no sign, no exponent)')
+    .refine((t) => !/^0(\.0*)?$/.test(t), 'must be greater than zero')
+    .refine((t) => t.split('.')[0]!.length <= MAX_MAJOR_DIGITS, `is larger than the maximum of ${'9'.repeat(MAX_MAJOR_DIGITS)}`),
 ).openapi({
   type: ['number', 'string'],
   example: 12.5,

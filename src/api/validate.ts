@@ -59,6 +59,23 @@ export function hostileTextIssues(location: string, value: unknown, path: string
   return out;
 }
 
+/**
+ * lossless-json reads a JSON number as a LosslessNumber, itself an object ({value,
+ * isLosslessNumber}): where a schema wants an object (a split, a fee rule, a batch item), zod
+ * would check the number's insides and answer with the object's missing fields and unknown
+ * parameters "value" and "isLosslessNumber". The shortest path of `path` that holds a JSON
+ * number in `input`, if any: the issue is then about that number.
+ */
+function numberOnPath(input: unknown, path: PropertyKey[]): PropertyKey[] | null {
+  let value = input;
+  for (let i = 0; i < path.length; i++) {
+    if (isLosslessNumber(value)) return path.slice(0, i);
+    if (value === null || typeof value !== 'object') return null;
+    value = (value as Record<PropertyKey, unknown>)[path[i]!];
+  }
+  return null;
+}
+
 /** An object schema that has not chosen how to treat unknown keys refuses them. */
 function strict(schema: z.ZodType): z.ZodType {
   return schema instanceof z.ZodObject && schema.def.catchall === undefined ? schema.strict() : schema;
@@ -87,8 +104,15 @@ export function validate<S extends Schemas>(schemas: S): RequestHandler {
         const result = schema.safeParse(req[location] ?? {});
         if (result.success) parsed[location] = result.data;
         else {
+          const numbers = new Set<string>();
           for (const i of result.error.issues) {
-            if (i.code === 'unrecognized_keys') {
+            // An unrecognized_keys issue's path is the object itself: look one step further.
+            const number = numberOnPath(req[location], i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path);
+            if (number) {
+              const at = number.map(String).join('.');
+              if (!numbers.has(at)) issues.push({ location, path: at, message: 'must be an object, not a number' });
+              numbers.add(at);
+            } else if (i.code === 'unrecognized_keys') {
               for (const key of i.keys) unknown.push({ location, path: [...i.path.map(String), key].join('.'), message: UNKNOWN_PARAMETER_MESSAGE });
             } else issues.push({ location, path: i.path.join('.'), message: i.message });
           }

@@ -64,8 +64,10 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
   // Round trip 1: insert the transaction row and, only if it is new, lock the touched
   // wallets in ascending id order (the same lock order as before: opposite transfers
   // cannot deadlock). A replay inserts nothing and locks nothing.
-  const first = await client.query<WalletRow & { transaction_id: string | null; has_limits: boolean; has_monitors: boolean }>(
-    `with t as (
+  const first = await client.query<WalletRow & { transaction_id: string | null; has_limits: boolean; has_monitors: boolean }>({
+    // Named, as every statement of the posting: planned once per connection (issue 11).
+    name: 'post-transaction-lock',
+    text: `with t as (
        insert into ledger_transactions (idempotency_id, env_id, type, currency, amount, reference)
        values ($1, $2, $3, $4, $5, $6)
        on conflict (idempotency_id) do nothing
@@ -82,8 +84,8 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
        order by id for update
      )
      select t.id as transaction_id, w.* from t left join w on true`,
-    [req.idempotencyId, req.envId, req.type, req.currency, req.amount.toString(), req.reference ?? null, walletIds],
-  );
+    values: [req.idempotencyId, req.envId, req.type, req.currency, req.amount.toString(), req.reference ?? null, walletIds],
+  });
   if (!first.rows[0]) {
     ledgerTransactions.inc({ type: req.type, replayed: 'true' });
     return replay(client, req, walletIds);
@@ -137,8 +139,9 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
 
   // Round trip 2: the postings and the wallets' new balances in one statement.
   const updates = [...next].map(([id, s]) => ({ id, balance: s.balance, held: s.held }));
-  const written = await client.query<WalletRow>(
-    `with p as (
+  const written = await client.query<WalletRow>({
+    name: 'post-transaction-write',
+    text: `with p as (
        insert into ledger_postings (transaction_id, env_id, currency, account, wallet_id, amount, balance_after)
        select $1, $2, $3, p.account, p.wallet_id, p.amount, p.balance_after
        from unnest($4::text[], $5::bigint[], $6::bigint[], $7::bigint[]) as p(account, wallet_id, amount, balance_after)
@@ -147,7 +150,7 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
      from unnest($8::bigint[], $9::bigint[], $10::bigint[]) as u(id, balance, held)
      where w.id = u.id
      returning ${WALLET_COLUMNS.split(', ').map((c) => 'w.' + c).join(', ')}`,
-    [
+    values: [
       transactionId,
       req.envId,
       req.currency,
@@ -159,7 +162,7 @@ export async function postTransaction(client: PoolClient, req: PostingRequest): 
       updates.map((u) => u.balance.toString()),
       updates.map((u) => u.held.toString()),
     ],
-  );
+  });
   // In the order the caller named the wallets (writeWalletBalances' order before).
   const writtenById = new Map(written.rows.map((r) => [r.id, walletFromRow(r)]));
   const wallets = updates.map((u) => writtenById.get(u.id)!);
@@ -221,10 +224,11 @@ async function moveFundingFloat(client: PoolClient, req: PostingRequest): Promis
 }
 
 async function replay(client: PoolClient, req: PostingRequest, walletIds: string[]): Promise<PostingResult> {
-  const { rows } = await client.query<{ id: string; type: string; amount: string; env_id: string }>(
-    'select id, type, amount, env_id from ledger_transactions where idempotency_id = $1',
-    [req.idempotencyId],
-  );
+  const { rows } = await client.query<{ id: string; type: string; amount: string; env_id: string }>({
+    name: 'post-transaction-replay',
+    text: 'select id, type, amount, env_id from ledger_transactions where idempotency_id = $1',
+    values: [req.idempotencyId],
+  });
   const first = rows[0]!;
   if (first.type !== req.type || first.amount !== req.amount.toString() || first.env_id !== req.envId) {
     throw new DomainError('conflict', `ledger transaction ${req.idempotencyId} already exists with other terms`);

@@ -28,7 +28,7 @@ export function isCurrency(value: string): value is Currency {
 }
 
 /** Largest amount one request may move, in major units: 10^12 - 1 (a trillion). */
-const MAX_MAJOR_DIGITS = 12;
+export const MAX_MAJOR_DIGITS = 12;
 
 /** Plain decimal notation only: no sign, no exponent, no leading zeros, no bare dot. */
 const DECIMAL_TEXT = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;

@@ -79,7 +79,7 @@ export const withdrawalsNeedingAttention = counter('paynocchio_withdrawals_needs
 
 /** Holds the sweeper found stranded (workflow closed, not completed), by what it did: released or needs_attention. */
 export const strandedHolds = counter('paynocchio_stranded_holds_total', ['action'],
-  'Withdrawal holds whose workflow closed without ending them, by what the sweeper did (released, needs_attention)');
+  'Holds whose workflow closed without ending them, by what the sweeper did (withdrawals: released, needs_attention; payment authorizations past their expiry: authorization_released)');
 
 /**
  * Differences reconciliation found between the ledger and Stripe, by kind (missing_in_ledger,

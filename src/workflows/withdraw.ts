@@ -34,7 +34,7 @@ import {
 import type { AttentionReason, PayoutOutcome, WithdrawalProgress, WithdrawalStatus, WithdrawInput } from '../domain/withdrawals';
 import type { FinishWithdrawalInput } from '../activities/withdrawals';
 import { ledgerStepId } from '../domain/postings';
-import { businessFailure } from './failures';
+import { businessFailure, PROVIDER_ERROR, providerRefusal } from './failures';
 import { database, stripeMoney, stripeSetup } from './options';
 import {
   accountReadySignal,
@@ -51,8 +51,6 @@ export const WITHDRAW_DEFAULTS = {
   payoutTimeoutMs: 30 * 24 * 3600_000,
 };
 
-const PROVIDER_ERROR = 'provider_error';
-
 /** patched() ids: each guards a branch whose commands differ from what older code recorded. */
 export const WITHDRAW_PATCHES = {
   /** Temporal cancellation before the transfer: release the hold and end canceled. */
@@ -66,12 +64,6 @@ export const WITHDRAW_PATCHES = {
   /** payout.failed after payout.paid (the money came back to the connected account): needs_attention after the settle. */
   failedAfterPaid: 'withdraw-payout-failed-after-paid',
 } as const;
-
-/** The Stripe refusal inside an activity failure, if that is what it is. */
-function providerRefusal(err: unknown): ApplicationFailure | null {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  return cause instanceof ApplicationFailure && cause.type === PROVIDER_ERROR ? cause : null;
-}
 
 /** A money step's failure: Stripe's refusal is the workflow's to handle, anything else fails it (rethrown as it came). */
 function refusalOrRethrow(err: unknown): ApplicationFailure {

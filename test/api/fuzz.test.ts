@@ -5,9 +5,11 @@
  * Never a 5xx, always a JSON error body on 4xx, and a refused request changes nothing.
  *
  * Then valid requests of every route with one hostile text field each (a NUL or another
- * control character, a lone surrogate, a huge string, an unknown parameter), in the
- * body, the query or the path: each is refused with 422 (413 past the body limit)
- * naming the field, and nothing changes. After both runs no workflow of the fuzz
+ * control character, a lone surrogate, a huge string, an unknown parameter, or, for a
+ * number-ish body field, a poison number: 1e2, -0, 1e400, "NaN", true, [1], {…}), in the
+ * body, the query or the path — nested fields too: a payment's splits, a batch's items, a
+ * fee schedule's rules — each is refused with 422 (413 past the body limit) naming the
+ * field, and nothing changes. After both runs no workflow of the fuzz
  * environment is left Running.
  *
  * FUZZ_RUNS sets the number of cases: 500 in `npm test`, 10,000 in `npm run fuzz`.
@@ -35,13 +37,15 @@ afterAll(async () => ctx.close());
 let otherWalletId: string;
 
 /** Every route the app serves, with {wallet}/{env}/{user} placeholders for ids. */
-const ROUTES: { method: 'get' | 'post' | 'patch'; path: string; fields: string[] }[] = [
+const ROUTES: { method: 'get' | 'post' | 'patch' | 'put'; path: string; fields: string[] }[] = [
   { method: 'post', path: '/wallet/', fields: ['env_id', 'user_id', 'currency'] },
   { method: 'get', path: '/wallet/', fields: ['env_id', 'user_id'] },
   { method: 'patch', path: '/wallet/{wallet}/status/', fields: ['env_id', 'user_id', 'status'] },
   { method: 'post', path: '/wallet/topup/', fields: ['env_id', 'user_id', 'wallet_id', 'amount', 'method'] },
   { method: 'get', path: '/wallet/topups/{wallet}/', fields: ['env_id'] },
-  { method: 'post', path: '/wallet/payment/', fields: ['env_id', 'user_id', 'wallet_id', 'amount', 'product_id'] },
+  { method: 'post', path: '/wallet/payment/', fields: ['env_id', 'user_id', 'wallet_id', 'amount', 'product_id', 'splits', 'capture', 'authorization_ttl_seconds'] },
+  { method: 'post', path: '/wallet/batch/', fields: ['env_id', 'atomic', 'items'] },
+  { method: 'put', path: '/environments/{env}/fees/', fields: ['currency', 'transfer', 'withdraw', 'payment'] },
   { method: 'post', path: '/wallet/withdraw/', fields: ['env_id', 'user_id', 'wallet_id', 'amount'] },
   { method: 'get', path: '/wallet/{env}/orders/{user}', fields: ['limit', 'cursor'] },
   { method: 'post', path: '/wallet/transfer/', fields: ['env_id', 'user_id', 'wallet_id', 'to_wallet_id', 'amount', 'reference'] },
@@ -93,9 +97,26 @@ const nasty = fc.constantFrom(
   '',
 );
 
+/** Number literals and texts a number-ish field must refuse, whatever the field (an amount, an id, a percent, a ttl). */
+const POISON_NUMBERS = ['1e2', '-0', '-0.0', '-1', '1e400', '"1e2"', '"-0"', '"NaN"', '"Infinity"', '"0x10"', '" 5"', '""', 'true', '[1]', '{"a":1}', '9'.repeat(400), '"5\\u0000"', '"\\ud800"'];
+/** Also odd but accepted by some fields: 1.0 (an amount of 1.00), "100" (a decimal string), 0 (a zero fee). */
+const numberish = fc.constantFrom(...POISON_NUMBERS, '1.0', '"100"', '0', '0.00', '9999999999999', '1.001');
+/** The issue-12 fields' shapes with poison inside (@W@ / @W2@: the fuzz's wallets). */
+const structured: fc.Arbitrary<string> = fc.oneof(
+  fc.tuple(fc.constantFrom('@W2@', '@W@', '"@W2@"', '1e2', '-0', '0'), numberish).map(([w, a]) => `[{"wallet_id":${w},"amount":${a}}]`),
+  numberish.map((a) => `[{"wallet_id":@W2@,"amount":1,"fee":${a}}]`),
+  fc.tuple(fc.constantFrom('topup', 'payment', 'transfer', 'refund', 'topup\\u0000'), numberish).map(
+    ([t, a]) => `[{"type":"${t}","user_id":"fuzzer","wallet_id":@W@,"to_wallet_id":@W2@,"product_id":"sku","amount":${a}}]`,
+  ),
+  numberish.map((a) => `[{"type":"payment","user_id":"fuzzer","wallet_id":@W@,"product_id":"sku","amount":1,"splits":[{"wallet_id":@W2@,"amount":${a}}]}]`),
+  fc.tuple(numberish, numberish, fc.constantFrom('percent', 'fixed', 'min', 'max', 'cap')).map(([a, b, k]) => `{"${k}":${a},"fixed":${b}}`),
+  numberish,
+);
+
 /** A JSON value as raw text, including number literals JS itself would lose. */
 const rawValue: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('123', '"123"', '"fuzzer"', '50', '0.01', '"active"', '"USD"', 'null', 'true', '[]', '{}', '1e3', '-1', '1.999', '123456789012345678901234567890', '1.0e-400'),
+  fc.constantFrom('123', '"123"', '"fuzzer"', '50', '0.01', '"active"', '"USD"', 'null', 'true', '[]', '{}', '1e3', '-1', '1.999', '123456789012345678901234567890', '1.0e-400', 'false', '"false"', '60'),
+  structured,
   nasty.map((s) => JSON.stringify(s)),
   fc.string({ unit: 'grapheme', maxLength: 300 }).map((s) => JSON.stringify(s)),
   fc.double().map((d) => (Number.isFinite(d) ? String(d) : '0')),
@@ -107,7 +128,15 @@ const idSegment = fc.oneof(fc.constant('{real}'), fc.constantFrom('0', '-1', '99
 
 const caseArb = fc.record({
   route: fc.constantFrom(...ROUTES),
-  fields: fc.dictionary(fc.constantFrom('env_id', 'user_id', 'wallet_id', 'to_wallet_id', 'order_id', 'amount', 'product_id', 'status', 'currency', 'limit', 'cursor', 'from', 'to', 'at', 'url', 'event_types', 'reference', 'extra', '__proto__'), rawValue, { maxKeys: 7 }),
+  fields: fc.dictionary(
+    fc.constantFrom(
+      'env_id', 'user_id', 'wallet_id', 'to_wallet_id', 'order_id', 'amount', 'product_id', 'status', 'currency', 'limit', 'cursor', 'from', 'to', 'at', 'url', 'event_types', 'reference', 'extra', '__proto__',
+      // Issue 12: splits, authorizations, batches, fee schedules.
+      'splits', 'capture', 'authorization_ttl_seconds', 'atomic', 'items', 'transfer', 'payment', 'withdraw',
+    ),
+    rawValue,
+    { maxKeys: 7 },
+  ),
   encoding: fc.constantFrom('plain', 'double', 'garbage', 'array', 'huge', 'empty'),
   auth: fc.constantFrom('valid', 'valid', 'valid', 'none', 'wrong', 'long', 'signed-garbage'),
   segment: idSegment,
@@ -145,6 +174,8 @@ async function state(stripeEventId = '') {
             (select count(*) from withdrawals where env_id = $1)::int as withdrawals,
             (select count(*) from webhook_endpoints where env_id = $1)::int as endpoints,
             (select count(*) from schedules where env_id = $1)::int as schedules,
+            (select count(*) from batches where env_id = $1)::int as batches,
+            (select count(*) from environment_fees where env_id = $1)::int as fee_rules,
             (select count(*) from stripe_events where id = $2)::int as stripe_events,
             (select coalesce(string_agg(id || ':' || balance || status, ',' order by id), '') from wallets where env_id = $1) as wallets`,
     [env.envId, stripeEventId],
@@ -160,7 +191,7 @@ test(`${RUNS} hostile requests: never a 5xx, JSON errors, no effect from a refus
         s.replace('{real}', walletId).replace('{wallet}', c.segment === '{real}' ? walletId : encodeURIComponent(c.segment)).replace('{env}', env.envId).replace('{user}', 'fuzzer');
       const path = fill(c.route.path);
       const method = c.method ?? c.route.method;
-      const body = bodyText(c.fields, c.encoding);
+      const body = bodyText(c.fields, c.encoding).replaceAll('@W2@', otherWalletId).replaceAll('@W@', walletId);
       let req = request(ctx.app)[method as 'get'](method === 'get' || method === 'head' ? `${path}?${new URLSearchParams(Object.fromEntries(Object.entries(c.fields).map(([k, v]) => [k, v.replace(/^"|"$/g, '')])))}` : path);
       if (c.contentType) req = req.set('Content-Type', c.contentType);
       if (c.auth === 'valid') req = req.set('X-Wallet-Signature', env.secret);
@@ -205,6 +236,33 @@ const VALID: { name: string; make: () => ValidRequest }[] = [
   { name: 'payment', make: () => ({ method: 'post', path: '/wallet/payment/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, amount: '1.00', product_id: 'sku-1' } }) },
   { name: 'transfer', make: () => ({ method: 'post', path: '/wallet/transfer/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, to_wallet_id: otherWalletId, amount: '1.00', reference: 'rent' } }) },
   { name: 'refund', make: () => ({ method: 'post', path: '/wallet/refund/', params: {}, query: {}, body: { env_id: env.envId, order_id: '1', amount: '1.00' } }) },
+  {
+    name: 'payment with splits',
+    make: () => ({ method: 'post', path: '/wallet/payment/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, amount: '1.00', product_id: 'sku-1', splits: [{ wallet_id: otherWalletId, amount: '0.50' }] } }),
+  },
+  {
+    name: 'authorization',
+    make: () => ({ method: 'post', path: '/wallet/payment/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, amount: '1.00', product_id: 'sku-1', capture: false, authorization_ttl_seconds: '60' } }),
+  },
+  {
+    name: 'batch',
+    make: () => ({
+      method: 'post', path: '/wallet/batch/', params: {}, query: {},
+      body: {
+        env_id: env.envId,
+        atomic: true,
+        items: [
+          { type: 'topup', user_id: 'fuzzer', wallet_id: walletId, amount: '1.00' },
+          { type: 'transfer', user_id: 'fuzzer', wallet_id: walletId, to_wallet_id: otherWalletId, amount: '0.50', reference: 'rent' },
+          { type: 'payment', user_id: 'fuzzer', wallet_id: walletId, amount: '0.25', product_id: 'sku-1' },
+        ],
+      },
+    }),
+  },
+  {
+    name: 'fee schedule',
+    make: () => ({ method: 'put', path: '/environments/:env_id/fees/', params: { env_id: env.envId }, query: {}, body: { currency: 'USD', transfer: { percent: '1.5', fixed: '0.10', min: '0.20', max: '5.00' } } }),
+  },
   { name: 'capture', make: () => ({ method: 'post', path: '/wallet/orders/:order_id/capture/', params: { order_id: '1' }, query: {}, body: { env_id: env.envId, amount: '1.00' } }) },
   { name: 'void', make: () => ({ method: 'post', path: '/wallet/orders/:order_id/void/', params: { order_id: '1' }, query: {}, body: { env_id: env.envId } }) },
   { name: 'withdraw', make: () => ({ method: 'post', path: '/wallet/withdraw/', params: {}, query: {}, body: { env_id: env.envId, user_id: 'fuzzer', wallet_id: walletId, amount: '1.00' } }) },
@@ -249,7 +307,23 @@ const VALID: { name: string; make: () => ValidRequest }[] = [
 ];
 
 const CONTROL_CHARS = [...Array.from({ length: 32 }, (_, i) => String.fromCharCode(i)), '\u007f'];
-const hostileKind = fc.constantFrom('nul', 'control', 'lone-surrogate', 'huge', 'unknown-field');
+const hostileKind = fc.constantFrom('nul', 'control', 'lone-surrogate', 'huge', 'unknown-field', 'poison-number');
+/** Body fields whose every value above must be refused (not user_id or product_id: "1e2" is a fine user id). */
+const NUMBERISH_FIELD = /^(amount|percent|fixed|min|max|authorization_ttl_seconds|wallet_id|to_wallet_id|order_id|env_id)$/;
+
+/** Every string leaf of a JSON value, with its path (splits.0.amount, items.1.reference, transfer.percent). */
+function stringLeaves(value: unknown, path: string[] = []): string[][] {
+  if (typeof value === 'string') return [path];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringLeaves(v, [...path, String(i)]));
+  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => stringLeaves(v, [...path, k]));
+  return [];
+}
+
+function setAt(root: Record<string, unknown>, path: string[], value: unknown): void {
+  let at: Record<string, unknown> = root;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string, unknown>;
+  at[path.at(-1)!] = value;
+}
 const hostileCase = fc.record({
   route: fc.constantFrom(...VALID),
   kind: hostileKind,
@@ -262,8 +336,12 @@ const hostileCase = fc.record({
   // Names no fuzzed route knows (`splits` was one until issue 12 made it a payment field).
   unknownName: fc.constantFrom('capture_method', 'refund_to_card', 'payment_method', 'expand', 'metadata', 'x', 'amount_cents', 'currency_code'),
   unknownValue: fc.constantFrom<unknown>(false, 'card', [{ wallet_id: 1, amount: 1 }], { a: 1 }, 0, null),
+  poisonNumber: fc.constantFrom(...POISON_NUMBERS),
   idempotencyKey: fc.boolean(),
 });
+
+/** A body's JSON text with the one poisoned value written raw (a literal JSON.stringify cannot write: 1e400, -0). */
+const RAW_MARK = '@@POISON@@';
 
 /** Percent-encodes a value for a URL, control characters included (encodeURIComponent refuses lone surrogates). */
 const urlText = (text: string) => Array.from(text, (ch) => (/[\ud800-\udfff]/.test(ch) ? '' : encodeURIComponent(ch))).join('');
@@ -273,17 +351,19 @@ test(`${RUNS} valid requests with one hostile text field each: 422 naming the fi
   await fc.assert(
     fc.asyncProperty(hostileCase, async (c) => {
       const r = c.route.make();
-      // The text fields of the request, wherever they are.
-      const fields: { location: 'params' | 'query' | 'body'; name: string }[] = [
-        ...Object.keys(r.params).map((name) => ({ location: 'params' as const, name })),
-        ...Object.keys(r.query).map((name) => ({ location: 'query' as const, name })),
-        ...Object.entries(r.body ?? {}).flatMap(([name, v]) =>
-          typeof v === 'string' ? [{ location: 'body' as const, name }] : Array.isArray(v) ? v.map((_, i) => ({ location: 'body' as const, name: `${name}.${i}` })) : [],
-        ),
+      // The text fields of the request, wherever they are (nested ones too: splits.0.amount, items.1.reference).
+      const bodyFields = stringLeaves(r.body ?? {}).map((path) => ({ location: 'body' as const, name: path.join('.'), path }));
+      const fields: { location: 'params' | 'query' | 'body'; name: string; path: string[] }[] = [
+        ...Object.keys(r.params).map((name) => ({ location: 'params' as const, name, path: [name] })),
+        ...Object.keys(r.query).map((name) => ({ location: 'query' as const, name, path: [name] })),
+        ...bodyFields,
       ];
       let kind = c.kind;
+      const numberish = bodyFields.filter((f) => NUMBERISH_FIELD.test(f.path.at(-1)!));
+      // A poison number goes into a number-ish body field; a route without one gets a NUL instead.
+      if (kind === 'poison-number' && !numberish.length) kind = 'nul';
       // In a URL, a lone surrogate cannot be sent (it is not UTF-8): a control character goes instead.
-      const target = fields[c.field % fields.length]!;
+      const target = kind === 'poison-number' ? numberish[c.field % numberish.length]! : fields[c.field % fields.length]!;
       if (kind === 'lone-surrogate' && target.location !== 'body') kind = 'control';
       // An unknown field goes into the body, or the query string of a route without a body.
       if (kind === 'unknown-field' && r.body === null && r.path.startsWith('/stripe/')) kind = 'nul'; // browser links ignore extra query parameters
@@ -297,11 +377,11 @@ test(`${RUNS} valid requests with one hostile text field each: 422 naming the fi
         expectedPath = c.unknownName;
         if (r.body !== null) r.body[c.unknownName] = c.unknownValue;
         else r.query[c.unknownName] = String(c.unknownValue);
+      } else if (kind === 'poison-number') {
+        setAt(r.body!, target.path, RAW_MARK);
       } else if (target.location === 'body') {
-        const [name, index] = target.name.split('.');
-        const value = r.body![name!];
-        if (Array.isArray(value)) value[Number(index)] = spoil(String(value[Number(index)]));
-        else r.body![name!] = spoil(String(value));
+        const value = target.path.reduce<unknown>((at, key) => (at as Record<string, unknown>)[key], r.body);
+        setAt(r.body!, target.path, spoil(String(value)));
       } else {
         // A URL is bounded by the server's header limit: a huge text there is a few kB.
         const text = r[target.location][target.name]!;
@@ -312,7 +392,7 @@ test(`${RUNS} valid requests with one hostile text field each: 422 naming the fi
       let req = request(ctx.app)[r.method](query ? `${path}?${query}` : path).set('X-Wallet-Signature', env.secret);
       if (c.idempotencyKey && r.method === 'post') req = req.set('Idempotency-Key', `fuzz-hostile-${c.at}-${c.field}`);
       const before = await state();
-      const res = r.body === null ? await req : await req.set('Content-Type', 'application/json').send(JSON.stringify(r.body));
+      const res = r.body === null ? await req : await req.set('Content-Type', 'application/json').send(JSON.stringify(r.body).replace(`"${RAW_MARK}"`, c.poisonNumber));
       const tooLarge = kind === 'huge' && target.location === 'body' && res.status === 413;
       const describe = `${c.route.name} ${kind} in ${target.location} ${target.name} → ${res.status} ${res.text.slice(0, 300)}`;
       if (!tooLarge) {
@@ -320,7 +400,9 @@ test(`${RUNS} valid requests with one hostile text field each: 422 naming the fi
         expect(res.body.error.code).toBe('invalid_request');
         const paths = (res.body.error.details.issues as { path: string }[]).map((i) => i.path);
         if (!paths.includes(expectedPath)) throw new Error(`${describe}: the field is not named`);
-        if (kind === 'nul' || kind === 'control' || kind === 'lone-surrogate') expect(res.body.error.message).toMatch(/control characters/);
+        if (kind === 'nul' || kind === 'control' || kind === 'lone-surrogate' || (kind === 'poison-number' && /\\u0000|\\ud800/.test(c.poisonNumber))) {
+          expect(res.body.error.message).toMatch(/control characters/);
+        }
         if (kind === 'unknown-field') expect(res.body.error.details.issues).toEqual(expect.arrayContaining([expect.objectContaining({ path: expectedPath, message: 'received unknown parameter' })]));
       }
       expect(res.headers['workflow-id']).toBeUndefined();
@@ -329,7 +411,7 @@ test(`${RUNS} valid requests with one hostile text field each: 422 naming the fi
     }),
     { numRuns: RUNS },
   );
-  expect(Object.keys(counts).sort()).toEqual(['control', 'huge', 'lone-surrogate', 'nul', 'unknown-field']);
+  expect(Object.keys(counts).sort()).toEqual(['control', 'huge', 'lone-surrogate', 'nul', 'poison-number', 'unknown-field']);
 
   // No workflow of the fuzz environment left Running: what the fuzz started (a valid
   // withdrawal expires in 2 s) has ended; a hostile request never started one.

@@ -3,8 +3,8 @@
  * Connect activity → a Temporal failure (refused: non-retryable provider_error; otherwise
  * retried), a domain refusal → a non-retryable failure typed by its code, a payout event →
  * the withdrawal's outcome, and a provider_error workflow failure → the API's 502.
- * (The workflow's own `providerRefusal` and its polled-payout mapping live inside
- * src/workflows/withdraw.ts, unexported; test/workflows covers them.)
+ * (The workflow's `providerRefusal` and `businessFailure`: test/unit/workflow-failures.test.ts;
+ * its polled-payout mapping lives inside src/workflows/withdraw.ts, covered by test/workflows.)
  */
 import { ApplicationFailure, RetryState } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';

@@ -21,7 +21,7 @@ export function documentBatch(): void {
   registerRoute({
     method: 'post', path: '/wallet/batch', tags: ['movements'], summary: 'Many topups, payments and transfers in one request',
     description:
-      'Up to 1,000 items, each with a `type` (`topup`, `payment`, `transfer`) and the fields of that single route (without `env_id`), ' +
+      'Up to 1,000 items, each with a `type` (`topup`, `payment`, `transfer`) and the fields of that single route (without `env_id`; a payment without `capture`, `authorization_ttl_seconds` and `splits`), ' +
       'validated by the same schema and held to the same rules (wallet of the user, status, currency, funds, spend limits, funding float). ' +
       'One `Idempotency-Key` covers the whole batch; one `batch` workflow runs it (`Workflow-Id` header). ' +
       '`atomic: true`: every item in one SQL transaction; the first refused item refuses the batch with 422 `batch_refused` ' +

@@ -18,14 +18,17 @@ import { TransferBody } from './transfers';
 
 /**
  * The single route's body schema without env_id (the batch's) and, for topups, `method`: a batch tops up from the funding float only (a card top-up waits for Stripe);
- * for payments, `capture` / `authorization_ttl_seconds`: a batch's payments are captured at once (an authorization is its own workflow, waiting for its capture).
+ * for payments, `capture` / `authorization_ttl_seconds`: a batch's payments are captured at once (an authorization is its own workflow, waiting for its capture);
+ * and `splits`: a batch payment is paid to revenue by `payIn` (no seller legs, no seller checks), so a split sent in an item
+ * would be dropped silently and the sellers' parts kept by the platform. Refused (422 "received unknown parameter: items.N.splits")
+ * until batch items carry splits end to end.
  */
 const itemOf = <T extends z.ZodRawShape>(type: string, body: z.ZodObject<T>, omit: Record<string, true> = {}) =>
   body.omit({ env_id: true, ...omit } as never).extend({ type: z.literal(type) }).strict();
 
 const BatchItem = z.discriminatedUnion(
   'type',
-  [itemOf('topup', TopupBody, { method: true }), itemOf('payment', PaymentBody, { capture: true, authorization_ttl_seconds: true }), itemOf('transfer', TransferBody)],
+  [itemOf('topup', TopupBody, { method: true }), itemOf('payment', PaymentBody, { capture: true, authorization_ttl_seconds: true, splits: true }), itemOf('transfer', TransferBody)],
   { error: 'must be topup, payment or transfer' },
 );
 export const BatchBody = z.object({

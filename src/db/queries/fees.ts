@@ -15,13 +15,28 @@ interface FeeRow {
 
 const ruleFromRow = (r: FeeRow): FeeRule => ({ percentE4: r.percent_e4, fixed: r.fixed, min: r.min_fee, max: r.max_fee });
 
-/** The rule for one kind of movement, or null (no fee). */
+/** The rule for one kind of movement, or null (no fee). Named: it runs in every charge of an order. */
 export async function getFeeRule(db: Queryable, envId: string, currency: Currency, kind: FeeKind): Promise<FeeRule | null> {
-  const { rows } = await db.query<FeeRow>(
-    `select kind, percent_e4, fixed::text, min_fee::text, max_fee::text from environment_fees where env_id = $1 and currency = $2 and kind = $3`,
-    [envId, currency, kind],
-  );
+  const { rows } = await db.query<FeeRow>({
+    name: 'get-fee-rule',
+    text: `select kind, percent_e4, fixed::text, min_fee::text, max_fee::text from environment_fees where env_id = $1 and currency = $2 and kind = $3`,
+    values: [envId, currency, kind],
+  });
   return rows[0] ? ruleFromRow(rows[0]) : null;
+}
+
+/**
+ * getFeeRule as a column of another statement (a payment's order insert reads its fee rule
+ * in the same round trip): a JSON object of the rule, or null. `env`, `currency` and
+ * `kind` are SQL expressions (placeholders, columns). Read back with feeRuleFromColumn.
+ */
+export function feeRuleColumn(env: string, currency: string, kind: string): string {
+  return `(select json_build_object('percent_e4', f.percent_e4, 'fixed', f.fixed::text, 'min_fee', f.min_fee::text, 'max_fee', f.max_fee::text)
+             from environment_fees f where f.env_id = ${env} and f.currency = ${currency} and f.kind = ${kind})`;
+}
+
+export function feeRuleFromColumn(value: Omit<FeeRow, 'kind'> | null): FeeRule | null {
+  return value ? ruleFromRow({ kind: 'payment', ...value }) : null;
 }
 
 export async function getFeeSchedule(db: Queryable, envId: string, currency: Currency): Promise<FeeSchedule> {
@@ -55,11 +70,12 @@ export async function putFeeSchedule(db: Queryable, envId: string, currency: Cur
 export async function recordFeePayers(client: PoolClient, transactionId: string, payers: { walletId: string | null; amount: bigint }[]): Promise<void> {
   const rows = payers.filter((p) => p.amount !== 0n);
   if (!rows.length) return;
-  await client.query(
-    `insert into ledger_fees (transaction_id, wallet_id, amount)
+  await client.query({
+    name: 'record-fee-payers',
+    text: `insert into ledger_fees (transaction_id, wallet_id, amount)
      select $1, p.wallet_id, p.amount from unnest($2::bigint[], $3::bigint[]) as p(wallet_id, amount)`,
-    [transactionId, rows.map((p) => p.walletId), rows.map((p) => p.amount.toString())],
-  );
+    values: [transactionId, rows.map((p) => p.walletId), rows.map((p) => p.amount.toString())],
+  });
 }
 
 /** The fees posted by a ledger transaction (sum of its `fees` legs): for a replayed activity's answer. */

@@ -120,10 +120,11 @@ export async function fireMonitors(
 ): Promise<void> {
   const moved = posting.changes.filter((c) => c.before.balance !== BigInt(c.after.balance) || c.before.held !== BigInt(c.after.held));
   if (moved.length === 0) return;
-  const { rows } = await client.query<MonitorRow>(
-    `${SELECT} where m.wallet_id = any($1::bigint[]) and m.status = 'enabled' order by m.id`,
-    [moved.map((c) => c.after.id)],
-  );
+  const { rows } = await client.query<MonitorRow>({
+    name: 'fire-monitors',
+    text: `${SELECT} where m.wallet_id = any($1::bigint[]) and m.status = 'enabled' order by m.id`,
+    values: [moved.map((c) => c.after.id)],
+  });
   for (const monitor of rows.map(fromRow)) {
     const change = moved.find((c) => c.after.id === monitor.walletId)!;
     const threshold = BigInt(monitor.value);

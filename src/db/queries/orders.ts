@@ -1,5 +1,6 @@
 /** Order queries: payments for products, owned by the payment workflow that created them. */
-import type { SplitPart } from '../../domain/fees';
+import type { FeeRule, SplitPart } from '../../domain/fees';
+import { feeRuleColumn, feeRuleFromColumn } from './fees';
 import type { VoidReason } from '../../domain/authorizations';
 import type { Order, OrderStatus, PaymentInput } from '../../domain/types';
 import type { Pool, PoolClient, Queryable } from '../pool';
@@ -81,10 +82,16 @@ export async function createPendingOrder(db: Queryable, o: NewOrder): Promise<Or
  * With splits, the sellers' wallets are locked too, all in ascending id order (the order
  * postTransaction locks in), so a payment from A to seller B and one from B to seller A
  * cannot deadlock; the splits' rows are written in the same statement.
+ *
+ * The order row comes back locked (inserted, or updated by ON CONFLICT: a retry's), so
+ * its charge needs no lockOrder; with it, the environment's payment fee rule (read in the
+ * same round trip, as getFeeRule would). A named statement (issue 11: planned once per
+ * connection, not on every payment).
  */
-export async function createPendingOrderLockingWallet(client: PoolClient, o: NewOrder): Promise<Order | null> {
-  const { rows } = await client.query<OrderRow>(
-    `with l as materialized (select id from wallets where id = any($3::bigint || $8::bigint[]) order by id for update),
+export async function createPaymentOrder(client: PoolClient, o: NewOrder): Promise<{ order: Order; feeRule: FeeRule | null } | null> {
+  const { rows } = await client.query<OrderRow & { fee_rule: Parameters<typeof feeRuleFromColumn>[0] }>({
+    name: 'create-payment-order',
+    text: `with l as materialized (select id from wallets where id = any($3::bigint || $8::bigint[]) order by id for update),
      w as (select id from l where id = $3),
      o as (
        insert into orders (workflow_id, env_id, wallet_id, user_id, product_id, amount, currency, status)
@@ -92,14 +99,22 @@ export async function createPendingOrderLockingWallet(client: PoolClient, o: New
        on conflict (workflow_id) do update set workflow_id = excluded.workflow_id
        returning ${ORDER_COLUMNS}
      ), ${INSERT_SPLITS}
-     select * from o`,
-    [o.workflowId, o.envId, o.walletId, o.userId, o.productId, o.amount, o.currency, ...splitParams(o)],
-  );
-  return rows[0] ? withRequestedSplits(orderFromRow(rows[0]), o) : null;
+     select o.*, ${feeRuleColumn('o.env_id', 'o.currency', "'payment'")} as fee_rule from o`,
+    values: [o.workflowId, o.envId, o.walletId, o.userId, o.productId, o.amount, o.currency, ...splitParams(o)],
+  });
+  if (!rows[0]) return null;
+  const { fee_rule: feeRule, ...row } = rows[0];
+  return { order: withRequestedSplits(orderFromRow(row), o), feeRule: feeRuleFromColumn(feeRule) };
+}
+
+/** createPaymentOrder's order alone (payOrders, which charges each order by its id). */
+export async function createPendingOrderLockingWallet(client: PoolClient, o: NewOrder): Promise<Order | null> {
+  return (await createPaymentOrder(client, o))?.order ?? null;
 }
 
 export async function lockOrder(client: PoolClient, orderId: string): Promise<Order | null> {
-  return selectOne(client, `select ${ORDER_COLUMNS} from orders where id = $1 for update`, [orderId], orderFromRow);
+  const { rows } = await client.query<OrderRow>({ name: 'lock-order', text: `select ${ORDER_COLUMNS} from orders where id = $1 for update`, values: [orderId] });
+  return rows[0] ? orderFromRow(rows[0]) : null;
 }
 
 /**
@@ -107,15 +122,16 @@ export async function lockOrder(client: PoolClient, orderId: string): Promise<Or
  * (same statement: the RETURNING cannot see that CTE's writes, so the splits are set here).
  */
 export async function completeOrder(client: PoolClient, orderId: string, transactionId: string, fee = 0n, splits: SplitPart[] = []): Promise<Order> {
-  const { rows } = await client.query<OrderRow>(
-    `with s as (
+  const { rows } = await client.query<OrderRow>({
+    name: 'complete-order',
+    text: `with s as (
        update order_splits set fee = x.fee from unnest($4::int[], $5::bigint[]) as x(position, fee)
        where order_id = $1 and order_splits.position = x.position
      )
      update orders set status = 'completed', transaction_id = $2, captured_amount = amount, fee = $3, updated_at = now()
      where id = $1 returning ${ORDER_COLUMNS}`,
-    [orderId, transactionId, fee.toString(), splits.map((_, i) => i + 1), splits.map((s) => s.fee)],
-  );
+    values: [orderId, transactionId, fee.toString(), splits.map((_, i) => i + 1), splits.map((s) => s.fee)],
+  });
   const order = orderFromRow(rows[0]!);
   return splits.length ? { ...order, splits } : order;
 }
@@ -200,6 +216,23 @@ export async function voidOrder(client: PoolClient, orderId: string, reason: Voi
     [orderId, reason, decisionId],
   );
   return orderFromRow(rows[0]!);
+}
+
+/**
+ * One page (by id after `afterId`) of authorizations still holding money past their
+ * expires_at, with the workflow that owns each: the hold sweeper's listing (a terminated
+ * payment workflow never runs its expiry). A sequential scan of orders, once per sweep
+ * (HOLD_SWEEP_INTERVAL_MS); a partial index on status = 'authorized' would make it an
+ * index scan if orders grow past what that allows.
+ */
+export async function listExpiredAuthorizations(db: Queryable, afterId: string | null, limit: number): Promise<{ orderId: string; workflowId: string }[]> {
+  const { rows } = await db.query<{ id: string; workflow_id: string }>(
+    `select id, workflow_id from orders
+     where status = 'authorized' and expires_at <= now() and ($1::bigint is null or id > $1)
+     order by id limit $2`,
+    [afterId, limit],
+  );
+  return rows.map((r) => ({ orderId: r.id, workflowId: r.workflow_id }));
 }
 
 /** Whether the authorization's time is up, by the database's clock (the capture's refusal). */

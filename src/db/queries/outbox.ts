@@ -12,23 +12,37 @@ import type { PoolClient, Queryable } from '../pool';
 /**
  * Writes the event (payload: Standard Webhooks' {type, timestamp, data}, as exact
  * JSON text) and its deliveries. `data` is a wire shape (money as LosslessNumber).
+ *
+ * One statement, named (issue 11: it runs in every movement's SQL transaction): the
+ * event's id is drawn from its identity sequence and its timestamp is the statement's
+ * now(), both spliced into the payload by Postgres, so the row is written once with its
+ * final payload (it used to be an insert, an update of the payload and the deliveries'
+ * insert: three round trips and a dead row version per event). The payload is
+ * byte-for-byte what `stringify({ type, timestamp, event_id, data })` gives: the
+ * timestamp is created_at in UTC to the millisecond (to_char truncates, as pg's Date
+ * parsing does), the id a JSON string.
  */
 export async function recordEvent(client: PoolClient, envId: string, type: EventType, data: unknown): Promise<string> {
-  const { rows } = await client.query<{ id: string; created_at: Date }>(
-    `insert into webhook_events (env_id, type, payload) values ($1, $2, '') returning id, created_at`,
-    [envId, type],
-  );
-  const event = rows[0]!;
-  // The id and timestamp go into the payload, so it is completed after the insert.
-  const payload = stringify({ type, timestamp: event.created_at.toISOString(), event_id: event.id, data })!;
-  await client.query('update webhook_events set payload = $2 where id = $1', [event.id, payload]);
-  await client.query(
-    `insert into webhook_deliveries (event_id, endpoint_id)
-     select $1, e.id from webhook_endpoints e
-     where e.env_id = $2 and e.status = 'enabled' and $3 = any(e.event_types)`,
-    [event.id, envId, type],
-  );
-  return event.id;
+  const head = `{"type":${JSON.stringify(type)},"timestamp":"`;
+  const tail = `","data":${stringify(data)!}}`;
+  const { rows } = await client.query<{ id: string }>({
+    name: 'record-event',
+    text: `with v as (select nextval(pg_get_serial_sequence('webhook_events', 'id')) as id, now() as at),
+       e as (
+         insert into webhook_events (id, env_id, type, payload, created_at) overriding system value
+         select v.id, $1, $2, $3 || to_char(v.at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') || '","event_id":"' || v.id || $4, v.at
+         from v
+         returning id
+       ),
+       d as (
+         insert into webhook_deliveries (event_id, endpoint_id)
+         select e.id, ep.id from e, webhook_endpoints ep
+         where ep.env_id = $1 and ep.status = 'enabled' and $2 = any(ep.event_types)
+       )
+       select id from e`,
+    values: [envId, type, head, tail],
+  });
+  return rows[0]!.id;
 }
 
 /**

@@ -128,7 +128,7 @@ export async function applySpendLimits(
   if (!(LIMITED_TYPES as readonly string[]).includes(posting.type)) return;
   const ids = [...posting.outgoing].filter(([, amount]) => amount > 0n).map(([id]) => id);
   if (ids.length === 0) return;
-  const { rows } = await client.query<StatusRow>(STATUS_SQL, [posting.envId, ids]);
+  const { rows } = await client.query<StatusRow>({ name: 'spend-limit-status', text: STATUS_SQL, values: [posting.envId, ids] });
   for (const status of rows.map(statusFromRow)) {
     if (!hasAnyLimit(status)) continue;
     const amount = posting.outgoing.get(status.walletId)!;
@@ -163,13 +163,14 @@ export async function applySpendLimits(
         },
       );
     }
-    await client.query(
-      `insert into wallet_limit_usage (wallet_id, period, period_start, amount, count)
+    await client.query({
+      name: 'spend-limit-use',
+      text: `insert into wallet_limit_usage (wallet_id, period, period_start, amount, count)
        values ($1, 'day', $2::date, $4, 1), ($1, 'month', $3::date, $4, 1)
        on conflict (wallet_id, period, period_start)
        do update set amount = wallet_limit_usage.amount + excluded.amount, count = wallet_limit_usage.count + 1`,
-      [status.walletId, status.day, status.month, amount.toString()],
-    );
+      values: [status.walletId, status.day, status.month, amount.toString()],
+    });
   }
 }
 

@@ -86,11 +86,13 @@ export async function findWallet(
   walletId: string,
   userId?: string,
 ): Promise<Wallet | null> {
-  const { rows } = await db.query<WalletRow>(
-    `select ${WALLET_COLUMNS} from wallets
+  // Named: every movement's request checks its wallet with it (issue 11).
+  const { rows } = await db.query<WalletRow>({
+    name: 'find-wallet',
+    text: `select ${WALLET_COLUMNS} from wallets
      where id = $1 and env_id = $2 and ($3::text is null or user_id = $3)`,
-    [walletId, envId, userId ?? null],
-  );
+    values: [walletId, envId, userId ?? null],
+  });
   return rows[0] ? walletFromRow(rows[0]) : null;
 }
 
