@@ -35,4 +35,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 # Exec form: node is PID 1's only child of tini-less images, so SIGTERM reaches it directly.
 # The default layout: API + worker in one process (dist/src/main.js); dist/src/api/main.js and
 # dist/src/worker/main.js run them apart (docker-compose.yml's two-process profile).
-CMD ["node", "dist/src/main.js"]
+# The flags after node: the app's V8 flags (src/node-flags.ts NODE_FLAGS; compose's commands
+# carry the same; test/ops/docker.test.ts checks they agree). On the command line, not in
+# NODE_OPTIONS, which refuses --heap-growing-percent.
+CMD ["node", "--max-semi-space-size=8", "--heap-growing-percent=50", "dist/src/main.js"]

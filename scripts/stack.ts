@@ -12,6 +12,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import { LIST_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTES } from '../src/domain/types';
+import { NODE_FLAGS } from '../src/node-flags';
 
 export const ROOT = resolve(__dirname, '..');
 export const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -97,11 +98,13 @@ export function nodeScript(script: string): [string, string[]] {
 
 /**
  * The app as the default layout runs it (`npm run dev`, the image, the bench): a src/ entry
- * compiled to dist/ (scripts/build.ts, built here once per process), run by plain node.
+ * compiled to dist/ (scripts/build.ts, built here once per process), run by plain node with
+ * the app's V8 flags (src/node-flags.ts; the image's CMD and compose's commands carry the same).
+ * `nodeFlags` other than NODE_FLAGS: the bench's A/B of those flags only.
  */
-export function appScript(script: string): [string, string[]] {
+export function appScript(script: string, nodeFlags: readonly string[] = NODE_FLAGS): [string, string[]] {
   ensureDist();
-  return [process.execPath, [compiledScript(script)]];
+  return [process.execPath, [...nodeFlags, compiledScript(script)]];
 }
 
 export async function freePort(): Promise<number> {

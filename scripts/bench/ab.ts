@@ -6,14 +6,17 @@
  * each process's peak so far, startRssMb its peak when it was ready (before any load).
  * PAYNOCCHIO_BENCH_DB: the database (fresh each run; default paynocchio_bench_ab) and the
  * data folder `.data/<it>`, so two people can run A/Bs on one machine.
- * A third argument picks variants by name, run in that order (`b0,default,no-rate-limit`; a name may repeat).
- * PAYNOCCHIO_BENCH_KINDS=read (comma-separated) keeps only those scenarios of each variant.
+ * A third argument picks variants by name, run in that order, repeats allowed
+ * (`default,semi-8,default,semi-8`).
+ * PAYNOCCHIO_BENCH_KINDS=read (comma-separated) keeps only those scenarios of each variant;
+ * PAYNOCCHIO_BENCH_READ_RATE=<n>/s runs the reads open loop at that rate (CPU per read at equal work).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
+import { NODE_FLAGS } from '../../src/node-flags';
 import { buildWorkflowBundle } from '../workflow-bundle';
 import { ROOT, ensureTools, freePort, pickDatabase, startTemporal, stopChild } from '../stack';
 import { perRequest, snapshot } from './cpu';
@@ -23,6 +26,12 @@ import { startLayout, type Layout } from './processes';
 import { memoryNow, peakRssMb } from './rss';
 import { DEFAULT_LAYOUT } from './run';
 import { createBenchEnvironment, seedWallets } from './seed';
+
+/** `flags`, plus each NODE_FLAGS flag it does not name at V8's default (`--name=0`: V8 computes the value). */
+function v8Flags(flags: string): string {
+  const named = new Set(flags.split(/\s+/).map((f) => f.split('=')[0]));
+  return [flags, ...NODE_FLAGS.map((f) => f.split('=')[0]!).filter((n) => !named.has(n)).map((n) => `${n}=0`)].join(' ').trim();
+}
 
 async function main(): Promise<void> {
   const seconds = Number(process.argv[2] ?? 5);
@@ -80,23 +89,37 @@ async function main(): Promise<void> {
       // No WORKFLOW_BUNDLE_PATH: the worker builds its bundle at start, as `npm run dev` and the image do.
       ['bundle-at-start', 'combined', { WORKFLOW_BUNDLE_PATH: '' }, ['payment']],
       ['tsx', 'combined', { PAYNOCCHIO_BENCH_RUNTIME: 'tsx' }, ['payment']],
-      ['cache-500', 'combined', { WORKER_MAX_CACHED_WORKFLOWS: '500' }, ['payment']],
-      ['cache-200', 'combined', { WORKER_MAX_CACHED_WORKFLOWS: '200' }, ['payment']],
+      ['cache-500', 'combined', { WORKER_MAX_CACHED_WORKFLOWS: '500' }, ['payment', 'read']],
+      ['cache-200', 'combined', { WORKER_MAX_CACHED_WORKFLOWS: '200' }, ['payment', 'read']],
       ['wft-10', 'combined', { WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '10' }, ['payment']],
-      ['semi-4', 'combined', { NODE_OPTIONS: '--max-semi-space-size=4' }, ['payment']],
-      ['semi-8', 'combined', { NODE_OPTIONS: '--max-semi-space-size=8' }, ['payment']],
-      ['old-192', 'combined', { NODE_OPTIONS: '--max-old-space-size=192' }, ['payment']],
+      // V8 heap flags (every isolate: the API's and the workflow thread's) in place of the
+      // app's NODE_FLAGS (src/node-flags.ts), each NODE_FLAGS flag a variant leaves out at
+      // V8's default (`=0`), so the process does not add it to its workflow threads (applyNodeFlags).
+      // Reads at 32 connections drove the full bench's first peak, so each runs both kinds.
+      ['v8-defaults', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: v8Flags('') }, ['payment', 'read']],
+      // Plain `node dist/src/main.js`: the main isolate at V8's defaults, the workflow threads given NODE_FLAGS at start.
+      ['bare-node', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: '' }, ['payment', 'read']],
+      ['semi-4', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: v8Flags('--max-semi-space-size=4') }, ['payment', 'read']],
+      ['semi-8', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: v8Flags('--max-semi-space-size=8') }, ['payment', 'read']],
+      ['old-192', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: v8Flags('--max-old-space-size=192') }, ['payment', 'read']],
+      ['old-512', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: v8Flags('--max-old-space-size=512') }, ['payment', 'read']],
+      // Old generation grows by 1.5× its live size after a full GC instead of V8's up to 4× on a large machine.
+      ['grow-50', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: v8Flags('--heap-growing-percent=50') }, ['payment', 'read']],
+      ['semi-8-grow-50', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: v8Flags('--max-semi-space-size=8 --heap-growing-percent=50') }, ['payment', 'read']],
+      ['semi-8-cache-200', 'combined', { PAYNOCCHIO_BENCH_NODE_FLAGS: v8Flags('--max-semi-space-size=8'), WORKER_MAX_CACHED_WORKFLOWS: '200' }, ['payment', 'read']],
       ['workflows-main-thread', 'combined', { TEMPORAL_DEBUG: '1' }, ['payment']],
     ];
-    // Named variants run in the order named (`default-base,default,default-base,default` alternates).
-    const chosen = only ? only.map((n) => variants.find(([name]) => name === n)).filter((v) => v !== undefined) : variants;
-    for (const [name, layout, env, kinds] of chosen) {
+    // In the order asked for, repeats included (`default,semi-8,default,semi-8`: A/B/A/B on one stack).
+    const unknown = only?.filter((name) => !variants.some(([n]) => n === name)) ?? [];
+    if (unknown.length) throw new Error(`unknown variant(s): ${unknown.join(', ')}`);
+    const chosen = only ? only.map((name) => variants.find(([n]) => n === name)!) : variants;
+    for (const [round, [name, layout, env, kinds]] of chosen.entries()) {
       // A task queue per variant: open workflows of one (coalescing's walletPayments) must not run in the next.
       const running = await startLayout({ layout, env: { ...base, TEMPORAL_TASK_QUEUE: `paynocchio-ab-${name}`, ...env } });
       const procs = () => [running.pids.api, running.pids.worker, running.pids.combined, running.pids.b0];
       const startRssMb = procs().map(peakRssMb).filter((x) => x !== null);
       try {
-        const load = (kind: ScenarioKind | 'payment-hot', concurrency: number, durationMs: number) =>
+        const load = (kind: ScenarioKind | 'payment-hot', concurrency: number, durationMs: number, rate?: number) =>
           runLoad({
             baseUrl: running.baseUrl,
             secret,
@@ -104,6 +127,7 @@ async function main(): Promise<void> {
             kind: kind === 'payment-hot' ? 'payment' : kind,
             walletsFile: kind === 'payment-hot' ? hot.file : main.file,
             concurrency,
+            ...(rate ? { rate } : {}),
             durationMs,
             maxRequests: 1e6,
             warmupMs: 1000,
@@ -120,11 +144,13 @@ async function main(): Promise<void> {
           for (const conc of kind === 'payment' ? [32, 1] : [32]) {
             const pids = { ...running.pids, temporal: temporal.child?.pid };
             const before = snapshot(pids, database);
-            const r = await load(kind, conc, seconds * 1000);
+            // PAYNOCCHIO_BENCH_READ_RATE: reads at that fixed rate (open loop), so variants do the same work and their CPU per read compares.
+            const rate = kind === 'read' && process.env.PAYNOCCHIO_BENCH_READ_RATE ? Number(process.env.PAYNOCCHIO_BENCH_READ_RATE) : undefined;
+            const r = await load(kind, conc, seconds * 1000, rate);
             const cpu = perRequest(before, snapshot(pids, database), r.sent ?? r.requests);
             const rss = procs().map(peakRssMb).filter((x) => x !== null);
             console.log(
-              JSON.stringify({ variant: name, kind, conc, rps: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, errors: r.errors, cpu: { ...cpu, driver: r.driverCpuMsPerRequest }, rssMb: rss, startRssMb, mem: procs().map(memoryNow).filter((x) => x !== null) }),
+              JSON.stringify({ variant: name, slot: round + 1, kind, conc, ...(rate ? { rate } : {}), rps: r.throughput, p50: r.latencyMs.p50, p99: r.latencyMs.p99, errors: r.errors, cpu: { ...cpu, driver: r.driverCpuMsPerRequest }, rssMb: rss, startRssMb, mem: procs().map(memoryNow).filter((x) => x !== null) }),
             );
           }
         }

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { NODE_FLAGS } from '../../src/node-flags';
 import { ROOT, appScript, freePort, nodeScript, portOpen, spawnPrefixed, stopChild, waitFor } from '../stack';
 
 export type Layout = 'two-process' | 'combined' | 'b0';
@@ -29,7 +30,13 @@ function spawnWatched(name: string, script: string, env: NodeJS.ProcessEnv, verb
   const tsx = env.PAYNOCCHIO_BENCH_RUNTIME === 'tsx' || !script.startsWith('src/');
   // PAYNOCCHIO_BENCH_DIST: the app compiled into another folder of this checkout (an A/B against a copy of dist/ from before a change).
   const dist = env.PAYNOCCHIO_BENCH_DIST;
-  const cmd: [string, string[]] = tsx ? nodeScript(script) : dist ? [process.execPath, [join(ROOT, dist, script.replace(/\.ts$/, '.js'))]] : appScript(script);
+  // PAYNOCCHIO_BENCH_NODE_FLAGS (the A/B's flag variants; '' = none) replaces the app's NODE_FLAGS.
+  const flags = env.PAYNOCCHIO_BENCH_NODE_FLAGS?.split(/\s+/).filter(Boolean);
+  const cmd: [string, string[]] = tsx
+    ? nodeScript(script)
+    : dist
+      ? [process.execPath, [...(flags ?? NODE_FLAGS), join(ROOT, dist, script.replace(/\.ts$/, '.js'))]]
+      : appScript(script, flags);
   const child = spawnPrefixed(name, ...cmd, env, !verbose, (line) => {
     tail.push(`[${name}] ${line}`);
     if (tail.length > 40) tail.shift();

@@ -9,6 +9,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { NODE_FLAGS_LINE, missingNodeFlags } from '../node-flags';
 import { createLogger } from '../observability/logger';
 import { setupTracing } from '../observability/tracing';
 import { createApp } from './app';
@@ -19,6 +20,8 @@ import { temporalConnectionOptions } from '../temporal-connection';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ name: 'api', level: config.LOG_LEVEL });
+  const missing = missingNodeFlags();
+  if (missing.length) logger.warn({ missing, node_flags: NODE_FLAGS_LINE }, 'node started without the app\'s V8 flags: the heap grows with the request rate; run node with them (README: Process layouts)');
   const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? 'paynocchio-api' });
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);
   await migrate(pool);

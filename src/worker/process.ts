@@ -9,6 +9,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool, type Pool } from '../db/pool';
+import { applyNodeFlags, NODE_FLAGS_LINE } from '../node-flags';
 import { createLogger, type Logger } from '../observability/logger';
 import { setupTracing, type Tracing } from '../observability/tracing';
 import { temporalConnectionOptions } from '../temporal-connection';
@@ -31,6 +32,10 @@ export interface WorkerProcess {
 export async function startWorkerProcess(names: { logger: string; defaultServiceName: string }): Promise<WorkerProcess> {
   const config = loadConfig();
   const logger = createLogger({ name: names.logger, level: config.LOG_LEVEL });
+  // Before createWorker: its workflow threads are isolates created afterwards, so they get the flags.
+  applyNodeFlags((missing) =>
+    logger.warn({ missing, node_flags: NODE_FLAGS_LINE }, 'node started without the app\'s V8 flags: the workflow threads get them, the main heap does not; run node with them (README: Process layouts)'),
+  );
   const runtimeMetrics = installRuntime(logger, config.TEMPORAL_METRICS_PORT);
   const tracing = setupTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME ?? names.defaultServiceName });
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_MAX);

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_KEYS } from '../../src/config';
+import { NODE_FLAGS } from '../../src/node-flags';
 
 const ROOT = join(__dirname, '../..');
 const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
@@ -51,7 +52,7 @@ test('the default layout is one process (API + worker: src/main.ts, run compiled
   expect(api.command!.join(' ')).toContain('dist/src/main.js');
   expect((compose.services.worker as { profiles?: string[] }).profiles).toEqual(['two-process']);
   const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-  expect(dockerfile).toMatch(/^CMD \["node", "dist\/src\/main\.js"\]/m);
+  expect(dockerfile).toMatch(/^CMD \["node", .*"dist\/src\/main\.js"\]/m);
   // The image compiles src/ itself (scripts/build.ts) and carries what it compiled.
   expect(dockerfile).toMatch(/^RUN node --import tsx scripts\/build\.ts$/m);
   expect(dockerfile).toMatch(/^COPY --from=deps .*\/app\/dist \.\/dist$/m);
@@ -89,4 +90,15 @@ test('Dockerfile: multi-stage, non-root, health check, exec-form command', () =>
   expect(['root', '0']).not.toContain(user);
   expect(dockerfile).toMatch(/^HEALTHCHECK /m);
   expect(dockerfile).toMatch(/^CMD \[/m);
+});
+
+test('the image and compose run node with the app\'s V8 flags (src/node-flags.ts) on its command line (issue 11: peak RSS)', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+  expect(cmd).toEqual(['node', ...NODE_FLAGS, 'dist/src/main.js']);
+  // Not NODE_OPTIONS: node refuses --heap-growing-percent there and would not start.
+  expect(dockerfile).not.toMatch(/NODE_OPTIONS=/);
+  expect(compose.services.api!.command).toEqual(['node', ...NODE_FLAGS, '${PAYNOCCHIO_ENTRY:-dist/src/main.js}']);
+  expect(compose.services.worker!.command).toEqual(['node', ...NODE_FLAGS, 'dist/src/worker/main.js']);
+  for (const name of ['api', 'worker']) expect({ name, nodeOptions: compose.services[name]!.environment?.NODE_OPTIONS }).toEqual({ name, nodeOptions: undefined });
 });
