@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
-import { SEARCH_ATTRIBUTES } from '../src/domain/types';
+import { LIST_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTES } from '../src/domain/types';
 import { NODE_FLAGS } from '../src/node-flags';
 
 export const ROOT = resolve(__dirname, '..');
@@ -272,6 +272,7 @@ export async function startTemporal(opts: {
     if (opts.sqliteWal !== false) args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const name of Object.values(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=Keyword`);
+  for (const name of Object.values(LIST_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=KeywordList`);
   // BENCH_TEMPORAL_DYNAMIC_CONFIG="key=value,…": dev-server dynamic config for a bench experiment
   // (e.g. history.maxInFlightUpdates for the coalescing lever; BENCHMARKS.md).
   for (const kv of (process.env.BENCH_TEMPORAL_DYNAMIC_CONFIG ?? '').split(',').filter(Boolean)) args.push('--dynamic-config-value', kv);
@@ -410,13 +411,13 @@ async function registerNamespace(address: string, namespace: string): Promise<vo
       return true;
     }, 60_000);
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.values(SEARCH_ATTRIBUTES).filter((name) => !(name in (customAttributes ?? {})));
-    if (missing.length) {
-      await connection.operatorService.addSearchAttributes({
-        namespace,
-        searchAttributes: Object.fromEntries(missing.map((name) => [name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-      });
-    }
+    const { INDEXED_VALUE_TYPE_KEYWORD, INDEXED_VALUE_TYPE_KEYWORD_LIST } = temporal.api.enums.v1.IndexedValueType;
+    const wanted = [
+      ...Object.values(SEARCH_ATTRIBUTES).map((name) => [name, INDEXED_VALUE_TYPE_KEYWORD] as const),
+      ...Object.values(LIST_SEARCH_ATTRIBUTES).map((name) => [name, INDEXED_VALUE_TYPE_KEYWORD_LIST] as const),
+    ];
+    const missing = wanted.filter(([name]) => !(name in (customAttributes ?? {})));
+    if (missing.length) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: Object.fromEntries(missing) });
   } finally {
     await connection.close();
   }

@@ -205,6 +205,15 @@ const schema = z.object({
    */
   PAYMENT_COALESCE: bool.default(false),
   /**
+   * Payments batched at the API (src/api/payment-batcher.ts): while PAYMENT_BATCH_MAX_IN_FLIGHT
+   * payment runs of an environment are in flight, further payments wait and go together as
+   * ONE paymentBatch workflow (at most PAYMENT_BATCH_MAX_SIZE, one SQL transaction) when a
+   * run ends; a payment that finds fewer in flight runs its own workflow as without it.
+   */
+  PAYMENT_BATCH: bool.default(true),
+  PAYMENT_BATCH_MAX_SIZE: z.coerce.number().int().min(2).max(64).default(64),
+  PAYMENT_BATCH_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(64).default(1),
+  /**
    * The API's Temporal client: `grpc` (@temporalio/client's Connection, lazy: the API
    * starts while Temporal is down) or `native` (the Rust core's NativeConnection).
    * The combined process always shares the worker's NativeConnection.

@@ -23,9 +23,8 @@ async function main(): Promise<void> {
   });
   const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   let shuttingDown = false;
-  const app = createApp(
-    appDepsFromConfig(config, { pool, client, logger, isShuttingDown: () => shuttingDown, eagerStart: config.TEMPORAL_EAGER_START }),
-  );
+  const deps = appDepsFromConfig(config, { pool, client, logger, isShuttingDown: () => shuttingDown, eagerStart: config.TEMPORAL_EAGER_START });
+  const app = createApp(deps);
   // The worker must poll before the API takes requests, or eager starts would find no slot.
   const running = worker.run();
   const server = app.listen(config.PORT, config.HOST, () => {
@@ -38,6 +37,8 @@ async function main(): Promise<void> {
       if (shuttingDown) return;
       shuttingDown = true;
       logger.info({ signal }, 'signal received');
+      // Payments waiting for a batch go now; later ones run alone (nothing waits for a flush).
+      deps.temporal.paymentBatcher?.drain();
       // The SDK has its own SIGINT/SIGTERM handler that drains the worker.
       void connections.stop().then(resolve);
     };

@@ -77,6 +77,11 @@ async function main(): Promise<void> {
       ['pool-20', 'combined', { DATABASE_POOL_MAX: '20' }, ['payment']],
       ['coalesce-off', 'combined', {}, ['payment', 'payment-hot']],
       ['coalesce', 'combined', { PAYMENT_COALESCE: 'true' }, ['payment', 'payment-hot']],
+      // Payments batched at the API (PAYMENT_BATCH, default on): one paymentBatch workflow per batch.
+      ['batch-off', 'combined', { PAYMENT_BATCH: 'false' }, ['payment', 'payment-hot']],
+      ['batch', 'combined', { PAYMENT_BATCH: 'true' }, ['payment', 'payment-hot']],
+      ['batch-in-flight-1', 'combined', { PAYMENT_BATCH: 'true', PAYMENT_BATCH_MAX_IN_FLIGHT: '1' }, ['payment']],
+      ['batch-in-flight-4', 'combined', { PAYMENT_BATCH: 'true', PAYMENT_BATCH_MAX_IN_FLIGHT: '4' }, ['payment']],
       ['default-again', 'combined', {}, ['payment', 'read']],
       // The same layout compiled from another commit: `cp -r dist .data/dist-base` before a change (processes.ts).
       ['default-base', 'combined', { PAYNOCCHIO_BENCH_DIST: '.data/dist-base' }, ['payment', 'read']],

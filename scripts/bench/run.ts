@@ -60,13 +60,14 @@ export interface ScenarioRecord {
 }
 
 /**
- * The shipped default layout (README, Process layouts): one process, eager start on (the
- * config's default), the rate limiter on at a limit far above any load here.
+ * The shipped default layout (README, Process layouts): one process, eager start on and
+ * payments batched (PAYMENT_BATCH; the config's defaults), the rate limiter on at a limit
+ * far above any load here.
  */
 export const DEFAULT_LAYOUT: { layout: Layout; env: NodeJS.ProcessEnv; setup: string } = {
   layout: 'combined',
   env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '0' },
-  setup: 'default: one process (API + worker), eager start, rate limiter on',
+  setup: 'default: one process (API + worker), eager start, payments batched, rate limiter on',
 };
 
 export interface BenchResults {
@@ -278,6 +279,8 @@ async function plan(stack: BenchStack, profile: Profile, pool: Pool, log: (l: st
     // Coalescing (PAYMENT_COALESCE): one walletPayments workflow per wallet, payments as
     // Updates posted in batches; compare with the default rows `payment` and `payment-hot`.
     await lever('coalesce', 'one process, payments coalesced per wallet (walletPayments, Updates)', 'combined', { ...dflt, PAYMENT_COALESCE: 'true' }, { hot: true, sequential: true });
+    // Batching at the API (PAYMENT_BATCH) is the default: this row is one workflow per payment.
+    await lever('batch-off', 'one process, payments not batched (PAYMENT_BATCH=false: one workflow per payment)', 'combined', { ...dflt, PAYMENT_BATCH: 'false' }, { halfRate: true, hot: true, sequential: true });
     await lever('no-rate-limit', 'one process, rate limiter off', 'combined', { ...dflt, RATE_LIMIT_PER_SECOND: '0' }, { read: true });
     await lever('pool-20', 'one process, DATABASE_POOL_MAX 20', 'combined', { ...dflt, DATABASE_POOL_MAX: '20' });
     await lever('no-cache', 'one process, maxCachedWorkflows 0 (workflow cache off)', 'combined', { ...dflt, WORKER_MAX_CACHED_WORKFLOWS: '0' });

@@ -161,11 +161,17 @@ export function createTopupPaymentActivities({ pool }: { pool: Pool }) {
      * idempotency id, so a retry after a lost commit answers every payment the same and
      * posts nothing twice. Any other error (Postgres down, a deadlock) fails the batch:
      * the activity's retry runs it all again.
+     *
+     * The payments are decided in wallet id order (stable: one wallet's payments keep
+     * their order) and answered in input order. Each holds its wallet's lock to the
+     * commit, so a batch spanning wallets (paymentBatch) must take them in the one lock
+     * order postTransaction uses, or two concurrent batches could deadlock.
      */
     async payOrders(input: { payments: BatchPayment[] }): Promise<BatchPaymentOutcome[]> {
       return withTransaction(pool, async (client) => {
-        const outcomes: BatchPaymentOutcome[] = [];
-        for (const p of input.payments) {
+        const outcomes: BatchPaymentOutcome[] = new Array(input.payments.length);
+        for (const i of inWalletOrder(input.payments)) {
+          const p = input.payments[i]!;
           const { idempotencyId, ...order } = p;
           await client.query('savepoint pay');
           try {
@@ -173,11 +179,11 @@ export function createTopupPaymentActivities({ pool }: { pool: Pool }) {
             if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
             // A retry after a lost commit: a payment refused then is refused again, the same way.
             if (created.status === 'failed') {
-              outcomes.push(refusalOf(created.failureCode ?? 'internal', `order ${created.id} failed (${created.failureCode})`));
+              outcomes[i] = refusalOf(created.failureCode ?? 'internal', `order ${created.id} failed (${created.failureCode})`);
               await client.query('release savepoint pay');
               continue;
             }
-            outcomes.push({ ok: true, result: await charge(client, { orderId: created.id, idempotencyId }) });
+            outcomes[i] = { ok: true, result: await charge(client, { orderId: created.id, idempotencyId }) };
             await client.query('release savepoint pay');
           } catch (err) {
             const business = err instanceof DomainError && BUSINESS_ERROR_CODES.includes(err.code);
@@ -201,7 +207,7 @@ export function createTopupPaymentActivities({ pool }: { pool: Pool }) {
                 await client.query('rollback to savepoint record');
               }
             }
-            outcomes.push({ ok: false, type: code, message, details: business ? ((err as DomainError).details ?? {}) : {} });
+            outcomes[i] = { ok: false, type: code, message, details: business ? ((err as DomainError).details ?? {}) : {} };
           }
         }
         return outcomes;
@@ -219,6 +225,12 @@ export function createTopupPaymentActivities({ pool }: { pool: Pool }) {
       });
     },
   };
+}
+
+/** The payments' indexes by ascending wallet id, ties in input order. */
+export function inWalletOrder(payments: { walletId: string }[]): number[] {
+  const ids = payments.map((p) => BigInt(p.walletId));
+  return ids.map((_, i) => i).sort((a, b) => (ids[a]! < ids[b]! ? -1 : ids[a]! > ids[b]! ? 1 : a - b));
 }
 
 function refusalOf(code: string, message: string): BatchPaymentOutcome {

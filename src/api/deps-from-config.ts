@@ -9,22 +9,27 @@ import type { Pool } from '../db/pool';
 import { createAccessLogger, type Logger } from '../observability/logger';
 import { createStripe } from '../stripe';
 import type { AppDeps } from './app';
+import { paymentBatcherFor, type TemporalDeps } from './temporal';
 
 export function appDepsFromConfig(
   config: Config,
   runtime: { pool: Pool; client: Client; logger: Logger; isShuttingDown: () => boolean; eagerStart?: boolean },
 ): AppDeps {
+  const temporal: TemporalDeps = {
+    client: runtime.client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
+    syncTimeoutMs: config.SYNC_TIMEOUT_MS,
+    eagerStart: runtime.eagerStart ?? false,
+    paymentTwoSteps: !config.PAYMENT_SINGLE_ACTIVITY,
+    paymentCoalesce: config.PAYMENT_COALESCE,
+  };
+  if (config.PAYMENT_BATCH) {
+    temporal.paymentBatcher = paymentBatcherFor(temporal, { maxSize: config.PAYMENT_BATCH_MAX_SIZE, maxInFlight: config.PAYMENT_BATCH_MAX_IN_FLIGHT });
+  }
   return {
     pool: runtime.pool,
-    temporal: {
-      client: runtime.client,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      searchAttributes: config.TEMPORAL_SEARCH_ATTRIBUTES,
-      syncTimeoutMs: config.SYNC_TIMEOUT_MS,
-      eagerStart: runtime.eagerStart ?? false,
-      paymentTwoSteps: !config.PAYMENT_SINGLE_ACTIVITY,
-      paymentCoalesce: config.PAYMENT_COALESCE,
-    },
+    temporal,
     stripe: { client: createStripe(config), webhookSecret: config.STRIPE_WEBHOOK_SECRET },
     withdrawWaits: {
       onboardingTimeoutMs: config.WITHDRAW_ONBOARDING_TIMEOUT_MS,

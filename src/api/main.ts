@@ -39,7 +39,8 @@ async function main(): Promise<void> {
     ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
   });
   let shuttingDown = false;
-  const app = createApp(appDepsFromConfig(config, { pool, client, logger, isShuttingDown: () => shuttingDown }));
+  const deps = appDepsFromConfig(config, { pool, client, logger, isShuttingDown: () => shuttingDown });
+  const app = createApp(deps);
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info(
       { url: `http://${config.HOST}:${config.PORT}`, tracing: Boolean(tracing), temporal_client: config.TEMPORAL_CLIENT_CONNECTION },
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
     logger.info({ signal }, 'signal received');
+    // Payments waiting for a batch go now; later ones run alone (nothing waits for a flush).
+    deps.temporal.paymentBatcher?.drain();
     void (async () => {
       await connections.stop();
       await connection.close().catch(() => undefined);

@@ -12,10 +12,13 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { DATABASE_ERROR, DomainError } from '../domain/errors';
-import { workflowOutcomes } from '../observability/metrics';
+import { DATABASE_ERROR, DomainError, type ErrorCode } from '../domain/errors';
+import type { PaymentInput, PaymentResult } from '../domain/types';
+import { paymentBatchSizes, workflowOutcomes } from '../observability/metrics';
+import { requestContext, type RequestContext } from '../observability/request-context';
 import {
   executeUpdateWithStart,
+  paymentBatchWorkflowId,
   startWorkflow,
   walletPaymentsWorkflowId,
   workflowIdFor,
@@ -27,6 +30,7 @@ import {
 import { payUpdate } from '../workflows/wallet-payments-messages';
 import { toDomainError } from './errors';
 import type { Idempotency } from './idempotency';
+import { BatchNotStarted, PaymentBatcher, type Settled } from './payment-batcher';
 
 export interface TemporalDeps extends StartDeps {
   client: Client;
@@ -38,6 +42,11 @@ export interface TemporalDeps extends StartDeps {
    * below) of its wallet's walletPayments workflow, started with the update if needed.
    */
   paymentCoalesce?: boolean;
+  /**
+   * PAYMENT_BATCH: concurrent payments of an environment go together as one paymentBatch
+   * workflow (src/api/payment-batcher.ts; made by paymentBatcherFor). Absent: one workflow each.
+   */
+  paymentBatcher?: PaymentBatcher<BatchedPayment, PaymentResult>;
 }
 
 /** The movements a request runs to its result (a withdrawal answers early: withdraw-temporal.ts). */
@@ -68,10 +77,10 @@ export async function runMovement<K extends MovementType>(
 ): Promise<{ result: WorkflowResult<K>; workflowId: string }> {
   const workflowId = req.workflowId ?? workflowIdFor(req.workflowType, req.envId, req.idempotencyKey, req.requestHash);
   try {
-    const result = await withinSyncTimeout(
+    const run = () => withinSyncTimeout(
       deps,
       workflowId,
-      'the movement is still in progress; retry with the same Idempotency-Key to get its result',
+      STILL_RUNNING,
       async (): Promise<WorkflowResult<K>> => {
         if (req.workflowType === 'payment' && deps.paymentCoalesce) {
           return (await payCoalesced(deps, req as MovementRequest<'payment'>, workflowId)) as WorkflowResult<K>;
@@ -81,6 +90,10 @@ export async function runMovement<K extends MovementType>(
         return (await handle.result()) as WorkflowResult<K>;
       },
     );
+    // A payment may wait for a batch (PAYMENT_BATCH): alone it runs `run`, as without batching.
+    const result = batchable(deps, req)
+      ? ((await deps.paymentBatcher.pay(req.envId, workflowId, { input: req.args as PaymentInput, context: requestContext.getStore() }, run as () => Promise<PaymentResult>)) as WorkflowResult<K>)
+      : await run();
     workflowOutcomes.inc({ type: req.workflowType, outcome: 'completed' });
     return { result, workflowId };
   } catch (err) {
@@ -149,7 +162,13 @@ export function failedForGood(err: unknown, workflowId: string): unknown {
   // after a step committed whose answer was lost: the client must not be told to send the
   // same movement again under a new key without looking first.
   const refused = causeChain(err).some((c) => c instanceof ApplicationFailure && c.type === DATABASE_ERROR);
-  const domain = new DomainError(
+  // The API's error log keeps what failed (the answer carries only code, message and id).
+  return Object.assign(internalFailure(workflowId, refused), { cause: err });
+}
+
+/** 500 `internal` for a workflow failed for good: `refused` (a data error) or `unknown` (a step may have committed). */
+function internalFailure(workflowId: string, refused: boolean): DomainError {
+  return new DomainError(
     'internal',
     refused
       ? `the workflow ${workflowId} failed and will not complete: retrying the same request cannot succeed`
@@ -157,8 +176,6 @@ export function failedForGood(err: unknown, workflowId: string): unknown {
           "check the wallet's history before sending this movement again under a new Idempotency-Key",
     { workflow_id: workflowId, outcome: refused ? 'refused' : 'unknown' },
   );
-  // The API's error log keeps what failed (the answer carries only code, message and id).
-  return Object.assign(domain, { cause: err });
 }
 
 function causeChain(err: unknown): unknown[] {
@@ -222,4 +239,85 @@ function outcomeOf(err: unknown): string {
   if (err instanceof DomainError) return err.code === 'unavailable' ? 'timeout' : err.code;
   const cause = (err as { cause?: { type?: unknown } })?.cause;
   return typeof cause?.type === 'string' ? `failed_${cause.type}` : 'error';
+}
+
+/**
+ * A payment the batcher may put in a batch: taken now, without splits (a split payment
+ * locks its sellers too, outside the batch's wallet order), on the one-activity path.
+ */
+function batchable(deps: TemporalDeps, req: MovementRequest<MovementType>): deps is TemporalDeps & { paymentBatcher: PaymentBatcher<BatchedPayment, PaymentResult> } {
+  if (req.workflowType !== 'payment' || !deps.paymentBatcher || deps.paymentCoalesce) return false;
+  const args = req.args as PaymentInput;
+  return !args.authorization && !args.twoSteps && !args.splits?.length;
+}
+
+/** A payment waiting for a batch: its workflow input and its request's context (the log line names the batch). */
+export interface BatchedPayment {
+  input: PaymentInput;
+  context: RequestContext | undefined;
+}
+
+/** The API's batcher of payments (PAYMENT_BATCH), its batches run by runPaymentBatch on these deps. */
+export function paymentBatcherFor(deps: TemporalDeps, opts: { maxSize: number; maxInFlight: number }): PaymentBatcher<BatchedPayment, PaymentResult> {
+  return new PaymentBatcher<BatchedPayment, PaymentResult>({
+    ...opts,
+    timeoutMs: deps.syncTimeoutMs,
+    timeoutError: (paymentId) => new DomainError('unavailable', STILL_RUNNING, { workflow_id: paymentId }),
+    runBatch: (envId, items) => runPaymentBatch(deps, envId, items),
+  });
+}
+
+const STILL_RUNNING = 'the movement is still in progress; retry with the same Idempotency-Key to get its result';
+
+/**
+ * One paymentBatch workflow for 2..maxSize payments of an environment, bounded by the sync
+ * timeout; each payment's outcome as its own workflow would have answered it: its result,
+ * its refusal (the same code, message and details), or a data error as 500 `internal`
+ * naming the payment. A batch that fails for good answers each payment as failed for
+ * good, naming the batch (the workflow support looks at). Runs outside any request's
+ * context (it serves many); each request's log line names the batch.
+ */
+export async function runPaymentBatch(
+  deps: TemporalDeps,
+  envId: string,
+  items: { paymentId: string; input: BatchedPayment }[],
+): Promise<Settled<PaymentResult>[]> {
+  const workflowId = paymentBatchWorkflowId(envId);
+  for (const { input } of items) if (input.context) Object.assign(input.context, { workflowId, workflowType: 'paymentBatch' });
+  const payments = items.map((i) => ({ paymentId: i.paymentId, input: i.input.input }));
+  const subject = { envId, paymentIds: payments.map((p) => p.paymentId), walletIds: [...new Set(payments.map((p) => p.input.walletId))] };
+  paymentBatchSizes.observe(items.length);
+  try {
+    const outcomes = await requestContext.exit(() =>
+      withinSyncTimeout(deps, workflowId, STILL_RUNNING, async () => {
+        // A start Temporal refuses as invalid (e.g. PaynocchioPaymentIds not registered on
+        // this cluster) started nothing: each payment then runs its own workflow.
+        const handle = await startWorkflow(deps, 'paymentBatch', { workflowId, args: [{ payments }], subject }).catch((err: unknown) => {
+          throw isInvalidArgument(err) ? new BatchNotStarted(err) : err;
+        });
+        return handle.result();
+      }),
+    );
+    return outcomes.map((o, i): Settled<PaymentResult> => {
+      if (o.ok) return { ok: true, value: o.result };
+      if (o.type === DATABASE_ERROR) return { ok: false, error: internalFailure(items[i]!.paymentId, true) };
+      return { ok: false, error: new DomainError(o.type as ErrorCode, o.message, o.details) };
+    });
+  } catch (err) {
+    if (err instanceof BatchNotStarted) throw err;
+    // Past the sync timeout each payment is named (a retry with its key runs it again, posting nothing twice).
+    if (err instanceof DomainError && err.code === 'unavailable') {
+      return items.map((i) => ({ ok: false, error: new DomainError('unavailable', STILL_RUNNING, { workflow_id: i.paymentId }) }));
+    }
+    const error = failedForGood(err, workflowId);
+    return items.map(() => ({ ok: false, error }));
+  }
+}
+
+/** gRPC INVALID_ARGUMENT (3) from a start: the request was refused as sent, nothing started. */
+function isInvalidArgument(err: unknown): boolean {
+  for (let e: unknown = err, n = 0; e && n < 5; e = (e as { cause?: unknown }).cause, n++) {
+    if ((e as { code?: unknown }).code === 3) return true;
+  }
+  return false;
 }

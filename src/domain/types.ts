@@ -106,6 +106,16 @@ export const SEARCH_ATTRIBUTES = {
   kind: 'PaynocchioKind',
 } as const;
 
+/**
+ * KeywordList search attributes: a workflow about many payments and wallets (a payment
+ * batch, src/workflows/payment-batch.ts) lists them, so `PaynocchioPaymentIds = "<id>"`
+ * finds the batch that ran a payment.
+ */
+export const LIST_SEARCH_ATTRIBUTES = {
+  paymentIds: 'PaynocchioPaymentIds',
+  walletIds: 'PaynocchioWalletIds',
+} as const;
+
 export interface TransferInput {
   envId: string;
   fromWalletId: string;

@@ -28,6 +28,9 @@ export const workflowStarts = counter('paynocchio_workflow_starts_total', ['type
 export const workflowOutcomes = counter('paynocchio_workflow_outcomes_total', ['type', 'outcome'],
   'Results the API saw for the workflows it waited on: completed, failed (with the refusal code), timeout, error');
 
+export const paymentBatchSizes = histogram('paynocchio_payment_batch_size', [], [2, 4, 8, 16, 32, 64],
+  'Payments per paymentBatch workflow the API started (PAYMENT_BATCH); a payment run alone is not counted');
+
 export const ledgerPostings = counter('paynocchio_ledger_postings_total', ['type'],
   'Ledger postings written, by transaction type (replays post nothing and are not counted)');
 

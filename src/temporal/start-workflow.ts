@@ -206,3 +206,8 @@ export function webhookDeliveryWorkflowId(deliveryId: string): string {
 export function walletPaymentsWorkflowId(envId: string, walletId: string): string {
   return `wallet-payments-${envId}-${walletId}`;
 }
+
+/** A batch of payments run together (PAYMENT_BATCH): a new id each batch, found by PaynocchioPaymentIds. */
+export function paymentBatchWorkflowId(envId: string): string {
+  return `payment-batch-${envId}-${randomUUID()}`;
+}

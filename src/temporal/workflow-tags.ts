@@ -7,13 +7,15 @@
  * @temporalio/common, no I/O), so workflows may import it.
  */
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
-import { SEARCH_ATTRIBUTES } from '../domain/types';
+import { LIST_SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTES } from '../domain/types';
 
 export const SEARCH_ATTRIBUTE_KEYS = {
   envId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.envId, SearchAttributeType.KEYWORD),
   walletId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.walletId, SearchAttributeType.KEYWORD),
   userId: defineSearchAttributeKey(SEARCH_ATTRIBUTES.userId, SearchAttributeType.KEYWORD),
   kind: defineSearchAttributeKey(SEARCH_ATTRIBUTES.kind, SearchAttributeType.KEYWORD),
+  paymentIds: defineSearchAttributeKey(LIST_SEARCH_ATTRIBUTES.paymentIds, SearchAttributeType.KEYWORD_LIST),
+  walletIds: defineSearchAttributeKey(LIST_SEARCH_ATTRIBUTES.walletIds, SearchAttributeType.KEYWORD_LIST),
 };
 
 /** The environment, wallet and user a workflow acts for (system workflows have none). */
@@ -21,6 +23,9 @@ export interface WorkflowSubject {
   envId?: string;
   walletId?: string;
   userId?: string;
+  /** A workflow about many payments (a payment batch): their ids and their wallets' ids. */
+  paymentIds?: string[];
+  walletIds?: string[];
 }
 
 export interface WorkflowTags {
@@ -41,13 +46,18 @@ export function workflowTags(
   opts: { searchAttributes: boolean; memo?: Record<string, string | undefined> },
 ): WorkflowTags {
   const memo: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...subject, kind, ...opts.memo })) if (value !== undefined) memo[key] = value;
+  // Lists go into the memo as comma-separated text (what an operator reads and copies).
+  const { paymentIds, walletIds, ...single } = subject;
+  const lists = { paymentIds: paymentIds?.join(','), walletIds: walletIds?.join(',') };
+  for (const [key, value] of Object.entries({ ...single, ...lists, kind, ...opts.memo })) if (value !== undefined) memo[key] = value;
   if (!opts.searchAttributes) return { memo };
   const pairs = [
     ...(subject.envId !== undefined ? [{ key: SEARCH_ATTRIBUTE_KEYS.envId, value: subject.envId }] : []),
     ...(subject.walletId !== undefined ? [{ key: SEARCH_ATTRIBUTE_KEYS.walletId, value: subject.walletId }] : []),
     ...(subject.userId !== undefined ? [{ key: SEARCH_ATTRIBUTE_KEYS.userId, value: subject.userId }] : []),
     { key: SEARCH_ATTRIBUTE_KEYS.kind, value: kind },
+    ...(paymentIds !== undefined ? [{ key: SEARCH_ATTRIBUTE_KEYS.paymentIds, value: paymentIds }] : []),
+    ...(walletIds !== undefined ? [{ key: SEARCH_ATTRIBUTE_KEYS.walletIds, value: walletIds }] : []),
   ];
   return { memo, typedSearchAttributes: new TypedSearchAttributes(pairs) };
 }

@@ -11,3 +11,4 @@ export { scheduleRun } from './schedule-run';
 export { walletPayments } from './wallet-payments';
 export { cardTopup } from './card-topup';
 export { batch } from './batch';
+export { paymentBatch } from './payment-batch';

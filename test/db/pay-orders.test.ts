@@ -96,3 +96,49 @@ test('payOrder run again after the workflow recorded its refusal answers the sam
     { status: 'failed', failure_code: 'internal' },
   ]);
 });
+
+test('batches across wallets: decided in wallet id order, answered in input order; two batches naming the same wallets in opposite orders do not deadlock', async () => {
+  const wallets: Awaited<ReturnType<typeof createWallet>>['wallet'][] = [];
+  for (let i = 0; i < 6; i++) {
+    const w = (await createWallet(pool, envId, `pay-orders-cross-${i}`, 'USD')).wallet;
+    await withTransaction(pool, (client) =>
+      postTransaction(client, {
+        idempotencyId: `pay-orders-cross-topup-${w.id}`,
+        envId,
+        currency: 'USD',
+        type: 'topup',
+        amount: 1000n,
+        legs: [
+          { account: 'wallet', walletId: w.id, amount: 1000n },
+          { account: 'funding', amount: -1000n },
+        ],
+        requireActive: true,
+      }),
+    );
+    wallets.push(w);
+  }
+  const pay = (tag: string, i: number, amount: string): BatchPayment => ({
+    workflowId: `payment-${envId}-cross-${tag}-${wallets[i]!.id}`,
+    idempotencyId: `payment-${envId}-cross-${tag}-${wallets[i]!.id}:charge`,
+    envId,
+    walletId: wallets[i]!.id,
+    userId: `pay-orders-cross-${i}`,
+    productId: tag,
+    amount,
+    currency: 'USD',
+  });
+  const ledger = createTopupPaymentActivities({ pool });
+  // Ascending and descending wallet ids, concurrently, many times: locks taken in input order would deadlock (40P01).
+  for (let round = 0; round < 10; round++) {
+    const up = [0, 1, 2, 3, 4, 5].map((i) => pay(`up${round}`, i, '10'));
+    const down = [5, 4, 3, 2, 1, 0].map((i) => pay(`down${round}`, i, i === 2 ? '5000' : '1'));
+    const [a, b] = await Promise.all([ledger.payOrders({ payments: up }), ledger.payOrders({ payments: down })]);
+    expect(a.map((o) => (o.ok ? o.result.order.walletId : o.type))).toEqual(up.map((p) => p.walletId));
+    // Input order kept: the refusal is the fourth item's (wallet 2), not the third wallet id's.
+    expect(b.map((o) => (o.ok ? o.result.order.walletId : o.type))).toEqual(down.map((p, i) => (i === 3 ? 'insufficient_funds' : p.walletId)));
+  }
+  for (const [i, w] of wallets.entries()) {
+    const expected = 1000 - 10 * 10 - (i === 2 ? 0 : 10);
+    expect((await pool.query('select balance::text from wallets where id = $1', [w.id])).rows[0].balance).toBe(String(expected));
+  }
+});

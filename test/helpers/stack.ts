@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../src/api/app';
+import { paymentBatcherFor, type TemporalDeps } from '../../src/api/temporal';
 import type { WithdrawWaits } from '../../src/services/withdrawals';
 import type { CardTopupSettings } from '../../src/services/card-topups';
 import { DEV_SECRETS_PEPPER, DEV_STRIPE_WEBHOOK_SECRET } from '../../src/config';
@@ -62,6 +63,11 @@ export async function startTestContext(
     schedules?: ScheduleDeps;
     /** Wraps the app's Temporal client (a test that watches or fails its calls); the context's `client` stays the real one. */
     wrapClient?: (client: Client) => Client;
+    /**
+     * Payments batched at the API as the default layout does (PAYMENT_BATCH, default on; the
+     * environment's PAYMENT_BATCH=false runs the suite without); false: one workflow each.
+     */
+    paymentBatch?: false | { maxSize: number; maxInFlight: number };
   } = {},
 ): Promise<TestContext> {
   const stack = readStack();
@@ -69,9 +75,17 @@ export async function startTestContext(
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection });
   const stripe = createStripe({ STRIPE_API_BASE: stack.stripeApiBase });
+  const temporal: TemporalDeps = {
+    client: opts.wrapClient ? opts.wrapClient(client) : client,
+    taskQueue: stack.taskQueue,
+    searchAttributes: true,
+    syncTimeoutMs: opts.syncTimeoutMs ?? 30_000,
+  };
+  const batch = opts.paymentBatch ?? (process.env.PAYMENT_BATCH === 'false' ? false : { maxSize: 64, maxInFlight: 1 });
+  if (batch) temporal.paymentBatcher = paymentBatcherFor(temporal, batch);
   const app = createApp({
     pool,
-    temporal: { client: opts.wrapClient ? opts.wrapClient(client) : client, taskQueue: stack.taskQueue, searchAttributes: true, syncTimeoutMs: opts.syncTimeoutMs ?? 30_000 },
+    temporal,
     stripe: { client: stripe, webhookSecret: DEV_STRIPE_WEBHOOK_SECRET },
     auth: { secretsPepper: DEV_SECRETS_PEPPER },
     ...(opts.withdrawWaits ? { withdrawWaits: opts.withdrawWaits } : {}),
