@@ -12,9 +12,10 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import type { BatchPayment, BatchPaymentOutcome } from '../../src/activities/topup-payment';
 import { withFailureMapping } from '../../src/activities/failures';
-import type { Order, PaymentInput, Wallet } from '../../src/domain/types';
+import type { PaymentInput } from '../../src/domain/types';
 import { startLocalWorkflowEnv } from '../helpers/runtime';
 import { readStack } from '../helpers/stack';
+import { completedOrder, walletOf } from '../helpers/batch-fixtures';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -22,35 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => env?.teardown());
 
-const walletOf = (id: string): Wallet => ({
-  id,
-  envId: '1000',
-  userId: 'u1',
-  currency: 'USD',
-  status: 'active',
-  balance: '900',
-  held: '0',
-  createdAt: '2026-01-01T00:00:00.000Z',
-});
-const completed = (p: BatchPayment, i: number): Order => ({
-  id: String(500000000 + i),
-  envId: p.envId,
-  walletId: p.walletId,
-  userId: p.userId,
-  productId: p.productId,
-  amount: p.amount,
-  capturedAmount: p.amount,
-  refundedAmount: '0',
-  currency: 'USD',
-  status: 'completed',
-  transactionId: String(77 + i),
-  failureCode: null,
-  expiresAt: null,
-  voidReason: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  fee: '0',
-  splits: [],
-});
+const completed = completedOrder;
 const payment = (walletId: string, amount: string): PaymentInput => ({ envId: '1000', walletId, userId: 'u1', productId: 'p1', amount, currency: 'USD' });
 
 async function withWorker<T>(payOrders: jest.Mock, fn: (taskQueue: string) => Promise<T>): Promise<T> {

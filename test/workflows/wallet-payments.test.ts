@@ -11,9 +11,10 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities';
 import type { BatchPayment, BatchPaymentOutcome } from '../../src/activities/topup-payment';
 import { withFailureMapping } from '../../src/activities/failures';
-import type { Order, PaymentInput, PaymentResult, Wallet } from '../../src/domain/types';
+import type { PaymentInput, PaymentResult, Wallet } from '../../src/domain/types';
 import { startLocalWorkflowEnv } from '../helpers/runtime';
 import { readStack } from '../helpers/stack';
+import { completedOrder, walletOf } from '../helpers/batch-fixtures';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -21,35 +22,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => env?.teardown());
 
-const wallet: Wallet = {
-  id: '100000001',
-  envId: '1000',
-  userId: 'u1',
-  currency: 'USD',
-  status: 'active',
-  balance: '900',
-  held: '0',
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
-const completed = (p: BatchPayment, i: number): Order => ({
-  id: String(500000000 + i),
-  envId: p.envId,
-  walletId: p.walletId,
-  userId: p.userId,
-  productId: p.productId,
-  amount: p.amount,
-  capturedAmount: p.amount,
-  refundedAmount: '0',
-  currency: 'USD',
-  status: 'completed',
-  transactionId: String(77 + i),
-  failureCode: null,
-  expiresAt: null,
-  voidReason: null,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  fee: '0',
-  splits: [],
-});
+const wallet: Wallet = walletOf('100000001');
+const completed = completedOrder;
 
 const payment = (amount: string): PaymentInput => ({ envId: '1000', walletId: wallet.id, userId: 'u1', productId: 'p1', amount, currency: 'USD' });
 
