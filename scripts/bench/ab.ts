@@ -82,6 +82,7 @@ async function main(): Promise<void> {
       ['batch', 'combined', { PAYMENT_BATCH: 'true' }, ['payment', 'payment-hot']],
       ['batch-in-flight-1', 'combined', { PAYMENT_BATCH: 'true', PAYMENT_BATCH_MAX_IN_FLIGHT: '1' }, ['payment']],
       ['batch-in-flight-4', 'combined', { PAYMENT_BATCH: 'true', PAYMENT_BATCH_MAX_IN_FLIGHT: '4' }, ['payment']],
+      ['batch-in-flight-2', 'combined', { PAYMENT_BATCH: 'true', PAYMENT_BATCH_MAX_IN_FLIGHT: '2' }, ['payment']],
       ['default-again', 'combined', {}, ['payment', 'read']],
       // The same layout compiled from another commit: `cp -r dist .data/dist-base` before a change (processes.ts).
       ['default-base', 'combined', { PAYNOCCHIO_BENCH_DIST: '.data/dist-base' }, ['payment', 'read']],
