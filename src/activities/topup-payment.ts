@@ -10,7 +10,7 @@ import type { Order, PaymentResult, TopupResult } from '../domain/types';
 import { postTransaction } from '../db/ledger';
 import { postOrderMovement } from './order-posting';
 import { withTransaction, type Pool, type PoolClient } from '../db/pool';
-import { completeOrder, createPaymentOrder, createPendingOrder, createPendingOrderLockingWallet, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
+import { completeOrder, createPaymentOrder, createPendingOrder, failOrder as markOrderFailed, lockOrder, type NewOrder } from '../db/queries/orders';
 import { recordEvent } from '../db/queries/outbox';
 import { getFeeRule, recordFeePayers } from '../db/queries/fees';
 import { computeFee, splitFees, type FeeRule } from '../domain/fees';
@@ -175,15 +175,17 @@ export function createTopupPaymentActivities({ pool }: { pool: Pool }) {
           const { idempotencyId, ...order } = p;
           await client.query('savepoint pay');
           try {
-            const created = await createPendingOrderLockingWallet(client, order);
+            // As payIn: the insert returns the order locked and the fee rule, so the charge
+            // reads neither again.
+            const created = await createPaymentOrder(client, order);
             if (!created) throw new DomainError('not_found', `wallet ${order.walletId} not found`, { wallet_id: order.walletId });
             // A retry after a lost commit: a payment refused then is refused again, the same way.
-            if (created.status === 'failed') {
-              outcomes[i] = refusalOf(created.failureCode ?? 'internal', `order ${created.id} failed (${created.failureCode})`);
+            if (created.order.status === 'failed') {
+              outcomes[i] = refusalOf(created.order.failureCode ?? 'internal', `order ${created.order.id} failed (${created.order.failureCode})`);
               await client.query('release savepoint pay');
               continue;
             }
-            outcomes[i] = { ok: true, result: await charge(client, { orderId: created.id, idempotencyId }) };
+            outcomes[i] = { ok: true, result: await chargeLocked(client, created.order, idempotencyId, created.feeRule) };
             await client.query('release savepoint pay');
           } catch (err) {
             const business = err instanceof DomainError && BUSINESS_ERROR_CODES.includes(err.code);

@@ -107,7 +107,7 @@ export async function createPaymentOrder(client: PoolClient, o: NewOrder): Promi
   return { order: withRequestedSplits(orderFromRow(row), o), feeRule: feeRuleFromColumn(feeRule) };
 }
 
-/** createPaymentOrder's order alone (payOrders, which charges each order by its id). */
+/** createPaymentOrder's order alone (an authorization, which holds rather than charges). */
 export async function createPendingOrderLockingWallet(client: PoolClient, o: NewOrder): Promise<Order | null> {
   return (await createPaymentOrder(client, o))?.order ?? null;
 }
