@@ -1,6 +1,6 @@
 /**
- * Fixtures for the workflow tests of batched payments (paymentBatch, walletPayments), whose
- * mocked payOrders answers with wallets and completed orders of this shape.
+ * Fixtures for the workflow tests with mocked activities (payment, paymentBatch,
+ * walletPayments): the wallets and completed orders their mocks answer with.
  */
 import type { BatchPayment } from '../../src/activities/topup-payment';
 import type { Order, Wallet } from '../../src/domain/types';

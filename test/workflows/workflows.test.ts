@@ -15,6 +15,7 @@ import type { Order, PaymentInput, RefundInput, TopupInput, TransferInput, Walle
 import { startLocalWorkflowEnv } from '../helpers/runtime';
 import { recordHandleHistory } from '../helpers/record-history';
 import { readStack } from '../helpers/stack';
+import { walletOf } from '../helpers/batch-fixtures';
 
 let env: TestWorkflowEnvironment;
 beforeAll(async () => {
@@ -22,16 +23,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => env?.teardown());
 
-const wallet: Wallet = {
-  id: '100000001',
-  envId: '1000',
-  userId: 'u1',
-  currency: 'USD',
-  status: 'active',
-  balance: '900',
-  held: '0',
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const wallet: Wallet = walletOf('100000001');
 const order = (status: Order['status']): Order => ({
   id: '500000001',
   envId: '1000',
